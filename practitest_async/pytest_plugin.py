@@ -1,0 +1,1 @@
+"""pytest plugin that streams test results to PractiTest (off unless ``--practitest``)."""
