@@ -1,0 +1,205 @@
+"""Client-side rate limiting that keeps an account under PractiTest's per-window call limit.
+
+PractiTest allows ``calls`` API calls per ``period`` per ACCOUNT (30 per minute, shared by every
+token and process); call number 31 gets 429 and blocks the account until the window is over.
+
+How :class:`AccountLimiter` guarantees "at most ``calls`` in ANY window of ``period``"
+-------------------------------------------------------------------------------------------
+It paces requests with an aiolimiter leaky bucket ``AsyncLimiter(burst, burst / rate)``. Such a
+bucket admits at most ``burst + ceil(rate * W) - 1`` requests in any half-open window of length
+``W``. Requests reach the server up to ``latency_margin`` seconds after they leave us, so a server
+window of ``period`` holds requests that we sent within ``W = period + latency_margin``. We choose
+``rate = (calls - burst + 1) / (period + latency_margin)``, which makes that bound exactly
+``calls``, for arrival times as well as send times.
+
+Why not ``AsyncLimiter(30, 60)``: its bucket holds 30 and drains 0.5/s, so from idle it admits
+30 at once plus one every 2 s: 59 calls in the first minute. ``benchmarks/limiter.py`` shows it.
+
+Burst against sustained rate
+----------------------------
+Every call of burst costs one call per window of sustained rate. We take the largest burst that
+keeps the sustained rate at or above 95% of ``calls / period`` (``RateLimit.min_use``). With the
+defaults (30 per 60 s, 1 s margin) that is a burst of 2 and a pace of 29 per 61 s (95.1%): a job
+of a handful of calls pays about 2 s per call after the first two, a long job runs at 28.5
+calls a minute. We chose smooth pacing over a bigger burst on purpose: the account's budget is
+shared with other processes, and two clients that each burst at the start of a minute are what
+produces 429 storms; paced clients interleave.
+
+Reacting to 429
+---------------
+A 429 means the request was refused, not applied. :meth:`AccountLimiter.penalise` closes the gate
+for every task until the server's window has surely passed (``Retry-After`` when the server sends
+one, otherwise one whole ``period`` from the 429). 429s that arrive while the gate is already
+closed belong to the same episode: they are counted but do not extend the pause or log again.
+Each new episode means somebody else is spending the account's budget, so the local budget per
+window is cut multiplicatively (x0.7, floor ``RateLimit.floor``) and won back by one call per
+clean window.
+
+A limiter shared by several processes (e.g. in Redis) can be plugged in through the
+:class:`Limiter` protocol: ``acquire()`` before every request, ``penalise()`` on every 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+from typing import Protocol, runtime_checkable
+
+import attrs
+from aiolimiter import AsyncLimiter
+
+log = logging.getLogger("practitest_async.limiter")
+
+DECREASE_FACTOR = 0.7
+
+
+@attrs.frozen(kw_only=True)
+class RateLimit:
+    """The account's limit: at most ``calls`` requests in any window of ``period`` seconds.
+
+    ``latency_margin`` is how much later than we send it a request may reach the server (seconds);
+    tests that compress the period to a second pass a small one. ``burst`` is derived when None.
+    """
+
+    calls: int = attrs.field(default=30, validator=attrs.validators.ge(2))
+    period: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
+    latency_margin: float = attrs.field(default=1.0, validator=attrs.validators.ge(0))
+    burst: int | None = None
+    min_use: float = 0.95
+    floor: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+
+    def __attrs_post_init__(self) -> None:
+        if self.burst is not None and not 1 <= self.burst <= self.calls:
+            raise ValueError(f"burst must be between 1 and calls ({self.calls}), not {self.burst}")
+
+    @property
+    def span(self) -> float:
+        """The send-time window that a server window of ``period`` can hold: period + margin."""
+        return self.period + self.latency_margin
+
+    def burst_for(self, calls: int) -> int:
+        """The largest burst that keeps the sustained rate at ``min_use`` of ``calls/period``."""
+        if self.burst is not None:
+            return min(self.burst, calls)
+        needed = math.ceil(self.min_use * calls * self.span / self.period - 1e-9)
+        return max(1, min(calls, calls + 1 - needed))
+
+    def rate_for(self, calls: int) -> float:
+        """Sustained requests per second when ``calls`` are allowed per window."""
+        return (calls - self.burst_for(calls) + 1) / self.span
+
+    @property
+    def sustained_rate(self) -> float:
+        """Requests per second the limiter allows when work is always queued."""
+        return self.rate_for(self.calls)
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What the transport needs of a rate limiter (plug a shared one in through ``limiter=``)."""
+
+    async def acquire(self) -> None:
+        """Wait until one request may start."""
+
+    def penalise(self, retry_after: float | None = None) -> float:
+        """A request got 429: hold every caller back; returns the pause in seconds."""
+
+
+@attrs.define
+class LimiterStats:
+    """What the limiter did, for reports and progress bars."""
+
+    admitted: int = 0
+    pauses: int = 0
+    rate_limited: int = 0
+    paused_seconds: float = 0.0
+    calls_per_window: int = 0
+
+
+class AccountLimiter:
+    """Pace requests for one account; pause everybody on 429 (see the module docstring)."""
+
+    def __init__(self, rate_limit: RateLimit | None = None) -> None:
+        self.rate_limit = rate_limit or RateLimit()
+        self.stats = LimiterStats(calls_per_window=self.rate_limit.calls)
+        self._bucket = self._new_bucket(self.rate_limit.calls)
+        self._fill_bucket = False
+        self._paused_until = 0.0
+        self._last_change = -math.inf
+
+    def __repr__(self) -> str:
+        rl = self.rate_limit
+        return f"AccountLimiter({rl.calls} per {rl.period:g}s, now {self.stats.calls_per_window})"
+
+    def _new_bucket(self, calls: int) -> AsyncLimiter:
+        burst = self.rate_limit.burst_for(calls)
+        return AsyncLimiter(burst, burst / self.rate_limit.rate_for(calls))
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
+
+    async def acquire(self) -> None:
+        """Wait for the gate to open and for a slot in the pace; then one request may start."""
+        while True:
+            await self._wait_for_gate()
+            self._maybe_recover()
+            bucket = self._bucket
+            if self._fill_bucket:
+                # A replaced bucket does not know what the old one just admitted: start it
+                # full, so a rate change never grants a fresh burst on top of the last window.
+                self._fill_bucket = False
+                await bucket.acquire(bucket.max_rate)
+            await bucket.acquire()
+            # Re-check: a 429 may have closed the gate, or the rate changed, while we waited.
+            if bucket is self._bucket and self._now() >= self._paused_until:
+                self.stats.admitted += 1
+                return
+
+    async def _wait_for_gate(self) -> None:
+        # A plain sleep loop: the pause can only grow, and each waiter re-reads it on waking.
+        while (wait := self._paused_until - self._now()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+
+    def penalise(self, retry_after: float | None = None) -> float:
+        """Record a 429; close the gate until the server's window has passed."""
+        now = self._now()
+        self.stats.rate_limited += 1
+        if now < self._paused_until:  # same episode: another in-flight request hit it too
+            if retry_after is not None:
+                self._paused_until = max(self._paused_until, now + retry_after)
+            return self._paused_until - now
+        # Jitter so that two processes sharing the account do not resume in lock step.
+        delay = retry_after if retry_after is not None else self.rate_limit.period
+        delay += random.uniform(0, self.rate_limit.latency_margin)
+        self._paused_until = now + delay
+        self.stats.pauses += 1
+        self.stats.paused_seconds += delay
+        self._set_calls(
+            max(self.rate_limit.floor, int(self.stats.calls_per_window * DECREASE_FACTOR)), now
+        )
+        log.warning(
+            "PractiTest rate limit hit (429): pausing every request for %.1fs; "
+            "pacing now %d calls per %gs",
+            delay,
+            self.stats.calls_per_window,
+            self.rate_limit.period,
+        )
+        return delay
+
+    def _maybe_recover(self) -> None:
+        """Win back one call per window after each clean window (additive increase)."""
+        now = self._now()
+        clean = now - max(self._last_change, self._paused_until)
+        if self.stats.calls_per_window < self.rate_limit.calls and clean >= self.rate_limit.span:
+            self._set_calls(self.stats.calls_per_window + 1, now)
+
+    def _set_calls(self, calls: int, now: float) -> None:
+        if calls == self.stats.calls_per_window:
+            return
+        self.stats.calls_per_window = calls
+        self._last_change = now
+        self._bucket = self._new_bucket(calls)
+        self._fill_bucket = True

@@ -1,0 +1,97 @@
+"""Instances: ``/api/v2/projects/{p}/instances.json``."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..codec import JSON, encode_attributes
+from ..models import Instance
+from ..pagination import Paginator
+from ._base import Service, decode_list, document, filters, project_path
+
+MAX_INSTANCES_PER_REQUEST = 20
+
+
+class InstancesService(Service):
+    """Instances: a test's place in a test set."""
+
+    def list(
+        self,
+        project_id: int,
+        *,
+        set_ids: Sequence[int] | None = None,
+        test_ids: Sequence[int] | None = None,
+        name_exact: str | None = None,
+        name_like: str | None = None,
+        display_id: str | None = None,
+        set_filter_id: int | None = None,
+        set_ptql: str | None = None,
+        **extra: Any,
+    ) -> Paginator[Instance]:
+        """GET /api/v2/projects/{p}/instances.json (every page)."""
+        params = filters(
+            set_ids=set_ids,
+            test_ids=test_ids,
+            name_exact=name_exact,
+            name_like=name_like,
+            display_id=display_id,
+            set_filter_id=set_filter_id,
+            set_ptql=set_ptql,
+            **extra,
+        )
+        return self._list(project_path(project_id, "instances.json"), Instance, params)
+
+    async def get(self, project_id: int, instance_id: int) -> Instance:
+        """GET /api/v2/projects/{p}/instances/{id}.json."""
+        path = project_path(project_id, f"instances/{int(instance_id)}.json")
+        return await self._get(path, Instance)
+
+    async def create(
+        self, project_id: int, *, set_id: int, test_id: int, **attributes: Any
+    ) -> Instance:
+        """POST /api/v2/projects/{p}/instances.json (one instance)."""
+        body = document("instances", {"set_id": set_id, "test_id": test_id, **attributes})
+        return await self._write("POST", project_path(project_id, "instances.json"), Instance, body)
+
+    async def create_batch(
+        self, project_id: int, instances: Sequence[Mapping[str, Any]]
+    ) -> builtins.list[Instance]:
+        """POST /api/v2/projects/{p}/instances.json with ``data: [...]``: ONE request of at most
+        20 instances (each a mapping of snake_case attributes with ``set_id`` and ``test_id``)."""
+        if not 1 <= len(instances) <= MAX_INSTANCES_PER_REQUEST:
+            raise ValueError(
+                f"one request takes 1 to {MAX_INSTANCES_PER_REQUEST} instances, "
+                f"not {len(instances)}"
+            )
+        data: list[JSON] = [
+            {"type": "instances", "attributes": encode_attributes(item)} for item in instances
+        ]
+        answer = await self._transport.request(
+            "POST", project_path(project_id, "instances.json"), json={"data": data}
+        )
+        return decode_list(answer, Instance)
+
+    async def create_many(
+        self, project_id: int, instances: Iterable[Mapping[str, Any]]
+    ) -> builtins.list[Instance]:
+        """POST /api/v2/projects/{p}/instances.json in chunks of 20, concurrently; returns the
+        instances in the order given."""
+        items = list(instances)
+        chunks = [
+            items[i : i + MAX_INSTANCES_PER_REQUEST]
+            for i in range(0, len(items), MAX_INSTANCES_PER_REQUEST)
+        ]
+        results = await asyncio.gather(*(self.create_batch(project_id, c) for c in chunks))
+        return [instance for chunk in results for instance in chunk]
+
+    async def update(self, project_id: int, instance_id: int, **attributes: Any) -> Instance:
+        """PUT /api/v2/projects/{p}/instances/{id}.json."""
+        path = project_path(project_id, f"instances/{int(instance_id)}.json")
+        return await self._write("PUT", path, Instance, document("instances", attributes))
+
+    async def delete(self, project_id: int, instance_id: int) -> None:
+        """DELETE /api/v2/projects/{p}/instances/{id}.json."""
+        await self._delete(project_path(project_id, f"instances/{int(instance_id)}.json"))

@@ -1,0 +1,19 @@
+"""Projects: ``/api/v2/projects.json``."""
+
+from __future__ import annotations
+
+from ..models import Project
+from ..pagination import Paginator
+from ._base import Service
+
+
+class ProjectsService(Service):
+    """Projects the token can see."""
+
+    def list(self) -> Paginator[Project]:
+        """GET /api/v2/projects.json: every project the token can see."""
+        return self._list("/api/v2/projects.json", Project)
+
+    async def get(self, project_id: int) -> Project:
+        """GET /api/v2/projects/{project_id}.json."""
+        return await self._get(f"/api/v2/projects/{int(project_id)}.json", Project)

@@ -1,0 +1,227 @@
+"""Runs: ``/api/v2/projects/{p}/runs.json`` and ``runs/auto_create.json``."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import builtins
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ..codec import JSON, decode_resource, encode_attributes, unwrap_data
+from ..models import FileDraft, Run, RunDraft, StepDraft
+from ..pagination import Paginator
+from ._base import Service, decode_list, filters, project_path
+
+MAX_RUNS_PER_REQUEST = 20
+
+
+@attrs.frozen(kw_only=True)
+class AutoCreated:
+    """What ``runs/auto_create.json`` did: the run, and ids of a test / instance it created."""
+
+    run: Run
+    created_test_id: int | None = None
+    created_instance_id: int | None = None
+
+    @property
+    def created_test(self) -> bool:
+        """Whether the server had to create the test."""
+        return self.created_test_id is not None
+
+    @property
+    def created_instance(self) -> bool:
+        """Whether the server had to create the instance."""
+        return self.created_instance_id is not None
+
+
+def encode_files(files: Sequence[FileDraft]) -> JSON:
+    """Files -> ``{"data": [{"filename", "content_encoded"}]}`` (base64)."""
+    return {
+        "data": [
+            {"filename": f.filename, "content_encoded": base64.b64encode(f.content).decode()}
+            for f in files
+        ]
+    }
+
+
+def encode_step(step: StepDraft) -> dict[str, JSON]:
+    """One run step -> its wire form (a sibling of the run's attributes)."""
+    out = encode_attributes(
+        {
+            "name": step.name,
+            "description": step.description,
+            "expected_results": step.expected_results,
+            "actual_results": step.actual_results,
+            "status": step.status,
+        }
+    )
+    if step.files:
+        out["files"] = encode_files(step.files)
+    return out
+
+
+def encode_run(draft: RunDraft) -> dict[str, JSON]:
+    """A :class:`RunDraft` -> one ``data`` item of POST runs.json (``type`` is "instances", as
+    the documentation sends it)."""
+    values = attrs.asdict(draft, recurse=False)
+    steps, files = values.pop("steps"), values.pop("files")
+    item: dict[str, JSON] = {"type": "instances", "attributes": encode_attributes(values)}
+    if steps:
+        item["steps"] = {"data": [encode_step(s) for s in steps]}
+    if files:
+        item["files"] = encode_files(files)
+    return item
+
+
+def chunk_runs(
+    drafts: Iterable[RunDraft], size: int = MAX_RUNS_PER_REQUEST
+) -> list[list[RunDraft]]:
+    """Pack runs into requests of at most ``size``, never one instance twice in a request; the
+    order of runs of one instance is kept."""
+    pending = list(drafts)
+    chunks: list[list[RunDraft]] = []
+    while pending:
+        chunk: list[RunDraft] = []
+        seen: set[int] = set()
+        rest: list[RunDraft] = []
+        for draft in pending:
+            if len(chunk) < size and draft.instance_id not in seen:
+                chunk.append(draft)
+                seen.add(draft.instance_id)
+            else:
+                rest.append(draft)
+        chunks.append(chunk)
+        pending = rest
+    return chunks
+
+
+class RunsService(Service):
+    """Runs: results of executing instances."""
+
+    def list(
+        self,
+        project_id: int,
+        *,
+        instance_ids: Sequence[int] | None = None,
+        test_ids: Sequence[int] | None = None,
+        set_ids: Sequence[int] | None = None,
+        run_type: str | None = None,
+        set_filter_id: int | None = None,
+        set_filter_user_id: int | None = None,
+        updated_hours_ago: int | None = None,
+        set_ptql: str | None = None,
+        **extra: Any,
+    ) -> Paginator[Run]:
+        """GET /api/v2/projects/{p}/runs.json (every page)."""
+        params = filters(
+            instance_ids=instance_ids,
+            test_ids=test_ids,
+            set_ids=set_ids,
+            run_type=run_type,
+            set_filter_id=set_filter_id,
+            set_filter_user_id=set_filter_user_id,
+            updated_hours_ago=updated_hours_ago,
+            set_ptql=set_ptql,
+            **extra,
+        )
+        return self._list(project_path(project_id, "runs.json"), Run, params)
+
+    async def create(self, project_id: int, draft: RunDraft) -> Run:
+        """POST /api/v2/projects/{p}/runs.json (one run)."""
+        answer = await self._transport.request(
+            "POST", project_path(project_id, "runs.json"), json={"data": encode_run(draft)}
+        )
+        return decode_resource(unwrap_data(answer), Run)
+
+    async def create_batch(self, project_id: int, drafts: Sequence[RunDraft]) -> builtins.list[Run]:
+        """POST /api/v2/projects/{p}/runs.json with ``data: [...]``: ONE request of at most 20
+        runs on distinct instances."""
+        if not 1 <= len(drafts) <= MAX_RUNS_PER_REQUEST:
+            raise ValueError(
+                f"one request takes 1 to {MAX_RUNS_PER_REQUEST} runs, not {len(drafts)}"
+            )
+        instance_ids = [d.instance_id for d in drafts]
+        if len(set(instance_ids)) != len(instance_ids):
+            raise ValueError("one request must not hold two runs of the same instance")
+        answer = await self._transport.request(
+            "POST",
+            project_path(project_id, "runs.json"),
+            json={"data": [encode_run(d) for d in drafts]},
+        )
+        return decode_list(answer, Run)
+
+    async def create_many(self, project_id: int, drafts: Iterable[RunDraft]) -> builtins.list[Run]:
+        """POST /api/v2/projects/{p}/runs.json in requests of at most 20 runs (never one instance
+        twice in a request), sent concurrently through the limiter. Runs of one instance are
+        sent in order, one request after another."""
+        runs: builtins.list[Run] = []
+        for wave in _waves(chunk_runs(drafts)):
+            results = await asyncio.gather(*(self.create_batch(project_id, c) for c in wave))
+            runs.extend(run for chunk in results for run in chunk)
+        return runs
+
+    async def auto_create(
+        self,
+        project_id: int,
+        *,
+        set_id: int,
+        test_id: int | None = None,
+        test_name: str | None = None,
+        test_attributes: Mapping[str, Any] | None = None,
+        exit_code: int | None = None,
+        steps: Sequence[StepDraft] = (),
+        files: Sequence[FileDraft] = (),
+        **attributes: Any,
+    ) -> AutoCreated:
+        """POST /api/v2/projects/{p}/runs/auto_create.json: find or create the test (by id or
+        exact name) and its instance in the set, then create the run, in one call."""
+        if test_id is None and not test_name:
+            raise ValueError("auto_create needs test_id or test_name")
+        data: dict[str, JSON] = {
+            "type": "instances",
+            "attributes": encode_attributes(
+                {"set_id": set_id, "test_id": test_id, "exit_code": exit_code, **attributes}
+            ),
+        }
+        if test_name or test_attributes:
+            data["test-attributes"] = encode_attributes(
+                {"name": test_name, **(test_attributes or {})}
+            )
+        if steps:
+            data["steps"] = {"data": [encode_step(s) for s in steps]}
+        if files:
+            data["files"] = encode_files(files)
+        answer = await self._transport.request(
+            "POST", project_path(project_id, "runs/auto_create.json"), json={"data": data}
+        )
+        meta = (answer.get("meta") or {}) if isinstance(answer, Mapping) else {}
+        return AutoCreated(
+            run=decode_resource(unwrap_data(answer), Run),
+            created_test_id=_int_or_none(meta.get("created-test")),
+            created_instance_id=_int_or_none(meta.get("created-instance")),
+        )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _waves(chunks: list[list[RunDraft]]) -> list[list[list[RunDraft]]]:
+    """Group chunks so that no two chunks of one wave share an instance (chunk_runs puts the
+    second run of an instance in a later chunk; that chunk must wait for the first)."""
+    waves: list[list[list[RunDraft]]] = []
+    current: list[list[RunDraft]] = []
+    seen: set[int] = set()
+    for chunk in chunks:
+        ids = {d.instance_id for d in chunk}
+        if ids & seen:
+            waves.append(current)
+            current, seen = [], set()
+        current.append(chunk)
+        seen |= ids
+    if current:
+        waves.append(current)
+    return waves
