@@ -1,0 +1,166 @@
+"""What a caller reports: results of automated tests, with steps and attachments.
+
+These are the batch layer's input. :func:`to_wire` decides how each status is expressed so that
+PractiTest's own rule (a run's status follows from its steps, else from ``exit-code``) yields
+exactly the status asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..models import StepStatus
+
+
+class Status(StrEnum):
+    """A run's status. Strings are accepted too: "NOT COMPLETED", "not_completed", "N/A"..."""
+
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    BLOCKED = "BLOCKED"
+    NOT_COMPLETED = "NOT COMPLETED"
+    NO_RUN = "NO RUN"
+    NA = "N/A"
+
+    @classmethod
+    def parse(cls, value: Status | str) -> Status:
+        """``"not completed"``, ``"NOT_COMPLETED"``, ``"n/a"``, ``"NA"`` -> the member."""
+        if isinstance(value, Status):
+            return value
+        text = str(value).strip().upper().replace("_", " ").replace("-", " ")
+        aliases = {"NA": cls.NA, "N A": cls.NA, "NORUN": cls.NO_RUN, "SKIPPED": cls.NO_RUN}
+        if text in aliases:
+            return aliases[text]
+        for member in cls:
+            if member.value == text:
+                return member
+        names = ", ".join(m.value for m in cls)
+        raise ValueError(f"unknown status {value!r} (expected one of {names})")
+
+
+def step_status(value: Status | StepStatus | str) -> StepStatus:
+    """A step's status; NOT COMPLETED is a run status only."""
+    parsed = Status.parse(value.value if isinstance(value, StepStatus) else value)
+    if parsed is Status.NOT_COMPLETED:
+        raise ValueError("a step cannot be NOT COMPLETED (that is a run status); use NO RUN")
+    return StepStatus(parsed.value)
+
+
+def derive_status(steps: Sequence[StepStatus]) -> Status:
+    """PractiTest's rule for a run's status from its steps (reference §6.6)."""
+    if not steps:
+        return Status.NO_RUN
+    if StepStatus.FAILED in steps:
+        return Status.FAILED
+    if StepStatus.BLOCKED in steps:
+        return Status.BLOCKED
+    if all(s is StepStatus.NO_RUN for s in steps):
+        return Status.NO_RUN
+    if StepStatus.NO_RUN in steps:
+        return Status.NOT_COMPLETED
+    if all(s is StepStatus.NA for s in steps):
+        return Status.NA
+    return Status.PASSED
+
+
+@attrs.frozen
+class Attachment:
+    """A file to attach to a run or a step."""
+
+    filename: str
+    content: bytes = attrs.field(repr=lambda c: f"<{len(c)} bytes>")
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], filename: str | None = None) -> Attachment:
+        """Read a file from disk (its base name becomes the attachment's name)."""
+        p = Path(path)
+        return cls(filename or p.name, p.read_bytes())
+
+
+def _attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class StepResult:
+    """One step of a result, with its own status."""
+
+    name: str
+    status: StepStatus = attrs.field(converter=step_status)
+    description: str | None = attrs.field(default=None, kw_only=True)
+    expected: str | None = attrs.field(default=None, kw_only=True)
+    actual: str | None = attrs.field(default=None, kw_only=True)
+    attachments: tuple[Attachment, ...] = attrs.field(
+        default=(), kw_only=True, converter=_attachments
+    )
+
+
+def _steps(value: Iterable[StepResult]) -> tuple[StepResult, ...]:
+    return tuple(value)
+
+
+def _duration(value: dt.timedelta | float | None) -> dt.timedelta | None:
+    if value is None or isinstance(value, dt.timedelta):
+        return value
+    return dt.timedelta(seconds=float(value))
+
+
+def _optional_status(value: Status | str | None) -> Status | None:
+    return None if value is None else Status.parse(value)
+
+
+def _custom_fields(value: Mapping[int | str, Any]) -> dict[int, str | list[str]]:
+    out: dict[int, str | list[str]] = {}
+    for key, item in value.items():
+        number = int(str(key).removeprefix("---f-"))
+        out[number] = [str(v) for v in item] if isinstance(item, (list, tuple)) else str(item)
+    return out
+
+
+@attrs.frozen
+class RunResult:
+    """The result of one test, to become one run in PractiTest.
+
+    ``status`` defaults to PASSED, or, when ``steps`` are given, to what the steps say; a status
+    given together with steps must agree with them. ``duration`` takes a timedelta or seconds.
+    ``key`` identifies the result across re-runs of an upload (see the journal).
+    """
+
+    name: str
+    status: Status = attrs.field(default=None, converter=_optional_status)
+    duration: dt.timedelta | None = attrs.field(default=None, kw_only=True, converter=_duration)
+    output: str | None = attrs.field(default=None, kw_only=True)
+    steps: tuple[StepResult, ...] = attrs.field(default=(), kw_only=True, converter=_steps)
+    attachments: tuple[Attachment, ...] = attrs.field(
+        default=(), kw_only=True, converter=_attachments
+    )
+    custom_fields: dict[int, str | list[str]] = attrs.field(
+        factory=dict, kw_only=True, converter=_custom_fields
+    )
+    version: str | None = attrs.field(default=None, kw_only=True)
+    test_id: int | None = attrs.field(default=None, kw_only=True)
+    instance_id: int | None = attrs.field(default=None, kw_only=True)
+    key: str | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name or not self.name.strip():
+            raise ValueError("a result needs a test name")
+        if self.steps:
+            derived = derive_status([s.status for s in self.steps])
+            if self.status is None:
+                object.__setattr__(self, "status", derived)
+            elif self.status is not derived:
+                raise ValueError(
+                    f"result {self.name!r}: status {self.status.value} contradicts its steps, "
+                    f"which make the run {derived.value} (PractiTest derives a run's status "
+                    "from its steps)"
+                )
+        elif self.status is None:
+            object.__setattr__(self, "status", Status.PASSED)
