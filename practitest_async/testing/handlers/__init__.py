@@ -1,0 +1,1 @@
+"""Request handlers, one module per PractiTest resource; ``routes.py`` lists them all."""

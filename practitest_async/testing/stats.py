@@ -1,0 +1,71 @@
+"""What reached the emulator: per-route counters, 429s, and a log of every request."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import attrs
+
+
+@attrs.define(kw_only=True)
+class RequestRecord:
+    """One request as the emulator saw it. ``status`` is None when no answer was sent
+    (the connection was dropped, or the request hung until the client gave up)."""
+
+    time: float
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    account: int | None = None
+    route: str | None = None  # "POST /api/v2/projects/{p}/runs.json"; None if unknown
+    status: int | None = None
+    fault: str | None = None  # "error", "drop_after_apply", "timeout", ... or None
+
+
+@attrs.define
+class Stats:
+    """Counters tests read through ``fake.stats``."""
+
+    window: float
+    log: list[RequestRecord] = attrs.Factory(list)
+    calls_by_route: Counter[str] = attrs.Factory(Counter)
+    rate_limited: int = 0
+
+    @property
+    def total_calls(self) -> int:
+        return len(self.log)
+
+    def record(self, rec: RequestRecord) -> None:
+        self.log.append(rec)
+
+    def count_route(self, key: str) -> None:
+        self.calls_by_route[key] += 1
+
+    def requests(self, method: str | None = None, route: str | None = None) -> list[RequestRecord]:
+        """Logged requests, optionally only those of ``method`` and/or route template."""
+        return [
+            r
+            for r in self.log
+            if (method is None or r.method == method)
+            and (route is None or r.route == route or (r.route or "").endswith(route))
+        ]
+
+    def max_calls_in_any_window(
+        self, window: float | None = None, account: int | None = None
+    ) -> int:
+        """The most requests that arrived within any half-open span [t, t + window)."""
+        span = self.window if window is None else window
+        times = sorted(r.time for r in self.log if account is None or r.account == account)
+        best, start = 0, 0
+        for end, t in enumerate(times):
+            while times[start] <= t - span:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def reset(self) -> None:
+        self.log.clear()
+        self.calls_by_route.clear()
+        self.rate_limited = 0
