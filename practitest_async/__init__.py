@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+from .batch import (
+    Attachment,
+    FailedResult,
+    Journal,
+    RunResult,
+    Status,
+    StepResult,
+    Uploader,
+    UploadError,
+    UploadEvent,
+    UploadPlan,
+    UploadReport,
+)
 from .client import EU, US, Client
 from .errors import (
     APIError,
@@ -42,12 +55,15 @@ __all__ = [
     "US",
     "APIError",
     "AccountLimiter",
+    "Attachment",
     "AuthenticationError",
     "Client",
     "ClientClosedError",
     "ConfigurationError",
+    "FailedResult",
     "FileDraft",
     "Instance",
+    "Journal",
     "Limiter",
     "LimiterStats",
     "NotFoundError",
@@ -62,14 +78,22 @@ __all__ = [
     "RetryPolicy",
     "Run",
     "RunDraft",
+    "RunResult",
     "RunStatus",
     "RunType",
     "ServerError",
+    "Status",
     "StepDraft",
+    "StepResult",
     "StepRun",
     "StepStatus",
     "Test",
     "TestSet",
     "TransportError",
+    "UploadError",
+    "UploadEvent",
+    "UploadPlan",
+    "UploadReport",
+    "Uploader",
     "ValidationError",
 ]

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sized
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from .batch.journal import Journal
+from .batch.report import ProgressCallback, UploadPlan, UploadReport
+from .batch.results import RunResult
+from .batch.uploader import Uploader
+from .batch.writer import DryWriter
 from .errors import ConfigurationError
 from .limiter import AccountLimiter, Limiter, RateLimit
 from .services import Services
@@ -138,3 +143,124 @@ class Client(Services):
     def api_calls(self) -> int:
         """How many requests this client has put on the wire (retries and 429s included)."""
         return self.transport.stats.calls
+
+    # --- uploading results (the batch layer) --------------------------------------------------
+
+    def uploader(
+        self,
+        project_id: int,
+        *,
+        test_set: str | int,
+        create_missing: bool = True,
+        version: str | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        progress: ProgressCallback | None = None,
+        raise_on_failure: bool = True,
+        **options: Any,
+    ) -> Uploader:
+        """A streaming uploader for a harness that reports as tests finish::
+
+            async with client.uploader(project_id, test_set="Nightly") as up:
+                await up.add(RunResult("login works", Status.PASSED))
+            print(up.report.summary())
+
+        ``add`` returns at once while there is room; full requests go out in the background;
+        leaving the block sends the rest and waits. Failed results raise :class:`UploadError`
+        on exit unless ``raise_on_failure=False``.
+        """
+        return Uploader(
+            self,
+            self.transport,
+            self.limiter,
+            project_id,
+            test_set=test_set,
+            create_missing=create_missing,
+            version=version,
+            journal=journal,
+            progress=progress,
+            raise_on_failure=raise_on_failure,
+            **options,
+        )
+
+    async def upload_results(
+        self,
+        project_id: int,
+        results: Iterable[RunResult] | AsyncIterable[RunResult],
+        *,
+        test_set: str | int,
+        create_missing: bool = True,
+        version: str | None = None,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        progress: ProgressCallback | None = None,
+        **options: Any,
+    ) -> UploadReport:
+        """Upload any number of results as runs, with the fewest calls, exactly once (with a
+        journal). Returns the :class:`UploadReport`; failures are in ``report.failed``."""
+        expected = len(results) if isinstance(results, Sized) else None
+        up = self.uploader(
+            project_id,
+            test_set=test_set,
+            create_missing=create_missing,
+            version=version,
+            journal=journal,
+            progress=progress,
+            raise_on_failure=False,
+            expected_results=expected,
+            **options,
+        )
+        async with up:
+            async for result in _aiter(results):
+                await up.add(result)
+        return up.report
+
+    async def plan_upload(
+        self,
+        project_id: int,
+        results: Iterable[RunResult] | AsyncIterable[RunResult],
+        *,
+        test_set: str | int,
+        create_missing: bool = True,
+        journal: Journal | str | os.PathLike[str] | None = None,
+    ) -> UploadPlan:
+        """Dry run: which calls of which kind an upload would make, and the time they need at
+        the configured rate. Reads (set, instances, tests) are made; nothing is written."""
+        up = self.uploader(
+            project_id,
+            test_set=test_set,
+            create_missing=create_missing,
+            journal=journal,
+            raise_on_failure=False,
+            dry_run=True,
+        )
+        async with up:
+            async for result in _aiter(results):
+                await up.add(result)
+        assert isinstance(up.writer, DryWriter)
+        report = up.report
+        return UploadPlan(
+            project_id=project_id,
+            set_id=report.set_id,
+            set_exists=up.writer.calls["create set"] == 0,
+            results=report.total,
+            already_uploaded=report.already_uploaded,
+            calls=dict(up.writer.calls),
+            lookup_calls=report.api_calls,
+            failures=list(report.failed),
+            calls_per_second=_calls_per_second(self.limiter),
+        )
+
+
+async def _aiter(
+    results: Iterable[RunResult] | AsyncIterable[RunResult],
+) -> AsyncIterator[RunResult]:
+    if isinstance(results, AsyncIterable):
+        async for item in results:
+            yield item
+    else:
+        for item in results:
+            yield item
+
+
+def _calls_per_second(limiter: Limiter) -> float:
+    rate_limit = getattr(limiter, "rate_limit", None)
+    return rate_limit.sustained_rate if isinstance(rate_limit, RateLimit) else 0.0

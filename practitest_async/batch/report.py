@@ -1,0 +1,132 @@
+"""What an upload tells its caller: progress events on the way, a report (or a plan) at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import attrs
+
+from ..errors import PractiTestError
+from .results import RunResult
+
+EventKind = Literal["planned", "sent", "confirmed", "failed", "paused", "resumed", "finished"]
+
+
+@attrs.frozen(kw_only=True)
+class UploadEvent:
+    """One progress event. Counters are totals so far, so a bar can redraw from any event."""
+
+    kind: EventKind
+    results: int  # results seen so far (or planned, when known up front)
+    sent: int
+    confirmed: int
+    failed: int
+    api_calls: int
+    pauses: int
+    eta_seconds: float | None = None
+    detail: str = ""
+
+
+ProgressCallback = Callable[[UploadEvent], None]
+
+
+@attrs.frozen(kw_only=True)
+class FailedResult:
+    """A result that did not become a run, and why."""
+
+    result: RunResult
+    key: str
+    error: str
+
+
+@attrs.define(kw_only=True)
+class UploadReport:
+    """What an upload did. ``ok`` is True when every result became exactly one run."""
+
+    project_id: int
+    set_id: int | None = None
+    uploaded: int = 0
+    already_uploaded: int = 0
+    failed: list[FailedResult] = attrs.field(factory=list)
+    run_ids: dict[str, int] = attrs.field(factory=dict)
+    created_tests: list[int] = attrs.field(factory=list)
+    created_instances: list[int] = attrs.field(factory=list)
+    reconciled: int = 0
+    api_calls: int = 0
+    rate_limit_pauses: int = 0
+    elapsed: float = 0.0
+    fatal_error: PractiTestError | None = None  # what stopped the upload early, if anything
+
+    @property
+    def ok(self) -> bool:
+        """No result failed."""
+        return not self.failed
+
+    @property
+    def total(self) -> int:
+        """Results handled: uploaded now, confirmed by an earlier run, or failed."""
+        return self.uploaded + self.already_uploaded + len(self.failed)
+
+    def summary(self) -> str:
+        """One line for a person."""
+        text = (
+            f"{self.uploaded} uploaded, {len(self.failed)} failed"
+            f"{f', {self.already_uploaded} already uploaded' if self.already_uploaded else ''}"
+            f" in {self.elapsed:.1f}s with {self.api_calls} API calls"
+            f" ({len(self.created_tests)} tests and {len(self.created_instances)} instances "
+            f"created; {self.rate_limit_pauses} rate-limit pauses)"
+        )
+        return text
+
+
+@attrs.frozen(kw_only=True)
+class UploadPlan:
+    """What an upload would do (from :meth:`Client.plan_upload`), without writing anything."""
+
+    project_id: int
+    set_id: int | None
+    set_exists: bool
+    results: int
+    already_uploaded: int
+    calls: dict[str, int]
+    lookup_calls: int
+    failures: list[FailedResult]
+    calls_per_second: float
+
+    @property
+    def write_calls(self) -> int:
+        """Calls that would create something (set, instances, runs)."""
+        return sum(self.calls.values())
+
+    @property
+    def total_calls(self) -> int:
+        """Read calls already spent on resolving names, plus the writes."""
+        return self.lookup_calls + self.write_calls
+
+    @property
+    def estimated_seconds(self) -> float:
+        """Time the writes need at the configured rate (the reads were made already)."""
+        return self.write_calls / self.calls_per_second if self.calls_per_second else 0.0
+
+    def summary(self) -> str:
+        """A few lines for a person."""
+        kinds = ", ".join(f"{n} x {kind}" for kind, n in self.calls.items() if n) or "nothing"
+        return (
+            f"{self.results} results ({self.already_uploaded} already uploaded, "
+            f"{len(self.failures)} would fail): {kinds}; {self.write_calls} write calls, "
+            f"about {self.estimated_seconds:.0f}s at the configured rate "
+            f"({self.lookup_calls} read calls spent planning)"
+        )
+
+
+class UploadError(PractiTestError):
+    """Raised when an upload finished with failed results (the report is attached)."""
+
+    def __init__(self, report: UploadReport) -> None:
+        self.report = report
+        lines = [f"{len(report.failed)} of {report.total} results were not uploaded:"]
+        lines += [f"  {f.result.name}: {f.error}" for f in report.failed[:20]]
+        if len(report.failed) > 20:
+            lines.append(f"  ... and {len(report.failed) - 20} more")
+        super().__init__("\n".join(lines))

@@ -1,0 +1,105 @@
+"""The four writes an upload makes, live or counted (for ``plan_upload``'s dry run)."""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Sequence
+from typing import Protocol
+
+from ..models import Instance, Run, RunDraft, TestSet
+from ..services import AutoCreated, Services
+
+
+class Writer(Protocol):
+    """Where the uploader's writes go."""
+
+    async def create_set(
+        self, name: str, test_ids: Sequence[int]
+    ) -> tuple[TestSet, list[Instance] | None]:
+        """POST sets.json with ``instances.test-ids``; the instances when known (else None:
+        the set's instances must be read)."""
+
+    async def create_instances(self, set_id: int, test_ids: Sequence[int]) -> list[Instance]:
+        """POST instances.json, at most 20."""
+
+    async def post_runs(self, drafts: Sequence[RunDraft]) -> list[Run]:
+        """POST runs.json, at most 20 on distinct instances."""
+
+    async def auto_create(self, set_id: int, test_name: str, draft: RunDraft) -> AutoCreated:
+        """POST runs/auto_create.json."""
+
+
+class LiveWriter:
+    """Writes to PractiTest through the services."""
+
+    def __init__(self, services: Services, project_id: int) -> None:
+        self._services = services
+        self._project_id = project_id
+
+    async def create_set(
+        self, name: str, test_ids: Sequence[int]
+    ) -> tuple[TestSet, list[Instance] | None]:
+        """POST sets.json (the answer does not list the instances it made)."""
+        created = await self._services.sets.create(self._project_id, name=name, test_ids=test_ids)
+        return created, None if test_ids else []
+
+    async def create_instances(self, set_id: int, test_ids: Sequence[int]) -> list[Instance]:
+        """POST instances.json (bulk)."""
+        items = [{"set_id": set_id, "test_id": t} for t in test_ids]
+        return await self._services.instances.create_batch(self._project_id, items)
+
+    async def post_runs(self, drafts: Sequence[RunDraft]) -> list[Run]:
+        """POST runs.json (bulk)."""
+        return await self._services.runs.create_batch(self._project_id, drafts)
+
+    async def auto_create(self, set_id: int, test_name: str, draft: RunDraft) -> AutoCreated:
+        """POST runs/auto_create.json."""
+        return await self._services.runs.auto_create(
+            self._project_id,
+            set_id=set_id,
+            test_name=test_name,
+            exit_code=draft.exit_code,
+            steps=draft.steps,
+            files=draft.files,
+            run_duration=draft.run_duration,
+            automated_execution_output=draft.automated_execution_output,
+            version=draft.version,
+            custom_fields=draft.custom_fields or None,
+        )
+
+
+class DryWriter:
+    """Counts the writes instead of making them; invents (negative) ids so planning goes on."""
+
+    def __init__(self) -> None:
+        self.calls: collections.Counter[str] = collections.Counter()
+        self._next_id = 0
+
+    def _id(self) -> int:
+        self._next_id -= 1
+        return self._next_id
+
+    async def create_set(
+        self, name: str, test_ids: Sequence[int]
+    ) -> tuple[TestSet, list[Instance] | None]:
+        """Count one POST sets.json."""
+        self.calls["create set"] += 1
+        made = TestSet(id=self._id(), name=name)
+        return made, [Instance(id=self._id(), set_id=made.id, test_id=t) for t in test_ids]
+
+    async def create_instances(self, set_id: int, test_ids: Sequence[int]) -> list[Instance]:
+        """Count one POST instances.json."""
+        self.calls["create instances (bulk)"] += 1
+        return [Instance(id=self._id(), set_id=set_id, test_id=t) for t in test_ids]
+
+    async def post_runs(self, drafts: Sequence[RunDraft]) -> list[Run]:
+        """Count one POST runs.json."""
+        self.calls["create runs (bulk)"] += 1
+        return [Run(id=self._id(), instance_id=d.instance_id) for d in drafts]
+
+    async def auto_create(self, set_id: int, test_name: str, draft: RunDraft) -> AutoCreated:
+        """Count one POST runs/auto_create.json."""
+        self.calls["auto_create"] += 1
+        test_id, instance_id = self._id(), self._id()
+        run = Run(id=self._id(), instance_id=instance_id, test_id=test_id)
+        return AutoCreated(run=run, created_test_id=test_id, created_instance_id=instance_id)
