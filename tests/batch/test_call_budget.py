@@ -140,7 +140,8 @@ async def test_plan_upload_writes_nothing_and_matches_the_upload(
         "auto_create": 7,
         "create runs (bulk)": 3,
     }
-    assert plan.results == 67 and not plan.failures
+    assert plan.results == 67
+    assert not plan.failures
     assert plan.estimated_seconds > 0
     reads = len(fake.log)
     fake.stats.reset()

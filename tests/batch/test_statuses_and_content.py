@@ -114,7 +114,7 @@ async def test_long_output_is_cut_to_255_and_attached_whole(
 
 
 def test_a_status_that_contradicts_its_steps_is_refused_before_sending() -> None:
-    with pytest.raises(ValueError, match="status PASSED contradicts its steps.*FAILED"):
+    with pytest.raises(ValueError, match=r"status PASSED contradicts its steps.*FAILED"):
         RunResult("x", Status.PASSED, steps=[StepResult("s", "FAILED")])
 
 
@@ -138,4 +138,4 @@ async def test_results_of_one_test_each_become_a_run(fake: FakePractiTest, clien
     assert report.ok, report.failed
     assert runs_per_test(fake) == {"test 00000": 3, "brand new": 2}
     assert len(fake.stats.requests("POST", "runs/auto_create.json")) == 1
-    assert report.created_tests and len(report.created_tests) == 1
+    assert len(report.created_tests) == 1
