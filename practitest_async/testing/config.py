@@ -105,6 +105,16 @@ class EmulatorConfig:
     delete_response: Literal["no_content", "document"] = "no_content"
     attachment_redirect_status: int = 302
     corporate_account: bool = True
+    # Issue workflow: update_status accepts these (case-insensitive) and stores the name sent.
+    issue_statuses: tuple[str, ...] = (
+        "New",
+        "Open",
+        "Assigned",
+        "Fixed",
+        "Closed",
+        "Reopened",
+        "Rejected",
+    )
     timeout_fault_seconds: float = 3600.0
     faults: Faults = attrs.field(factory=Faults)
     clock: Callable[[], float] = time.time

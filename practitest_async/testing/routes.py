@@ -2,43 +2,84 @@
 
 from __future__ import annotations
 
+from practitest_async.testing.context import Handler
 from practitest_async.testing.handlers import (
+    attachments,
     auto_create,
+    custom_fields,
+    groups,
     instances,
     projects,
     runs,
     sets,
     step_runs,
     tests,
+    user_projects,
+    users,
 )
 from practitest_async.testing.router import Route
 
 P = "/api/v2/projects/{p}"
+ID = "{id}"
+
+
+def crud(
+    segment: str, index: Handler, create: Handler, show: Handler, update: Handler, delete: Handler
+) -> tuple[Route, ...]:
+    """The five routes of a project resource: list, create, show, update (PUT), delete."""
+    return (
+        Route("GET", f"{P}/{segment}.json", index),
+        Route("POST", f"{P}/{segment}.json", create),
+        Route("GET", f"{P}/{segment}/{ID}.json", show),
+        Route("PUT", f"{P}/{segment}/{ID}.json", update),
+        Route("DELETE", f"{P}/{segment}/{ID}.json", delete),
+    )
+
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/projects.json", projects.list_projects),
     Route("GET", f"{P}.json", projects.show_project),
-    # tests
-    Route("GET", f"{P}/tests.json", tests.list_tests),
-    Route("POST", f"{P}/tests.json", tests.create_test),
+    Route("GET", f"{P}/groups.json", groups.list_groups),
+    Route("GET", f"{P}/groups/{ID}.json", groups.show_group),
+    # users (account-wide, no project in the path)
+    Route("GET", "/api/v2/users.json", users.list_users),
+    Route("POST", "/api/v2/users.json", users.create_user),
+    Route("GET", f"/api/v2/users/{ID}.json", users.show_user),
+    Route("PUT", f"/api/v2/users/{ID}.json", users.update_user),
+    Route("GET", f"/api/v2/users/{ID}/projects.json", user_projects.list_user_projects),
+    Route("PUT", f"/api/v2/users/{ID}/projects.json", user_projects.replace_user_projects),
+    Route("DELETE", f"/api/v2/users/{ID}/projects.json", user_projects.revoke_user_projects),
+    # attachments; the download has no .json and answers a redirect
+    Route("GET", f"{P}/attachments.json", attachments.list_attachments),
+    Route("POST", f"{P}/attachments.json", attachments.create_attachments),
+    Route("GET", f"{P}/attachments/{ID}", attachments.download_attachment),
+    Route("DELETE", f"{P}/attachments/{ID}.json", attachments.delete_attachment),
+    # fields
+    Route("GET", f"{P}/fields.json", custom_fields.list_fields),
+    Route("GET", f"{P}/custom_fields.json", custom_fields.list_custom_fields),
+    Route("GET", f"{P}/custom_fields/{ID}.json", custom_fields.show_custom_field),
+    Route("PUT", f"{P}/custom_fields/{ID}.json", custom_fields.update_custom_field),
+    # planning
     Route("GET", f"{P}/tests/run_statuses_count.json", tests.run_statuses_count),
-    Route("GET", f"{P}/tests/{{id}}.json", tests.show_test),
-    Route("PUT", f"{P}/tests/{{id}}.json", tests.update_test),
-    Route("DELETE", f"{P}/tests/{{id}}.json", tests.delete_test),
-    # sets
-    Route("GET", f"{P}/sets.json", sets.list_sets),
-    Route("POST", f"{P}/sets.json", sets.create_set),
-    Route("GET", f"{P}/sets/{{id}}.json", sets.show_set),
-    Route("PUT", f"{P}/sets/{{id}}.json", sets.update_set),
-    Route("DELETE", f"{P}/sets/{{id}}.json", sets.delete_set),
-    Route("POST", f"{P}/sets/{{id}}/clone.json", sets.clone_set),
-    # instances
-    Route("GET", f"{P}/instances.json", instances.list_instances),
-    Route("POST", f"{P}/instances.json", instances.create_instances),
-    Route("GET", f"{P}/instances/{{id}}.json", instances.show_instance),
-    Route("PUT", f"{P}/instances/{{id}}.json", instances.update_instance),
-    Route("DELETE", f"{P}/instances/{{id}}.json", instances.delete_instance),
-    # runs and step runs
+    *crud(
+        "tests",
+        tests.list_tests,
+        tests.create_test,
+        tests.show_test,
+        tests.update_test,
+        tests.delete_test,
+    ),
+    *crud("sets", sets.list_sets, sets.create_set, sets.show_set, sets.update_set, sets.delete_set),
+    Route("POST", f"{P}/sets/{ID}/clone.json", sets.clone_set),
+    *crud(
+        "instances",
+        instances.list_instances,
+        instances.create_instances,
+        instances.show_instance,
+        instances.update_instance,
+        instances.delete_instance,
+    ),
+    # execution
     Route("GET", f"{P}/runs.json", runs.list_runs),
     Route("POST", f"{P}/runs.json", runs.create_runs),
     Route("POST", f"{P}/runs/auto_create.json", auto_create.auto_create),

@@ -25,6 +25,7 @@ from practitest_async.testing.routes import ROUTES
 from practitest_async.testing.stats import RequestRecord, Stats
 from practitest_async.testing.storage import STORAGE_PREFIX, serve_blob
 from practitest_async.testing.store import Store
+from practitest_async.testing.validate import Invalid
 
 TOO_MANY = "Too Many Requests -- You're requesting too many resources! Slow down!"
 GATEWAY_PAGE = "<html><body><h1>{status} {reason}</h1></body></html>"
@@ -82,6 +83,8 @@ class Emulator:
             reply = match.route.handler(self._call(request, grant, match, raw))
         except ApiError as exc:
             reply = error_reply(exc)
+        except Invalid as exc:  # a handler that checked outside collect(): still a 422
+            reply = error_reply(ApiError(422, exc.title))
         if decision.kind == "drop_after_apply":
             _drop(request)
         return reply

@@ -379,6 +379,26 @@ class Store:
             a for a in self.attachments.values() if a.entity == entity and a.entity_id == entity_id
         ]
 
+    def table(self, ref_type: str) -> dict[int, Any]:
+        """The table behind a JSON:API type ("tests", "step-runs", ...)."""
+        tables: dict[str, dict[int, Any]] = {
+            "projects": self.projects,
+            "users": self.users,
+            "groups": self.groups,
+            "custom-fields": self.custom_fields,
+            "tests": self.tests,
+            "steps": self.steps,
+            "sets": self.sets,
+            "instances": self.instances,
+            "runs": self.runs,
+            "step-runs": self.step_runs,
+            "requirements": self.requirements,
+            "issues": self.issues,
+            "milestones": self.milestones,
+            "attachments": self.attachments,
+        }
+        return tables[ref_type]
+
     # --- links (traceability) -----------------------------------------------------------
 
     def linked(self, ref: Ref, other_type: str) -> list[int]:
@@ -425,6 +445,12 @@ class Store:
         for step in self.steps_of_test(test_id):
             self._drop(self.steps, step.id, "steps", "step")
         self._drop(self.tests, test_id, "tests", "test")
+
+    def delete_step(self, step_id: int) -> None:
+        step = self.steps[step_id]
+        self._drop(self.steps, step_id, "steps", "step")
+        for position, rest in enumerate(self.steps_of_test(step.test_id), start=1):
+            rest.position = position  # positions stay 1..n, as in the UI
 
     def delete_requirement(self, requirement_id: int) -> None:
         self._drop(self.requirements, requirement_id, "requirements", "requirement")

@@ -176,3 +176,9 @@ def entity_fields(call: Call, f: Fields, extra: Mapping[str, Reader]) -> dict[st
         **extra,
     }
     return {**read_present(f, readers), **assignee(call, f)}
+
+
+def corporate_only(call: Call) -> None:
+    """Users, user projects and attachment create/delete exist on Corporate accounts only."""
+    if not call.config.corporate_account:
+        raise ApiError(403, "this endpoint is available for Corporate accounts only")
