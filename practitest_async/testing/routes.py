@@ -9,14 +9,19 @@ from practitest_async.testing.handlers import (
     custom_fields,
     groups,
     instances,
+    issues,
+    milestones,
     projects,
+    requirements,
     runs,
     sets,
     step_runs,
+    steps,
     tests,
     user_projects,
     users,
 )
+from practitest_async.testing.handlers.relationships import PAIRS, Relationship
 from practitest_async.testing.router import Route
 
 P = "/api/v2/projects/{p}"
@@ -34,6 +39,20 @@ def crud(
         Route("PUT", f"{P}/{segment}/{ID}.json", update),
         Route("DELETE", f"{P}/{segment}/{ID}.json", delete),
     )
+
+
+def traceability() -> tuple[Route, ...]:
+    routes: list[Route] = []
+    for base_segment, base, other_segment, other in PAIRS:
+        rel = Relationship(base, other)
+        path = f"{P}/{base_segment}/{ID}/relationships/{other_segment}.json"
+        routes += [
+            Route("GET", path, rel.list),
+            Route("POST", path, rel.add),
+            Route("PATCH", path, rel.replace),
+            Route("DELETE", path, rel.remove),
+        ]
+    return tuple(routes)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -60,6 +79,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{P}/custom_fields/{ID}.json", custom_fields.show_custom_field),
     Route("PUT", f"{P}/custom_fields/{ID}.json", custom_fields.update_custom_field),
     # planning
+    *crud(
+        "requirements",
+        requirements.list_requirements,
+        requirements.create_requirement,
+        requirements.show_requirement,
+        requirements.update_requirement,
+        requirements.delete_requirement,
+    ),
     Route("GET", f"{P}/tests/run_statuses_count.json", tests.run_statuses_count),
     *crud(
         "tests",
@@ -68,6 +95,14 @@ ROUTES: tuple[Route, ...] = (
         tests.show_test,
         tests.update_test,
         tests.delete_test,
+    ),
+    *crud(
+        "steps",
+        steps.list_steps,
+        steps.create_steps,
+        steps.show_step,
+        steps.update_step,
+        steps.delete_step,
     ),
     *crud("sets", sets.list_sets, sets.create_set, sets.show_set, sets.update_set, sets.delete_set),
     Route("POST", f"{P}/sets/{ID}/clone.json", sets.clone_set),
@@ -84,4 +119,17 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{P}/runs.json", runs.create_runs),
     Route("POST", f"{P}/runs/auto_create.json", auto_create.auto_create),
     Route("GET", f"{P}/step_runs.json", step_runs.list_step_runs),
+    # milestones and issues
+    Route("GET", f"{P}/milestones.json", milestones.list_milestones),
+    Route("GET", f"{P}/milestones/{ID}.json", milestones.show_milestone),
+    *crud(
+        "issues",
+        issues.list_issues,
+        issues.create_issue,
+        issues.show_issue,
+        issues.update_issue,
+        issues.delete_issue,
+    ),
+    Route("PUT", f"{P}/issues/{ID}/update_status.json", issues.update_status),
+    *traceability(),
 )
