@@ -196,7 +196,8 @@ class Client(Services):
     ) -> UploadReport:
         """Upload any number of results as runs, with the fewest calls, exactly once (with a
         journal). Returns the :class:`UploadReport`; failures are in ``report.failed``."""
-        expected = len(results) if isinstance(results, Sized) else None
+        if isinstance(results, Sized):
+            options.setdefault("expected_results", len(results))
         up = self.uploader(
             project_id,
             test_set=test_set,
@@ -205,7 +206,6 @@ class Client(Services):
             journal=journal,
             progress=progress,
             raise_on_failure=False,
-            expected_results=expected,
             **options,
         )
         async with up:
