@@ -119,6 +119,15 @@ class EmulatorConfig:
     faults: Faults = attrs.field(factory=Faults)
     clock: Callable[[], float] = time.time
 
+    def __attrs_post_init__(self) -> None:
+        user_ids = {u.id for u in self.users}
+        for token, grant in self.tokens.items():
+            if grant.kind == "personal" and grant.user_id not in user_ids:
+                raise ValueError(
+                    f"token {token!r} is a PAT of user {grant.user_id}, "
+                    "who is not among the configured users"
+                )
+
     def grant_for(self, token: str) -> TokenGrant | None:
         return self.tokens.get(token)
 

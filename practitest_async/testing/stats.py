@@ -7,6 +7,8 @@ from typing import Any
 
 import attrs
 
+from practitest_async.testing.faults import target_matches
+
 
 @attrs.define(kw_only=True)
 class RequestRecord:
@@ -44,12 +46,13 @@ class Stats:
         self.calls_by_route[key] += 1
 
     def requests(self, method: str | None = None, route: str | None = None) -> list[RequestRecord]:
-        """Logged requests, optionally only those of ``method`` and/or route template."""
+        """Logged requests, optionally only ``method`` ones and those whose route template or
+        path is ``route`` or ends with it on a segment ("tests.json" is not "step_tests.json")."""
         return [
             r
             for r in self.log
             if (method is None or r.method == method)
-            and (route is None or r.route == route or (r.route or "").endswith(route))
+            and (route is None or target_matches(route, r.path, r.route))
         ]
 
     def max_calls_in_any_window(

@@ -36,6 +36,13 @@ async def test_counts_by_route_and_log_records(api: Api) -> None:
     ]
 
 
+async def test_requests_match_routes_on_whole_segments(api: Api) -> None:
+    await api.get(f"{P1}/step_runs.json")
+    await api.get(f"{P1}/runs.json")
+    assert [r.path for r in api.fake.stats.requests("GET", "runs.json")] == [f"{P1}/runs.json"]
+    assert len(api.fake.stats.requests(route="/api/v2/projects/{p}/step_runs.json")) == 1
+
+
 async def test_max_calls_in_any_window_counts_arrivals(
     practitest_emulator_factory, session
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from practitest_async.testing import EmulatorConfig, FakePractiTest
+from practitest_async.testing import EmulatorConfig, FakePractiTest, TokenGrant
 from practitest_async.testing.__main__ import main
 
 from .conftest import Api
@@ -30,3 +30,8 @@ def test_cli_refuses_non_loopback_hosts(capsys) -> None:
 def test_emulator_refuses_non_loopback_hosts() -> None:
     with pytest.raises(ValueError, match="loopback"):
         FakePractiTest(host="192.168.1.1")
+
+
+def test_config_refuses_a_pat_of_an_unknown_user() -> None:
+    with pytest.raises(ValueError, match="not among the configured users"):
+        EmulatorConfig(tokens={"t": TokenGrant(account_id=1, user_id=42)})

@@ -89,6 +89,15 @@ def _attributes(item: Fields) -> Fields:
     return Fields({**beside, **f.values}, f.where)
 
 
+def run_status(call: Call, steps: list[StepPlan], exit_code: int | None) -> str:
+    """From the steps if any were sent (exit-code is then ignored, §6.6), else the exit code."""
+    if steps:
+        return combine(s.status for s in steps)
+    if exit_code is not None:
+        return from_exit_code(exit_code)
+    return call.config.status_without_result
+
+
 def parse_run(call: Call, item: Fields, *, need_instance: bool = True) -> RunPlan:
     f = _attributes(item)
     instance_id = f.required_id("instance-id") if need_instance else None
@@ -101,12 +110,6 @@ def parse_run(call: Call, item: Fields, *, need_instance: bool = True) -> RunPla
         _step(call, Fields.of(raw, f"{item.path('steps')}.data[{i}]"))
         for i, raw in enumerate(item.sub("steps").array("data"))
     ]
-    if steps:  # exit-code is ignored when steps are sent (§6.6)
-        status = combine(s.status for s in steps)
-    elif exit_code is not None:
-        status = from_exit_code(exit_code)
-    else:
-        status = call.config.status_without_result
     fields = {
         "tester_id": tester,
         "run_type": run_type,
@@ -120,7 +123,7 @@ def parse_run(call: Call, item: Fields, *, need_instance: bool = True) -> RunPla
     return RunPlan(
         where=item.where,
         instance_id=instance_id,
-        status=status,
+        status=run_status(call, steps, exit_code),
         fields=fields,
         steps=steps,
         files=files_of(item),

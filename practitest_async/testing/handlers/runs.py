@@ -13,7 +13,7 @@ from practitest_async.testing.context import Call, Reply, ok
 from practitest_async.testing.errors import ApiError
 from practitest_async.testing.filters import by_ids, id_set
 from practitest_async.testing.handlers.common import collect
-from practitest_async.testing.handlers.run_input import RUN_TYPES, RunPlan, parse_run
+from practitest_async.testing.handlers.run_input import RUN_TYPES, RunPlan, StepPlan, parse_run
 from practitest_async.testing.jsonapi import document
 from practitest_async.testing.pagination import paginated
 from practitest_async.testing.records import Run, StepRun
@@ -87,28 +87,33 @@ def apply_run(call: Call, plan: RunPlan) -> Run:
     )
     store.runs[run.id] = run
     for position, step in enumerate(plan.steps, start=1):
-        step_run = StepRun(
-            id=store.new_id("step-runs"),
-            project_id=call.pid,
-            run_id=run.id,
-            name=step.name,
-            status=step.status,
-            position=position,
-            description=step.description,
-            expected_results=step.expected_results,
-            actual_results=step.actual_results,
-            created_at=now,
-            updated_at=now,
-        )
-        store.step_runs[step_run.id] = step_run
-        for file in step.files:
-            store.add_attachment(call.pid, "step-run", step_run.id, file.filename, file.content)
+        _store_step_run(call, run, position, step)
     for file in plan.files:
         store.add_attachment(call.pid, "run", run.id, file.filename, file.content)
     instance.run_status, instance.last_run = plan.status, now
     instance.last_run_duration, instance.updated_at = run.run_duration, now
     instance.tester_id = run.tester_id if run.tester_id is not None else instance.tester_id
     return run
+
+
+def _store_step_run(call: Call, run: Run, position: int, step: StepPlan) -> None:
+    store = call.store
+    step_run = StepRun(
+        id=store.new_id("step-runs"),
+        project_id=call.pid,
+        run_id=run.id,
+        name=step.name,
+        status=step.status,
+        position=position,
+        description=step.description,
+        expected_results=step.expected_results,
+        actual_results=step.actual_results,
+        created_at=run.created_at,
+        updated_at=run.created_at,
+    )
+    store.step_runs[step_run.id] = step_run
+    for file in step.files:
+        store.add_attachment(call.pid, "step-run", step_run.id, file.filename, file.content)
 
 
 def with_instance(plan: RunPlan, instance_id: int) -> RunPlan:
