@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (shown by ``practitest-async --help``)."""
     parser = argparse.ArgumentParser(
         prog="practitest-async",
+        allow_abbrev=False,  # "--token x" must not pass as "--token-file x"
         description="Upload automated test results to PractiTest, fast and exactly once.",
         epilog="Exit codes: 0 all uploaded, 1 some not uploaded, 2 usage/configuration, "
         "3 authentication/permission, 4 input file error. The token comes from "
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    up = sub.add_parser("upload", help="upload JUnit XML results")
+    up = sub.add_parser("upload", help="upload JUnit XML results", allow_abbrev=False)
     up.add_argument("paths", nargs="+", help="JUnit XML files, directories or glob patterns")
     up.add_argument("--project", type=int, help="project id (PRACTITEST_PROJECT)")
     up.add_argument("--set", dest="test_set", help="test set name or id (PRACTITEST_SET)")
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--window", type=float, default=60.0, help="window, seconds")
 
     for name in ("projects", "whoami"):
-        who = sub.add_parser(name, help="list the projects the token can see")
+        who = sub.add_parser(name, help="list the projects the token can see", allow_abbrev=False)
         _connection_flags(who)
     return parser
 
