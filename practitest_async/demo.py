@@ -36,8 +36,6 @@ async def run_demo(*, window: float, out: TextIO) -> int:
         return 2
     async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=window)) as fake:
         test_set = fake.add_set(1, "Nightly")
-        # A sample case reports custom field 5001, the id the emulator gives its first field.
-        fake.add_custom_field(1, "Browser", "text")
         for i, name in enumerate(EXISTING_TESTS):
             test = fake.add_test(1, name)
             if i % 2 == 0:

@@ -22,7 +22,6 @@ CASES_IN_EXAMPLES = 22
 @pytest.fixture
 async def fake() -> AsyncIterator[FakePractiTest]:
     async with FakePractiTest(EmulatorConfig(limit=30, window=1.0)) as emulator:
-        emulator.add_custom_field(1, "Browser", "text")  # id 5001, used by a sample case
         yield emulator
 
 
