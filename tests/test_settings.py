@@ -1,0 +1,79 @@
+"""Front-end settings: flags, then PRACTITEST_* variables, then [tool.practitest]."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from practitest_async import ConfigurationError
+from practitest_async.settings import load_settings, read_pyproject
+
+PYPROJECT = {"project": 7, "set": "From pyproject", "version": "0.9", "rate-limit": 60}
+
+
+def test_flags_beat_the_environment_which_beats_pyproject() -> None:
+    env = {"PRACTITEST_TOKEN": "tok", "PRACTITEST_SET": "From env", "PRACTITEST_VERSION": "1.0"}
+
+    settings = load_settings({"version": "2.0"}, environ=env, pyproject=PYPROJECT)
+
+    assert settings.version == "2.0"  # flag
+    assert settings.test_set == "From env"  # environment
+    assert settings.project == 7  # pyproject
+    assert settings.rate_limit == 60
+    assert settings.token == "tok"
+
+
+def test_a_numeric_set_is_a_set_id() -> None:
+    settings = load_settings({"test_set": "1234"}, environ={}, pyproject={})
+    assert settings.test_set == 1234
+
+
+def test_the_token_never_comes_from_a_flag_or_shows_in_repr() -> None:
+    with pytest.raises(ConfigurationError, match="cannot be given as a flag"):
+        load_settings({"token": "secret"}, environ={}, pyproject={})
+    settings = load_settings({}, environ={"PRACTITEST_TOKEN": "secret"}, pyproject={})
+    assert "secret" not in repr(settings)
+
+
+def test_token_file(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("from-file\n")
+
+    settings = load_settings({"token_file": str(token_file)}, environ={}, pyproject={})
+
+    assert settings.token == "from-file"
+    with pytest.raises(ConfigurationError, match="cannot read the token file"):
+        load_settings({"token_file": str(tmp_path / "nope")}, environ={}, pyproject={})
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PRACTITEST_PROJECT": "seven"}, "project must be a whole number, not 'seven'"),
+        ({"PRACTITEST_AUTH": "cookie"}, "auth must be one of header, basic, query"),
+        ({"PRACTITEST_RATE_LIMIT": "1"}, "at least 2 calls per minute"),
+    ],
+)
+def test_bad_values_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings({}, environ=env, pyproject={})
+
+
+def test_missing_token_and_target_are_clear_errors() -> None:
+    settings = load_settings({}, environ={}, pyproject={})
+    with pytest.raises(ConfigurationError, match="no PractiTest token"):
+        settings.client()
+    with pytest.raises(ConfigurationError, match="missing --project and --set"):
+        settings.require_upload_target()
+
+
+def test_pyproject_is_found_above_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.practitest]\nproject = 3\nset = "Nightly"\n')
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+
+    assert read_pyproject(nested) == {"project": 3, "set": "Nightly"}
+    (tmp_path / "pyproject.toml").write_text("[tool.practitest\n")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        read_pyproject(nested)
