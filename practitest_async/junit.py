@@ -76,11 +76,17 @@ REFUSED = (
 _FIELDS = frozenset({"classname", "name", "file", "suite"})
 _ATTACHMENT = re.compile(r"\[\[ATTACHMENT\|([^\]\r\n]+)\]\]")
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-_FAILED = {"failure": "failure", "error": "error", "rerunFailure": "rerun failure"}
-_FAILED |= {"rerunError": "rerun error"}
+_GLOB_MAGIC = re.compile(r"[*?[]")
+# Children of <testcase> that make it FAILED, or (Surefire) that it passed on a rerun, by label.
+_FAILED = {
+    "failure": "failure",
+    "error": "error",
+    "rerunFailure": "rerun failure",
+    "rerunError": "rerun error",
+}
+_FLAKY = {"flakyFailure": "flaky failure", "flakyError": "flaky error"}
 _FORMATTER = string.Formatter()
 _FOUR_WORDS = struct.Struct("<4I")
-_FLAKY = {"flakyFailure": "flaky failure", "flakyError": "flaky error"}
 
 
 class JUnitError(PractiTestError):
@@ -135,7 +141,7 @@ def _expand_one(raw: PathArg) -> list[Path]:
     path = Path(raw)
     if path.is_dir():
         return _xml_files_below(path)
-    if path.exists() or not glob.has_magic(os.fspath(raw)):
+    if path.exists() or not _GLOB_MAGIC.search(os.fspath(raw)):
         return [path]
     matches: list[Path] = []
     for match in sorted(glob.glob(os.fspath(raw), recursive=True)):
@@ -261,11 +267,14 @@ class _PositionedTreeBuilder(TreeBuilder):
     def __init__(self) -> None:
         super().__init__()
         self.locator: object = None  # the expat parser, set once it exists
-        self.places: dict[Element, tuple[int, int]] = {}
+        self.root_place: tuple[int, int] | None = None
+        self.places: dict[Element, tuple[int, int]] = {}  # of the open test cases
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
         element = super().start(tag, attrs)
-        if not self.places or _local(tag) == "testcase":
+        if self.root_place is None:
+            self.root_place = _place(self.locator)
+        if _local(tag) == "testcase":
             self.places[element] = _place(self.locator)
         return element
 
@@ -329,7 +338,7 @@ class _ReportReader:
                     raise self.error(
                         f"not a JUnit report: the root element is <{tag}>, "
                         "expected <testsuites> or <testsuite>",
-                        self.builder.places.get(element),
+                        self.builder.root_place,
                     )
                 open_elements.append(element)
                 if tag == "testsuite":
@@ -340,7 +349,8 @@ class _ReportReader:
             open_elements.pop()
             if tag == "testcase":
                 cases_open -= 1
-                if cases_open == 0 and (result := self._result(element)):
+                place = self.builder.places.pop(element, None)
+                if cases_open == 0 and (result := self._result(element, place)):
                     yield result
             elif tag == "testsuite":
                 self.suites.pop()
@@ -348,8 +358,7 @@ class _ReportReader:
                 # Done with it: unhook it so the tree never holds more than one case.
                 open_elements[-1].remove(element)
 
-    def _result(self, case: Element) -> RunResult | None:
-        place = self.builder.places.pop(case, None)
+    def _result(self, case: Element, place: tuple[int, int] | None) -> RunResult | None:
         try:
             return _CaseReader(self, case, place).result()
         except _CaseProblem as problem:

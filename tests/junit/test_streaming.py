@@ -15,13 +15,18 @@ from practitest_async.batch import Status
 from practitest_async.junit import iter_results
 
 
-def generate(path: Path, cases: int, *, bare_suite: bool = False) -> Path:
-    """A pytest-like report: mostly passes, a failure with output every 100, a repeat every 1000."""
+def generate(
+    path: Path, cases: int, *, bare_suite: bool = False, suite_every: int | None = None
+) -> Path:
+    """A pytest-like report: mostly passes, a failure with output every 100, a repeat every 1000;
+    with ``suite_every``, a new suite (gotestsum's one per package) every so many cases."""
     with path.open("w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="utf-8"?>\n')
         out.write("" if bare_suite else "<testsuites>")
         out.write(f'<testsuite name="pytest" tests="{cases}">\n')
         for i in range(cases):
+            if suite_every and i and i % suite_every == 0:
+                out.write(f'</testsuite><testsuite name="pkg{i}"><properties/>\n')
             name = f"test_{i - 1 if i % 1000 == 999 else i}"
             head = f'<testcase classname="tests.test_mod{i % 50}" name="{name}" time="0.001"'
             if i % 100 == 7:
@@ -58,6 +63,15 @@ def test_memory_does_not_grow_with_the_number_of_cases(tmp_path: Path) -> None:
     # Twenty times the cases, the same peak (a 4 MiB bit set for the keys, one case, buffers).
     assert large_peak - small_peak < 512 * 1024, (small_peak, large_peak)
     assert large_peak < 30 * 1024 * 1024
+
+
+def test_memory_does_not_grow_with_the_number_of_suites(tmp_path: Path) -> None:
+    small = generate(tmp_path / "small.xml", 2_000, suite_every=10)
+    large = generate(tmp_path / "large.xml", 20_000, suite_every=10)
+
+    small_peak, large_peak = traced_peak(small)[1], traced_peak(large)[1]
+
+    assert large_peak - small_peak < 512 * 1024, (small_peak, large_peak)
 
 
 def test_a_200k_case_report_streams_quickly_in_bounded_memory(tmp_path: Path) -> None:
