@@ -1,10 +1,11 @@
 """JUnit XML reports in, :class:`RunResult`s out, streamed so a file of any size fits in memory.
 
 :func:`iter_results` reads report files one test case at a time (``defusedxml`` ``iterparse``;
-each case is dropped once turned into a result), so memory is bounded by the largest test case,
-not by the file. It reads the shapes CI produces: ``<testsuites>`` or a bare ``<testsuite>``,
-nested suites, pytest (xunit1 and xunit2), Maven Surefire and Gradle (one file per class, with
-Surefire's flaky and rerun entries), jest-junit and gotestsum.
+each case is dropped once turned into a result), so memory is bounded by the largest test case
+(plus a fixed 4 MiB to number repeated names), not by the file. It reads the shapes CI
+produces: ``<testsuites>`` or a bare ``<testsuite>``, nested suites, pytest (xunit1 and xunit2),
+Maven Surefire and Gradle (one file per class, with Surefire's flaky and rerun entries),
+jest-junit and gotestsum.
 
 How a ``<testcase>`` becomes a result:
 
@@ -18,7 +19,8 @@ How a ``<testcase>`` becomes a result:
   PASSED, also when Surefire recorded ``<flakyFailure>``/``<flakyError>`` (it passed on a rerun).
 - **output**: for FAILED, each failure as ``[failure] type: message`` and its text, then the
   flaky attempts, then ``system-out``/``system-err`` (unless ``attach_output``); for NO RUN, the
-  skip message; for PASSED, the flaky attempts if any, else nothing.
+  skip message; for PASSED, the flaky attempts if any, else nothing. An element that carries
+  nothing (jest's bare ``<skipped/>``) adds nothing: the status says it all.
 - **duration**: ``time`` in seconds; a value that is not a finite, non-negative number is
   ignored with a warning.
 - **attachments**: with ``attach_output=True`` the case's ``system-out``/``system-err`` become
