@@ -7,7 +7,9 @@ generated from the field names, never written by hand. Conventions handled here:
 - the string ``id`` becomes an ``int`` (foreign keys inside attributes are ints already);
 - ``custom-fields`` keys ``---f-N`` become ``dict[int, str | list[str]]``;
 - ISO-8601 datetimes with an offset; ``HH:MM:SS`` durations become ``timedelta``;
-- attributes the model does not know are kept in ``extra`` (a newer server must not break us).
+- attributes the model does not know are kept in ``extra`` (a newer server must not break us);
+- a ``relationships`` field holds the linked ids of ``?relationships=true`` answers;
+- fields with ``metadata=RAW_JSON`` take the JSON value as it is (free-form hashes).
 """
 
 from __future__ import annotations
@@ -137,7 +139,49 @@ def encode_attributes(values: Mapping[str, Any]) -> dict[str, JSON]:
 # --- resources ------------------------------------------------------------------------------
 
 _EXTRA = "__extra__"
+_RELATIONSHIPS = "__relationships__"
+_JSON_FIELD = "practitest_async.json"
+# relationship members whose items have another type: a milestone's "suites" are sets
+_LINK_TYPES = {"suites": "sets"}
 RESOURCE_TYPES: dict[type[Any], str] = {}
+
+
+# attrs field metadata: take the JSON value as it is (no structuring), for free-form hashes
+# such as ``automated-fields`` or ``possible-values``: ``attrs.field(metadata=RAW_JSON, ...)``
+RAW_JSON: Mapping[str, bool] = {_JSON_FIELD: True}
+
+
+def _passthrough(value: Any, _: Any) -> Any:
+    return value
+
+
+def _overrides(cls: type[Any], rename: Callable[[str], str]) -> dict[str, Any]:
+    """The cattrs overrides of a model: ``extra``, ``relationships``, ``custom_fields``, JSON."""
+    out: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.name == "id":
+            continue
+        if field.name == "extra":
+            out["extra"] = override(
+                rename=_EXTRA, struct_hook=lambda v, _: dict(v), unstruct_hook=dict
+            )
+        elif field.name == "relationships":
+            out["relationships"] = override(
+                rename=_RELATIONSHIPS, struct_hook=lambda v, _: dict(v), unstruct_hook=dict
+            )
+        elif field.name == "custom_fields":
+            out[field.name] = override(
+                rename="custom-fields",
+                struct_hook=lambda v, _: decode_custom_fields(v),
+                unstruct_hook=encode_custom_fields,
+            )
+        elif field.metadata.get(_JSON_FIELD):
+            out[field.name] = override(
+                rename=rename(field.name), struct_hook=_passthrough, unstruct_hook=lambda v: v
+            )
+        else:
+            out[field.name] = override(rename=rename(field.name))
+    return out
 
 
 def resource(type_name: str) -> Callable[[type[T]], type[T]]:
@@ -149,22 +193,7 @@ def resource(type_name: str) -> Callable[[type[T]], type[T]]:
 
     def register(cls: type[T]) -> type[T]:
         RESOURCE_TYPES[cls] = type_name
-        renames: dict[str, Any] = {}
-        for field in attrs.fields(cls):  # type: ignore[arg-type]
-            if field.name == "id":
-                continue
-            if field.name == "extra":
-                renames["extra"] = override(
-                    rename=_EXTRA, struct_hook=lambda v, _: dict(v), unstruct_hook=dict
-                )
-            elif field.name == "custom_fields":
-                renames[field.name] = override(
-                    rename="custom-fields",
-                    struct_hook=lambda v, _: decode_custom_fields(v),
-                    unstruct_hook=encode_custom_fields,
-                )
-            else:
-                renames[field.name] = override(rename=kebab(field.name))
+        renames = _overrides(cls, kebab)
         converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **renames))
         converter.register_unstructure_hook(
             cls, make_dict_unstructure_fn(cls, converter, **renames)
@@ -174,13 +203,39 @@ def resource(type_name: str) -> Callable[[type[T]], type[T]]:
     return register
 
 
+def flat(cls: type[T]) -> type[T]:
+    """Class decorator: register a model read from a flat, snake_case object (not JSON:API),
+    such as the items of ``fields.json``; unknown keys go to ``extra``."""
+    renames = _overrides(cls, lambda name: name)
+    converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **renames))
+    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **renames))
+    return cls
+
+
 def known_attributes(cls: type[Any]) -> frozenset[str]:
     """The kebab-case attribute names a model has fields for."""
     return frozenset(
         "custom-fields" if f.name == "custom_fields" else kebab(f.name)
         for f in attrs.fields(cls)
-        if f.name not in ("id", "extra")
+        if f.name not in ("id", "extra", "relationships")
     )
+
+
+def decode_relationships(value: Any) -> dict[str, list[int]]:
+    """``{"tests": {"data": [{"id": "5", "type": "tests"}]}}`` -> ``{"tests": [5]}``."""
+    out: dict[str, list[int]] = {}
+    for name, member in (value or {}).items():
+        items = member.get("data") if isinstance(member, Mapping) else None
+        out[name] = [int(item["id"]) for item in items or [] if isinstance(item, Mapping)]
+    return out
+
+
+def decode_flat(obj: Mapping[str, Any], cls: type[T]) -> T:
+    """One flat object (see :func:`flat`) -> model; keys the model does not know go to extra."""
+    names = {f.name for f in attrs.fields(cls)} - {"extra"}  # type: ignore[arg-type]
+    data: dict[str, Any] = {k: v for k, v in obj.items() if k in names}
+    data[_EXTRA] = {k: v for k, v in obj.items() if k not in names}
+    return _structure(data, cls, f"{cls.__name__} {obj.get('id')}")
 
 
 def decode_resource(obj: Mapping[str, Any], cls: type[T]) -> T:
@@ -190,11 +245,16 @@ def decode_resource(obj: Mapping[str, Any], cls: type[T]) -> T:
     data = {k: v for k, v in attributes.items() if k in known}
     data["id"] = obj["id"]
     data[_EXTRA] = {k: v for k, v in attributes.items() if k not in known}
+    if any(f.name == "relationships" for f in attrs.fields(cls)):  # type: ignore[arg-type]
+        data[_RELATIONSHIPS] = decode_relationships(obj.get("relationships"))
+    return _structure(data, cls, f"{obj.get('type', cls.__name__)} {obj['id']}")
+
+
+def _structure(data: Mapping[str, Any], cls: type[T], what: str) -> T:
     try:
         return converter.structure(data, cls)
     except cattrs.BaseValidationError as exc:
         details = "; ".join(cattrs.transform_error(exc))
-        what = f"{obj.get('type', cls.__name__)} {obj['id']}"
         raise ValueError(f"cannot read {what}: {details}") from exc
 
 
@@ -205,15 +265,22 @@ def decode_many(data: Iterable[Mapping[str, Any]], cls: type[T]) -> list[T]:
 
 def encode_resource(model: Any) -> dict[str, JSON]:
     """Model -> JSON:API resource object (the inverse of :func:`decode_resource`)."""
-    flat: dict[str, Any] = converter.unstructure(model)
-    extra = flat.pop(_EXTRA, {}) or {}
-    model_id = flat.pop("id")
-    attributes: dict[str, JSON] = {**extra, **flat}
-    return {
+    values: dict[str, Any] = converter.unstructure(model)
+    extra = values.pop(_EXTRA, {}) or {}
+    related = values.pop(_RELATIONSHIPS, None)
+    model_id = values.pop("id")
+    attributes: dict[str, JSON] = {**extra, **values}
+    out: dict[str, JSON] = {
         "id": str(model_id),
         "type": RESOURCE_TYPES[type(model)],
         "attributes": attributes,
     }
+    if related:
+        out["relationships"] = {
+            name: {"data": [{"id": str(i), "type": _LINK_TYPES.get(name, name)} for i in ids]}
+            for name, ids in related.items()
+        }
+    return out
 
 
 def unwrap_data(body: Any) -> Any:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import TypedDict
 
 import attrs
 
-from .codec import JSON, CustomFields, resource
+from .codec import JSON, RAW_JSON, CustomFields, flat, resource
+
+PossibleValues = list[str] | dict[str, list[str]] | None
+"""A list field's values; a ``linkedlist`` maps each parent value to its child values."""
 
 
 class RunStatus(StrEnum):
@@ -42,21 +46,217 @@ class RunType(StrEnum):
     MANUAL = "ManualRun"
 
 
+class TestType(StrEnum):
+    """A test's type (``test-type``); the server's default is ``ApiTest``."""
+
+    __test__ = False
+
+    SCRIPTED = "ScriptedTest"
+    API = "ApiTest"
+    FIRECRACKER = "FireCracker"
+    XBOT = "xBotTest"
+    EGGPLANT = "EggplantTest"
+    BDD = "BDDTest"
+
+
+class StepKind(StrEnum):
+    """A test step: written out, or a call to another test."""
+
+    MANUAL = "ManualStep"
+    CALL_TO_TEST = "CallToTest"
+
+
+class AssigneeType(StrEnum):
+    """What ``assigned-to-id`` names (the server's default is a user)."""
+
+    USER = "user"
+    GROUP = "group"
+
+
+class FieldType(StrEnum):
+    """An item of ``fields.json``: a built-in field or a custom one."""
+
+    SYSTEM = "SystemField"
+    CUSTOM = "CustomField"
+
+
+class AttachmentEntity(StrEnum):
+    """What an attachment belongs to (``entity`` of the attachments endpoints)."""
+
+    ISSUE = "issue"
+    REQUIREMENT = "requirement"
+    TEST = "test"
+    TEST_SET = "testset"
+    INSTANCE = "instance"
+    STEP = "step"
+    RUN = "run"  # listing only: the docs do not list it for uploads
+    STEP_RUN = "step-run"
+
+
 def _extra() -> dict[str, JSON]:
+    return {}
+
+
+def _links() -> dict[str, list[int]]:
     return {}
 
 
 @resource("projects")
 @attrs.frozen(kw_only=True)
 class Project:
-    """A PractiTest project."""
+    """A PractiTest project.
+
+    ``enable_requirements``, ``enable_issues`` and ``time_management_enabled`` are not in the
+    documentation and stay None; the documented flags are the three ``*_support`` /
+    ``enable_delete_issues`` ones.
+    """
 
     id: int
     name: str | None = None
     enable_requirements: bool | None = None
     enable_issues: bool | None = None
     time_management_enabled: bool | None = None
+    automation_support: bool | None = None
+    enable_delete_issues: bool | None = None
+    time_management_support: bool | None = None
     created_at: dt.datetime | None = None
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@attrs.frozen(kw_only=True)
+class GroupRef:
+    """A group a user has in a project (``groups`` of a user's projects)."""
+
+    id: int
+    name: str | None = None
+
+
+@resource("projects")
+@attrs.frozen(kw_only=True)
+class UserProject:
+    """A project as ``users/{id}/projects.json`` lists it: with the user's groups there."""
+
+    id: int
+    name: str | None = None
+    automation_support: bool | None = None
+    enable_delete_issues: bool | None = None
+    time_management_support: bool | None = None
+    created_at: dt.datetime | None = None
+    groups: list[GroupRef] = attrs.field(factory=list)
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@attrs.frozen(kw_only=True)
+class Permission:
+    """One permission of a group, and whether the group has it."""
+
+    title: str
+    description: str | None = None
+    allowed: bool = False
+
+
+@resource("groups")
+@attrs.frozen(kw_only=True)
+class Group:
+    """A user group of a project; ``permissions`` come with ``groups.get`` only."""
+
+    id: int
+    name: str | None = None
+    created_at: dt.datetime | None = None
+    permissions: list[Permission] = attrs.field(factory=list)
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@resource("users")
+@attrs.frozen(kw_only=True)
+class User:
+    """A user of the account."""
+
+    id: int
+    first_name: str | None = None
+    last_name: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    time_zone: str | None = None
+    created_at: dt.datetime | None = None
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@resource("attachments")
+@attrs.frozen(kw_only=True)
+class AttachmentInfo:
+    """A file attached to an entity, as listed (the bytes come from ``attachments.download``).
+
+    Not to be confused with :class:`practitest_async.Attachment`, a file given to the uploader.
+    """
+
+    id: int
+    name: str | None = None
+    size: int | None = None  # bytes
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@flat
+@attrs.frozen(kw_only=True)
+class Field:
+    """An item of ``fields.json`` (system and custom fields; flat, snake_case, not JSON:API).
+
+    ``uniq_name`` of a custom field is ``___f_<id>``; entity payloads key it ``---f-<id>``.
+    """
+
+    id: int
+    type: FieldType | None = None
+    name: str | None = None
+    field_format: str | None = None
+    possible_values: PossibleValues = attrs.field(default=None, metadata=RAW_JSON)
+    uniq_name: str | None = None
+    entities: list[str] = attrs.field(factory=list)
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@resource("custom-fields")
+@attrs.frozen(kw_only=True)
+class CustomField:
+    """A custom field of a project (``field_format``: list, multilist, linkedlist, text, ...)."""
+
+    id: int
+    name: str | None = None
+    field_format: str | None = None
+    project_id: int | None = None
+    possible_values: PossibleValues = attrs.field(default=None, metadata=RAW_JSON)
+    parent_list_id: int | None = None
+    possible_values_parent_cf_id: int | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@resource("requirements")
+@attrs.frozen(kw_only=True)
+class Requirement:
+    """A requirement; its run status follows the tests linked to it."""
+
+    id: int
+    project_id: int | None = None
+    display_id: int | None = None
+    name: str | None = None
+    description: str | None = None
+    author_id: int | None = None
+    parent_id: int | None = None
+    instances_count: int | None = None
+    run_status: RunStatus | None = None
+    last_run: dt.datetime | None = None
+    assigned_to_id: int | None = None
+    assigned_to_type: AssigneeType | None = None
+    planned_execution: dt.datetime | None = None
+    version: str | None = None
+    priority: str | None = None
+    folder_id: int | None = None
+    tags: list[str] = attrs.field(factory=list)
+    custom_fields: CustomFields = attrs.field(factory=dict)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    relationships: dict[str, list[int]] = attrs.field(factory=_links)
     extra: dict[str, JSON] = attrs.field(factory=_extra)
 
 
@@ -78,13 +278,39 @@ class Test:
     assigned_to_id: int | None = None
     assigned_to_type: str | None = None
     version: str | None = None
-    test_type: str | None = None
+    test_type: TestType | None = None
     priority: str | None = None
     duration_estimate: dt.timedelta | None = None
     run_status: RunStatus | None = None
     last_run: dt.datetime | None = None
+    steps_count: int | None = None
+    cloned_from_id: int | None = None
+    planned_execution: dt.datetime | None = None
+    folder_id: int | None = None
+    scenario: str | None = None
+    automated_fields: dict[str, JSON] = attrs.field(factory=dict, metadata=RAW_JSON)
     tags: list[str] = attrs.field(factory=list)
     custom_fields: CustomFields = attrs.field(factory=dict)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    relationships: dict[str, list[int]] = attrs.field(factory=_links)
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@resource("steps")
+@attrs.frozen(kw_only=True)
+class Step:
+    """A step of a test's definition (what its runs' step runs are made from)."""
+
+    id: int
+    project_id: int | None = None
+    kind: StepKind | None = None
+    test_id: int | None = None
+    test_to_call_id: int | None = None
+    name: str | None = None
+    description: str | None = None
+    expected_results: str | None = None
+    position: int | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     extra: dict[str, JSON] = attrs.field(factory=_extra)
@@ -111,6 +337,11 @@ class TestSet:
     run_status: RunStatus | None = None
     last_run: dt.datetime | None = None
     instances_count: int | None = None
+    description: str | None = None
+    folder_id: int | None = None
+    milestone_id: int | None = None
+    duration_estimate: dt.timedelta | None = None  # with duration=True only
+    actual_duration: dt.timedelta | None = None  # with duration=True only
     tags: list[str] = attrs.field(factory=list)
     custom_fields: CustomFields = attrs.field(factory=dict)
     created_at: dt.datetime | None = None
@@ -188,6 +419,64 @@ class StepRun:
     extra: dict[str, JSON] = attrs.field(factory=_extra)
 
 
+@resource("milestones")
+@attrs.frozen(kw_only=True)
+class Milestone:
+    """A milestone (sprint, release...). With ``relationships=True``, ``relationships`` maps
+    ``requirements``, ``issues`` and ``suites`` (test sets) to ids."""
+
+    id: int
+    project_id: int | None = None
+    display_id: int | None = None
+    name: str | None = None
+    description: str | None = None
+    milestone_status: str | None = None
+    milestone_type: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    author_id: int | None = None
+    custom_fields: CustomFields = attrs.field(factory=dict)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    relationships: dict[str, list[int]] = attrs.field(factory=_links)
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
+@resource("issues")
+@attrs.frozen(kw_only=True)
+class Issue:
+    """An issue (defect, task...); ``status_name`` comes from the project's workflow."""
+
+    id: int
+    project_id: int | None = None
+    display_id: int | None = None
+    title: str | None = None
+    issue_type: str | None = None
+    description: str | None = None
+    status_name: str | None = None
+    status_resolution: str | None = None
+    author_id: int | None = None
+    assigned_to_id: int | None = None
+    assigned_to_type: AssigneeType | None = None
+    planned_execution: dt.datetime | None = None
+    version: str | None = None
+    priority: str | None = None
+    closed_at: dt.datetime | None = None
+    closed_by_id: int | None = None
+    cloned_from_id: int | None = None
+    external_id: str | None = None
+    folder_id: int | None = None
+    instances_count: int | None = None
+    run_status: RunStatus | None = None
+    last_run: dt.datetime | None = None
+    tags: list[str] = attrs.field(factory=list)
+    custom_fields: CustomFields = attrs.field(factory=dict)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    relationships: dict[str, list[int]] = attrs.field(factory=_links)
+    extra: dict[str, JSON] = attrs.field(factory=_extra)
+
+
 # --- what a caller sends (drafts), as opposed to what the server returns -------------------
 
 
@@ -227,3 +516,87 @@ class RunDraft:
     custom_fields: CustomFields = attrs.field(factory=dict)
     steps: tuple[StepDraft, ...] = ()
     files: tuple[FileDraft, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class TestStepDraft:
+    """A step of a test's definition, to create (with a test, or through ``steps.create``)."""
+
+    __test__ = False
+
+    name: str
+    description: str | None = None
+    expected_results: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ProjectGrant:
+    """A project a user may see, and the user's groups there (``users.replace_projects``)."""
+
+    project_id: int
+    group_ids: tuple[int, ...]
+
+
+# --- the attributes create / update take, as keyword arguments ------------------------------
+
+
+class _Planned(TypedDict, total=False):
+    assigned_to_id: int
+    assigned_to_type: AssigneeType
+    planned_execution: dt.datetime | str
+    version: str
+    priority: str
+    custom_fields: CustomFields
+
+
+class _Described(_Planned, total=False):
+    description: str
+    tags: list[str]
+
+
+class TestFields(_Described, total=False):
+    """Attributes of ``tests.create`` / ``tests.update`` (besides ``name`` and the users)."""
+
+    test_type: TestType
+    status: str
+    duration_estimate: dt.timedelta | str
+    automated_fields: dict[str, JSON]
+    scenario: str
+    preconditions: str
+    folder_id: int
+
+
+class RequirementFields(_Described, total=False):
+    """Attributes of ``requirements.create`` / ``requirements.update``."""
+
+    parent_id: int
+    folder_id: int
+
+
+class IssueFields(_Described, total=False):
+    """Attributes of ``issues.create`` / ``issues.update``."""
+
+    issue_type: str
+
+
+class SetFields(_Described, total=False):
+    """Attributes of ``sets.create`` / ``sets.update`` / ``sets.clone``."""
+
+    status: str
+    milestone_id: int
+
+
+class InstanceFields(_Planned, total=False):
+    """Attributes of ``instances.create`` / ``instances.update``."""
+
+
+class RunFields(TypedDict, total=False):
+    """Run attributes ``runs.auto_create`` takes besides the set, the test and the results."""
+
+    run_type: RunType | None
+    run_date: dt.datetime | str | None
+    tester_id: int | None
+    run_duration: dt.timedelta | None
+    automated_execution_output: str | None
+    version: str | None
+    custom_fields: CustomFields | None
