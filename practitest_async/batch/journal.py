@@ -26,6 +26,11 @@ CONFIRMED = "confirmed"
 FAILED = "failed"
 
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    scope TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    started REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS results (
     scope TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -61,7 +66,7 @@ class Journal:
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
 
     def __repr__(self) -> str:
         return f"Journal({self.path!r})"
@@ -69,6 +74,18 @@ class Journal:
     def close(self) -> None:
         """Close the file."""
         self._db.close()
+
+    def upload(self, scope: str, nonce: str, started: float) -> tuple[str, float]:
+        """The (nonce, start time) of this upload: the ones recorded by the first run that
+        used this journal for ``scope``, or the given ones when this is that first run."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO uploads (scope, nonce, started) VALUES (?, ?, ?)",
+            (scope, nonce, started),
+        )
+        row = self._db.execute(
+            "SELECT nonce, started FROM uploads WHERE scope = ?", (scope,)
+        ).fetchone()
+        return str(row[0]), float(row[1])
 
     def entries(self, scope: str, keys: Sequence[str]) -> dict[str, Entry]:
         """What is recorded for these keys (keys never seen are absent)."""

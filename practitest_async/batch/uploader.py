@@ -14,20 +14,24 @@ How a result becomes a run (the call plan):
 4. Requests go out concurrently through the client's one limiter; ``add`` blocks when the
    buffer is full, so memory stays bounded however many results stream in.
 
-Exactly once: each result has a key, and a marker derived from it is put at the end of the
-run's execution output. Before a request is sent its results are journaled as ``sending``.
-When a POST's outcome is unknown (timeout, dropped connection, 5xx), or a previous process
-died with results ``sending``, the runs of those instances are read back and a result whose
-marker is found is confirmed, not re-sent. Limits: the marker costs ~20 of the 255 output
-characters; reconciliation reads runs (one call per 50 instances, per 100 runs); with
-``mark_runs=False`` an unknown outcome is reported as a failure instead of being re-sent.
+Exactly once: each result has a key. A marker derived from the key and from this upload's nonce
+(random; kept in the journal, so that a resumed upload uses the same one) ends the run's
+execution output. Before a request is sent its results are journaled as ``sending``. When a
+POST's outcome is unknown (timeout, dropped connection, 5xx), or a previous process died with
+results ``sending``, the runs of those instances updated since the upload began are read back;
+a result whose marker is found is confirmed, not re-sent. Limits: the marker takes ~20 of the
+255 output characters; reconciling reads runs (a call per 50 instances and per 100 runs); with
+``mark_runs=False`` an unknown outcome is reported as a failure instead of being re-sent; runs
+created by hand with a copied marker would be mistaken for ours.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import math
 import os
+import secrets
 import time
 from collections.abc import Coroutine, Iterable, Sequence
 from types import TracebackType
@@ -145,6 +149,8 @@ class Uploader:
         self._started = 0.0
         self._set_id: int | None = None
         self._scope = ""
+        self._marker_scope = ""
+        self._began = time.time()
         self._tests: NameIndex[Test] | None = None
         self._instances: NameIndex[Instance] | None = None
         self._closed = False
@@ -220,13 +226,24 @@ class Uploader:
                 self._send_ready(flush=False)
                 await self._wait_for_room()
             while self._tasks or self._ready:
-                self._send_ready(flush=not self._producers_running())
+                self._send_ready(flush=not self._tasks or not self._producers_running())
                 if self._tasks:
                     await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            self._fail_stranded()
         except BaseException:
             for task in self._tasks:
                 task.cancel()
             raise
+
+    def _fail_stranded(self) -> None:
+        """Safety net: a result still waiting when everything has finished is reported."""
+        stranded = [p for waiting in self._awaiting_test.values() for p in waiting]
+        stranded += [p for waiting in self._awaiting_instance.values() for p in waiting]
+        for p in stranded:
+            if not p.done:
+                self._fail(p, "not sent: the request it waited for ended without an answer")
+        self._awaiting_test.clear()
+        self._awaiting_instance.clear()
 
     async def _next_group(self) -> list[RunResult] | None:
         first = await self._queue.get()
@@ -292,7 +309,7 @@ class Uploader:
         ordinal = self._ordinals[identity]
         self._ordinals[identity] += 1
         key = result.key or _derived_key(*identity, ordinal)
-        return Pending(result=result, key=key, marker=wire.marker_for(self._scope, key))
+        return Pending(result=result, key=key, marker=wire.marker_for(self._marker_scope, key))
 
     async def _place_new(self, unplaced: list[Pending]) -> None:
         """Results whose test has no instance in the set yet."""
@@ -361,6 +378,10 @@ class Uploader:
         self._set_id = set_id
         self.report.set_id = set_id if set_id > 0 else None
         self._scope = f"{self._transport.base_url}|{self.project_id}|{set_id}"
+        nonce = secrets.token_hex(6)
+        if self.journal is not None and not self.dry_run:
+            nonce, self._began = self.journal.upload(self._scope, nonce, self._began)
+        self._marker_scope = f"{self._scope}|{nonce}"
         self._instances = self._make_instance_index(set_id, empty=not exists)
 
     def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Instance]:
@@ -544,10 +565,13 @@ class Uploader:
         await self._locate_instances([p for p in pendings if p.instance_id is None])
         wanted = {p.marker for p in pendings}
         ids = sorted({p.instance_id for p in pendings if p.instance_id is not None})
+        hours = math.ceil((time.time() - self._began) / 3600) + 1  # clock skew: one hour more
         found: dict[str, Run] = {}
         for start in range(0, len(ids), IDS_PER_GET):
             listing = self._services.runs.list(
-                self.project_id, instance_ids=ids[start : start + IDS_PER_GET]
+                self.project_id,
+                instance_ids=ids[start : start + IDS_PER_GET],
+                updated_hours_ago=hours,
             )
             async for run in listing:
                 for marker in wire.markers_in(run.automated_execution_output) & wanted:

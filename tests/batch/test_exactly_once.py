@@ -154,3 +154,20 @@ async def test_a_killed_upload_resumes_with_exactly_one_run_per_result(
     assert summary["failed"] == 0
     assert summary["uploaded"] + summary["already_uploaded"] == len(expected)
     assert summary["already_uploaded"] + summary["reconciled"] >= killed_at
+
+
+async def test_a_reused_set_does_not_confuse_reconciliation(fake: FakePractiTest) -> None:
+    # Yesterday's upload left runs in the set; today's first request is dropped before
+    # PractiTest applies it. Yesterday's runs must not pass for today's.
+    seed_set(fake, "Nightly", 20, with_instances=20)
+    async with Client(fake.token, base_url=fake.url, rate_limit=FAST, retry=QUICK_RETRY) as c:
+        await c.upload_results(PROJECT, _mixed(20, 0), test_set="Nightly")
+        fake.script_fault("POST", "runs.json", "drop_before_apply")
+        today = await c.upload_results(PROJECT, _mixed(20, 0), test_set="Nightly")
+
+    assert today.ok, today.failed
+    assert today.reconciled == 0
+    assert runs_per_test(fake) == {f"test {i:05d}": 2 for i in range(20)}
+    reads = fake.stats.requests("GET", "runs.json")
+    assert reads
+    assert all(r.query.get("updated-hours-ago") == "2" for r in reads)  # since start, +1 h
