@@ -16,7 +16,7 @@ from .batch.uploader import Uploader
 from .batch.writer import DryWriter
 from .errors import ConfigurationError
 from .limiter import AccountLimiter, Limiter, RateLimit
-from .services import Services
+from .services import Services, TokenKind
 from .transport import AUTH_MODES, DEFAULT_TIMEOUT, AuthMode, RetryPolicy, Secret, Transport
 
 US = "https://api.practitest.com"
@@ -34,6 +34,9 @@ class Client(Services):
 
     ``rate_limit`` describes the account's limit (default 30 calls per 60 s); pass the same
     ``limiter=`` to several clients of one account so that they share one budget.
+    With an account token (it has no user of its own) pass ``token_kind="account"`` and
+    ``author_id=`` (the user that creates are made as): creates that need a user then raise
+    :class:`ConfigurationError` before sending when none is named.
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class Client(Services):
         session: aiohttp.ClientSession | None = None,
         retry: RetryPolicy | None = None,
         author_id: int | None = None,
+        token_kind: TokenKind = "personal",
     ) -> None:
         if not token or not token.strip():
             raise ConfigurationError("a PractiTest API token is required (it was empty)")
@@ -57,6 +61,7 @@ class Client(Services):
         self.rate_limit = rate_limit or RateLimit()
         self.limiter: Limiter = limiter or AccountLimiter(self.rate_limit)
         self.author_id = author_id
+        self.token_kind = token_kind
         self.transport = Transport(
             token=Secret(token.strip()),
             base_url=base_url,
@@ -67,14 +72,15 @@ class Client(Services):
             timeout=timeout,
             session=session,
         )
-        super().__init__(self.transport, author_id=author_id)
+        super().__init__(self.transport, author_id=author_id, token_kind=token_kind)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Client:
         """A client configured from ``PRACTITEST_*`` environment variables.
 
         ``PRACTITEST_TOKEN`` (required), ``PRACTITEST_BASE_URL``, ``PRACTITEST_EMAIL``,
-        ``PRACTITEST_AUTH`` (header, basic or query), ``PRACTITEST_RATE_LIMIT`` (calls per minute).
+        ``PRACTITEST_AUTH`` (header, basic or query), ``PRACTITEST_RATE_LIMIT`` (calls per minute),
+        ``PRACTITEST_TOKEN_KIND`` (personal or account).
         Keyword arguments override the environment.
         """
         env = os.environ if environ is None else environ
@@ -95,6 +101,12 @@ class Client(Services):
                     f"PRACTITEST_AUTH must be one of {', '.join(AUTH_MODES)}, not {auth!r}"
                 )
             kwargs["auth"] = auth
+        if kind := env.get("PRACTITEST_TOKEN_KIND", "").strip().lower():
+            if kind not in ("personal", "account"):
+                raise ConfigurationError(
+                    f"PRACTITEST_TOKEN_KIND must be personal or account, not {kind!r}"
+                )
+            kwargs["token_kind"] = kind
         if rate := env.get("PRACTITEST_RATE_LIMIT", "").strip():
             try:
                 kwargs["rate_limit"] = RateLimit(calls=int(rate))

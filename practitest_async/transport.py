@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
+from yarl import URL
 
 from .errors import (
     ClientClosedError,
@@ -38,6 +39,8 @@ AUTH_MODES: tuple[AuthMode, ...] = ("header", "basic", "query")
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 RETRYABLE_METHODS = frozenset({"GET", "PUT", "DELETE", "PATCH"})
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10, sock_connect=10)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 USER_AGENT = "practitest-async/0.1"
 
 
@@ -301,9 +304,39 @@ class Transport:
             json=json,
             headers=headers,
             timeout=self.timeout,
+            allow_redirects=not raw,
         ) as resp:
-            body = await resp.read()
-            return resp.status, resp.headers, body
+            answer: tuple[int, Mapping[str, str], bytes] = (
+                resp.status,
+                resp.headers,
+                await resp.read(),
+            )
+        if raw:
+            answer = await self._follow_redirects(session, str(resp.url), answer)
+        return answer
+
+    async def _follow_redirects(
+        self, session: aiohttp.ClientSession, url: str, answer: tuple[int, Mapping[str, str], bytes]
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """Follow a download's redirects ourselves: the token goes to the API's own origin only,
+        never to the storage host a redirect points at (aiohttp would forward PTToken there)."""
+        status, headers, _ = answer
+        hops = 0
+        while status in REDIRECT_STATUSES and headers.get("Location"):
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                cause = RuntimeError(f"more than {MAX_REDIRECTS} redirects")
+                raise TransportError(method="GET", path=URL(url).path, cause=cause)
+            target = URL(url).join(URL(headers["Location"]))
+            own = target.origin() == URL(self.base_url).origin()
+            hop_headers = self._headers(has_body=False) if own else {"User-Agent": USER_AGENT}
+            hop_headers.pop("Accept", None)
+            async with session.get(
+                target, headers=hop_headers, timeout=self.timeout, allow_redirects=False
+            ) as resp:
+                answer = resp.status, resp.headers, await resp.read()
+            status, headers, url = resp.status, resp.headers, str(target)
+        return answer
 
 
 def _param_value(value: Any) -> str:

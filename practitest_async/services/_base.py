@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
 
 from ..codec import JSON, decode_many, decode_resource, encode_attributes, unwrap_data
 from ..errors import ConfigurationError
@@ -11,6 +11,8 @@ from ..pagination import PAGE_SIZE, Paginator
 from ..transport import Transport
 
 T = TypeVar("T")
+TokenKind = Literal["personal", "account"]
+TOKEN_KINDS: tuple[TokenKind, ...] = ("personal", "account")
 
 
 def project_path(project_id: int, rest: str) -> str:
@@ -18,38 +20,70 @@ def project_path(project_id: int, rest: str) -> str:
     return f"/api/v2/projects/{int(project_id)}/{rest}"
 
 
-def filters(**values: Any) -> dict[str, Any]:
+def filters(params: Mapping[str, Any] | None = None, /, **values: Any) -> dict[str, Any]:
     """Keyword filters -> wire parameters: ``set_ids`` -> ``set-ids``, except the names that are
-    spelled with underscores on the wire (``name_exact``, ``name_like``, ``title_*``)."""
+    spelled with underscores on the wire (``name_exact``, ``name_like``, ``title_*``). Lists are
+    comma-joined by the transport; ``False`` flags are left out (the server's default).
+    ``params`` are extra wire parameters, sent as given (for filters the docs do not list)."""
     out: dict[str, Any] = {}
     for name, value in values.items():
-        if value is None:
+        if value is None or value is False:
             continue
         wire = name if name.startswith(("name_", "title_")) else name.replace("_", "-")
-        out[wire] = value
+        out[wire] = [int(v) for v in value] if isinstance(value, (list, tuple)) else value
+    out.update(params or {})
     return out
 
 
-class Service:
-    """Base of the per-resource services; holds the transport and the default author."""
+def flag(value: bool) -> bool | None:
+    """An opt-in query flag (``relationships=true``, ``duration=true``): sent only when True."""
+    return True if value else None
 
-    def __init__(self, transport: Transport, *, author_id: int | None = None) -> None:
+
+class Service:
+    """Base of the per-resource services; holds the transport and whom creates act as.
+
+    ``author_id`` is the client's default user for ``author-id`` / ``tester-id`` / ``user-id``;
+    with ``token_kind="account"`` a create that needs one raises before sending when neither the
+    call nor the client names it (an account token has no user of its own).
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        author_id: int | None = None,
+        token_kind: TokenKind = "personal",
+    ) -> None:
+        if token_kind not in TOKEN_KINDS:
+            raise ConfigurationError(
+                f"token_kind must be one of {', '.join(TOKEN_KINDS)}, not {token_kind!r}"
+            )
         self._transport = transport
         self._author_id = author_id
+        self._token_kind = token_kind
 
     async def _get(self, path: str, cls: type[T], params: Mapping[str, Any] | None = None) -> T:
         body = await self._transport.request("GET", path, params=params)
         return decode_resource(unwrap_data(body), cls)
 
     def _list(
-        self, path: str, cls: type[T], params: Mapping[str, Any] | None = None
+        self,
+        path: str,
+        cls: type[T],
+        params: Mapping[str, Any] | None = None,
+        *,
+        decode: Callable[[Any], list[T]] | None = None,
     ) -> Paginator[T]:
         base = dict(params or {})
 
         async def fetch(page: dict[str, Any]) -> Any:
             return await self._transport.request("GET", path, params={**base, **page})
 
-        return Paginator(fetch, lambda data: decode_many(data, cls), page_size=PAGE_SIZE)
+        def decode_resources(data: Any) -> list[T]:
+            return decode_many(data, cls)
+
+        return Paginator(fetch, decode or decode_resources, page_size=PAGE_SIZE)
 
     async def _write(self, method: str, path: str, cls: type[T], body: JSON) -> T:
         answer = await self._transport.request(method, path, json=body)
@@ -58,13 +92,22 @@ class Service:
     async def _delete(self, path: str, body: JSON = None) -> None:
         await self._transport.request("DELETE", path, json=body)
 
-    def _author(self, author_id: int | None, *, required: bool, what: str) -> int | None:
-        """The author for a create: the argument, else the client's default."""
+    def _author(
+        self,
+        author_id: int | None,
+        *,
+        required: bool,
+        what: str,
+        argument: str = "author_id",
+    ) -> int | None:
+        """The acting user of a write: the argument, else the client's default. When
+        ``required`` (the docs require it with an account token) and the client uses an account
+        token, a missing one raises :class:`ConfigurationError` before anything is sent."""
         chosen = author_id if author_id is not None else self._author_id
-        if chosen is None and required:
+        if chosen is None and required and self._token_kind == "account":
             raise ConfigurationError(
-                f"{what} needs author_id with an account token: pass author_id=... "
-                "or set Client(..., author_id=...)"
+                f"{what} with an account token needs {argument}: pass {argument}=... "
+                "or set Client(..., author_id=...) (a personal token acts as its owner)"
             )
         return chosen
 

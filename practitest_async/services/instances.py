@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from ..codec import JSON, encode_attributes
-from ..models import Instance
+from ..models import Instance, InstanceFields
 from ..pagination import Paginator
 from ._base import Service, decode_list, document, filters, project_path
 
@@ -24,25 +24,30 @@ class InstancesService(Service):
         *,
         set_ids: Sequence[int] | None = None,
         test_ids: Sequence[int] | None = None,
+        test_display_ids: Sequence[int] | None = None,
         name_exact: str | None = None,
         name_like: str | None = None,
         display_id: str | None = None,
         set_filter_id: int | None = None,
+        set_filter_user_id: int | None = None,
         set_ptql: str | None = None,
-        **extra: Any,
+        params: Mapping[str, Any] | None = None,
     ) -> Paginator[Instance]:
-        """GET /api/v2/projects/{p}/instances.json (every page)."""
-        params = filters(
+        """GET /api/v2/projects/{p}/instances.json (every page; ``display_id`` is one instance's
+        "<set display id>:<n>"; ``set_ptql`` excludes ``set_filter_id``)."""
+        query = filters(
+            params,
             set_ids=set_ids,
             test_ids=test_ids,
+            test_display_ids=test_display_ids,
             name_exact=name_exact,
             name_like=name_like,
             display_id=display_id,
             set_filter_id=set_filter_id,
+            set_filter_user_id=set_filter_user_id,
             set_ptql=set_ptql,
-            **extra,
         )
-        return self._list(project_path(project_id, "instances.json"), Instance, params)
+        return self._list(project_path(project_id, "instances.json"), Instance, query)
 
     async def get(self, project_id: int, instance_id: int) -> Instance:
         """GET /api/v2/projects/{p}/instances/{id}.json."""
@@ -50,7 +55,7 @@ class InstancesService(Service):
         return await self._get(path, Instance)
 
     async def create(
-        self, project_id: int, *, set_id: int, test_id: int, **attributes: Any
+        self, project_id: int, *, set_id: int, test_id: int, **attributes: Unpack[InstanceFields]
     ) -> Instance:
         """POST /api/v2/projects/{p}/instances.json (one instance)."""
         body = document("instances", {"set_id": set_id, "test_id": test_id, **attributes})
@@ -87,7 +92,9 @@ class InstancesService(Service):
         results = await asyncio.gather(*(self.create_batch(project_id, c) for c in chunks))
         return [instance for chunk in results for instance in chunk]
 
-    async def update(self, project_id: int, instance_id: int, **attributes: Any) -> Instance:
+    async def update(
+        self, project_id: int, instance_id: int, **attributes: Unpack[InstanceFields]
+    ) -> Instance:
         """PUT /api/v2/projects/{p}/instances/{id}.json."""
         path = project_path(project_id, f"instances/{int(instance_id)}.json")
         return await self._write("PUT", path, Instance, document("instances", attributes))

@@ -11,7 +11,7 @@ class ProjectsService(Service):
     """Projects the token can see."""
 
     def list(self) -> Paginator[Project]:
-        """GET /api/v2/projects.json: every project the token can see."""
+        """GET /api/v2/projects.json (every page; a personal token sees its owner's projects)."""
         return self._list("/api/v2/projects.json", Project)
 
     async def get(self, project_id: int) -> Project:

@@ -6,12 +6,12 @@ import asyncio
 import base64
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import attrs
 
 from ..codec import JSON, decode_resource, encode_attributes, unwrap_data
-from ..models import FileDraft, Run, RunDraft, StepDraft
+from ..models import FileDraft, Run, RunDraft, RunFields, RunType, StepDraft
 from ..pagination import Paginator
 from ._base import Service, decode_list, filters, project_path
 
@@ -108,15 +108,17 @@ class RunsService(Service):
         instance_ids: Sequence[int] | None = None,
         test_ids: Sequence[int] | None = None,
         set_ids: Sequence[int] | None = None,
-        run_type: str | None = None,
+        run_type: RunType | None = None,
         set_filter_id: int | None = None,
         set_filter_user_id: int | None = None,
         updated_hours_ago: int | None = None,
         set_ptql: str | None = None,
-        **extra: Any,
+        params: Mapping[str, Any] | None = None,
     ) -> Paginator[Run]:
-        """GET /api/v2/projects/{p}/runs.json (every page)."""
-        params = filters(
+        """GET /api/v2/projects/{p}/runs.json (every page; ``set_ptql`` excludes
+        ``set_filter_id``)."""
+        query = filters(
+            params,
             instance_ids=instance_ids,
             test_ids=test_ids,
             set_ids=set_ids,
@@ -125,14 +127,14 @@ class RunsService(Service):
             set_filter_user_id=set_filter_user_id,
             updated_hours_ago=updated_hours_ago,
             set_ptql=set_ptql,
-            **extra,
         )
-        return self._list(project_path(project_id, "runs.json"), Run, params)
+        return self._list(project_path(project_id, "runs.json"), Run, query)
 
     async def create(self, project_id: int, draft: RunDraft) -> Run:
         """POST /api/v2/projects/{p}/runs.json (one run)."""
+        item = encode_run(self._with_tester(draft))
         answer = await self._transport.request(
-            "POST", project_path(project_id, "runs.json"), json={"data": encode_run(draft)}
+            "POST", project_path(project_id, "runs.json"), json={"data": item}
         )
         return decode_resource(unwrap_data(answer), Run)
 
@@ -146,10 +148,9 @@ class RunsService(Service):
         instance_ids = [d.instance_id for d in drafts]
         if len(set(instance_ids)) != len(instance_ids):
             raise ValueError("one request must not hold two runs of the same instance")
+        data: list[JSON] = [encode_run(self._with_tester(d)) for d in drafts]
         answer = await self._transport.request(
-            "POST",
-            project_path(project_id, "runs.json"),
-            json={"data": [encode_run(d) for d in drafts]},
+            "POST", project_path(project_id, "runs.json"), json={"data": data}
         )
         return decode_list(answer, Run)
 
@@ -157,6 +158,7 @@ class RunsService(Service):
         """POST /api/v2/projects/{p}/runs.json in requests of at most 20 runs (never one instance
         twice in a request), sent concurrently through the limiter. Runs of one instance are
         sent in order, one request after another."""
+        drafts = [self._with_tester(d) for d in drafts]  # raise before anything is sent
         runs: builtins.list[Run] = []
         for wave in _waves(chunk_runs(drafts)):
             results = await asyncio.gather(*(self.create_batch(project_id, c) for c in wave))
@@ -174,12 +176,14 @@ class RunsService(Service):
         exit_code: int | None = None,
         steps: Sequence[StepDraft] = (),
         files: Sequence[FileDraft] = (),
-        **attributes: Any,
+        **attributes: Unpack[RunFields],
     ) -> AutoCreated:
         """POST /api/v2/projects/{p}/runs/auto_create.json: find or create the test (by id or
         exact name) and its instance in the set, then create the run, in one call."""
         if test_id is None and not test_name:
             raise ValueError("auto_create needs test_id or test_name")
+        if attributes.get("run_type") == RunType.MANUAL:
+            attributes["tester_id"] = self._tester(attributes.get("tester_id"))
         data: dict[str, JSON] = {
             "type": "instances",
             "attributes": encode_attributes(
@@ -203,6 +207,19 @@ class RunsService(Service):
             created_test_id=_int_or_none(meta.get("created-test")),
             created_instance_id=_int_or_none(meta.get("created-instance")),
         )
+
+    def _tester(self, tester_id: int | None) -> int | None:
+        return self._author(
+            tester_id, required=True, what="creating a ManualRun", argument="tester_id"
+        )
+
+    def _with_tester(self, draft: RunDraft) -> RunDraft:
+        """A ManualRun's tester: the draft's, else the client's author (required with an
+        account token)."""
+        if draft.run_type != RunType.MANUAL:
+            return draft
+        tester = self._tester(draft.tester_id)
+        return draft if tester == draft.tester_id else attrs.evolve(draft, tester_id=tester)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -1,14 +1,14 @@
-"""Test sets: ``/api/v2/projects/{p}/sets.json``."""
+"""Test sets: ``/api/v2/projects/{p}/sets.json`` and ``sets/{id}/clone.json``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Unpack
 
 from ..codec import JSON
-from ..models import TestSet
+from ..models import SetFields, TestSet
 from ..pagination import Paginator
-from ._base import Service, document, filters, project_path
+from ._base import Service, document, filters, flag, project_path
 
 
 class SetsService(Service):
@@ -22,23 +22,33 @@ class SetsService(Service):
         name_like: str | None = None,
         display_ids: Sequence[int] | None = None,
         filter_id: int | None = None,
+        autofilter_value: str | None = None,
+        sub_autofilter_value: str | None = None,
+        filter_user_id: int | None = None,
         ptql: str | None = None,
-        **extra: Any,
+        duration: bool = False,
+        params: Mapping[str, Any] | None = None,
     ) -> Paginator[TestSet]:
-        """GET /api/v2/projects/{p}/sets.json (every page)."""
-        params = filters(
+        """GET /api/v2/projects/{p}/sets.json (every page; ``duration`` adds the estimated and
+        actual durations)."""
+        query = filters(
+            params,
             name_exact=name_exact,
             name_like=name_like,
             display_ids=display_ids,
             filter_id=filter_id,
+            autofilter_value=autofilter_value,
+            sub_autofilter_value=sub_autofilter_value,
+            filter_user_id=filter_user_id,
             ptql=ptql,
-            **extra,
+            duration=flag(duration),
         )
-        return self._list(project_path(project_id, "sets.json"), TestSet, params)
+        return self._list(project_path(project_id, "sets.json"), TestSet, query)
 
-    async def get(self, project_id: int, set_id: int) -> TestSet:
+    async def get(self, project_id: int, set_id: int, *, duration: bool = False) -> TestSet:
         """GET /api/v2/projects/{p}/sets/{id}.json."""
-        return await self._get(project_path(project_id, f"sets/{int(set_id)}.json"), TestSet)
+        path = project_path(project_id, f"sets/{int(set_id)}.json")
+        return await self._get(path, TestSet, filters(duration=flag(duration)))
 
     async def create(
         self,
@@ -47,7 +57,7 @@ class SetsService(Service):
         name: str,
         test_ids: Sequence[int] = (),
         author_id: int | None = None,
-        **attributes: Any,
+        **attributes: Unpack[SetFields],
     ) -> TestSet:
         """POST /api/v2/projects/{p}/sets.json (``test_ids`` become its instances)."""
         author = self._author(author_id, required=False, what="creating a test set")
@@ -57,16 +67,26 @@ class SetsService(Service):
         )
         return await self._write("POST", project_path(project_id, "sets.json"), TestSet, body)
 
-    async def update(self, project_id: int, set_id: int, **attributes: Any) -> TestSet:
+    async def update(
+        self,
+        project_id: int,
+        set_id: int,
+        *,
+        name: str | None = None,
+        **attributes: Unpack[SetFields],
+    ) -> TestSet:
         """PUT /api/v2/projects/{p}/sets/{id}.json."""
         path = project_path(project_id, f"sets/{int(set_id)}.json")
-        return await self._write("PUT", path, TestSet, document("sets", attributes))
+        values = {"name": name, **attributes}
+        return await self._write("PUT", path, TestSet, document("sets", values))
 
     async def delete(self, project_id: int, set_id: int) -> None:
-        """DELETE /api/v2/projects/{p}/sets/{id}.json."""
+        """DELETE /api/v2/projects/{p}/sets/{id}.json (its instances and runs go with it)."""
         await self._delete(project_path(project_id, f"sets/{int(set_id)}.json"))
 
-    async def clone(self, project_id: int, set_id: int, *, name: str, **attributes: Any) -> TestSet:
+    async def clone(
+        self, project_id: int, set_id: int, *, name: str, **attributes: Unpack[SetFields]
+    ) -> TestSet:
         """POST /api/v2/projects/{p}/sets/{id}/clone.json (a copy with fresh instances)."""
         path = project_path(project_id, f"sets/{int(set_id)}/clone.json")
         body = document("sets", {"name": name, **attributes})

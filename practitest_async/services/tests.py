@@ -1,19 +1,43 @@
-"""Tests: ``/api/v2/projects/{p}/tests.json``."""
+"""Tests: ``/api/v2/projects/{p}/tests.json`` and ``tests/run_statuses_count.json``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Unpack
 
-from ..models import Test
+from ..codec import JSON, encode_attributes, unwrap_data
+from ..models import RunStatus, Test, TestFields, TestStepDraft
 from ..pagination import Paginator
-from ._base import Service, document, filters, project_path
+from ._base import Service, document, filters, flag, project_path
+from .relationships import Links
+from .steps import MAX_STEPS_PER_REQUEST, StepsService
+
+
+def encode_test_steps(steps: Sequence[TestStepDraft]) -> JSON:
+    """Test step definitions -> ``{"data": [{name, description, expected-results}]}``."""
+    return {
+        "data": [
+            encode_attributes(
+                {
+                    "name": s.name,
+                    "description": s.description,
+                    "expected_results": s.expected_results,
+                }
+            )
+            for s in steps
+        ]
+    }
 
 
 class TestsService(Service):
-    """Test definitions."""
+    """Test definitions (the test library)."""
 
     __test__ = False
+
+    @property
+    def linked_requirements(self) -> Links:
+        """The test's requirements: ``tests/{id}/relationships/requirements.json``."""
+        return Links(self._transport, "tests", "requirements")
 
     def list(
         self,
@@ -23,37 +47,82 @@ class TestsService(Service):
         name_like: str | None = None,
         display_ids: Sequence[int] | None = None,
         filter_id: int | None = None,
+        autofilter_value: str | None = None,
+        sub_autofilter_value: str | None = None,
+        filter_user_id: int | None = None,
         ptql: str | None = None,
-        **extra: Any,
+        relationships: bool = False,
+        params: Mapping[str, Any] | None = None,
     ) -> Paginator[Test]:
-        """GET /api/v2/projects/{p}/tests.json (every page)."""
-        params = filters(
+        """GET /api/v2/projects/{p}/tests.json (every page; ``name_exact`` is case-sensitive,
+        ``name_like`` a case-insensitive substring; ``ptql`` excludes ``filter_id``)."""
+        query = filters(
+            params,
             name_exact=name_exact,
             name_like=name_like,
             display_ids=display_ids,
             filter_id=filter_id,
+            autofilter_value=autofilter_value,
+            sub_autofilter_value=sub_autofilter_value,
+            filter_user_id=filter_user_id,
             ptql=ptql,
-            **extra,
+            relationships=flag(relationships),
         )
-        return self._list(project_path(project_id, "tests.json"), Test, params)
+        return self._list(project_path(project_id, "tests.json"), Test, query)
 
-    async def get(self, project_id: int, test_id: int) -> Test:
+    async def get(self, project_id: int, test_id: int, *, relationships: bool = False) -> Test:
         """GET /api/v2/projects/{p}/tests/{id}.json."""
-        return await self._get(project_path(project_id, f"tests/{int(test_id)}.json"), Test)
+        path = project_path(project_id, f"tests/{int(test_id)}.json")
+        return await self._get(path, Test, filters(relationships=flag(relationships)))
 
     async def create(
-        self, project_id: int, *, name: str, author_id: int | None = None, **attributes: Any
+        self,
+        project_id: int,
+        *,
+        name: str,
+        author_id: int | None = None,
+        steps: Sequence[TestStepDraft] = (),
+        **attributes: Unpack[TestFields],
     ) -> Test:
-        """POST /api/v2/projects/{p}/tests.json."""
-        author = self._author(author_id, required=False, what="creating a test")
-        body = document("tests", {"name": name, "author_id": author, **attributes})
-        return await self._write("POST", project_path(project_id, "tests.json"), Test, body)
+        """POST /api/v2/projects/{p}/tests.json (``steps`` become the test's steps; beyond 100,
+        the rest are appended by POST steps.json, 100 per request)."""
+        author = self._author(author_id, required=True, what="creating a test")
+        first, rest = steps[:MAX_STEPS_PER_REQUEST], steps[MAX_STEPS_PER_REQUEST:]
+        body = document(
+            "tests",
+            {"name": name, "author_id": author, **attributes},
+            steps=encode_test_steps(first) if first else None,
+        )
+        test = await self._write("POST", project_path(project_id, "tests.json"), Test, body)
+        if rest:
+            await StepsService(self._transport).create(project_id, test_id=test.id, steps=rest)
+            test = await self.get(project_id, test.id)
+        return test
 
-    async def update(self, project_id: int, test_id: int, **attributes: Any) -> Test:
-        """PUT /api/v2/projects/{p}/tests/{id}.json."""
+    async def update(
+        self,
+        project_id: int,
+        test_id: int,
+        *,
+        name: str | None = None,
+        updated_by_user_id: int | None = None,
+        **attributes: Unpack[TestFields],
+    ) -> Test:
+        """PUT /api/v2/projects/{p}/tests/{id}.json (steps change through ``client.steps``)."""
         path = project_path(project_id, f"tests/{int(test_id)}.json")
-        return await self._write("PUT", path, Test, document("tests", attributes))
+        values = {"name": name, "updated_by_user_id": updated_by_user_id, **attributes}
+        return await self._write("PUT", path, Test, document("tests", values))
 
     async def delete(self, project_id: int, test_id: int) -> None:
         """DELETE /api/v2/projects/{p}/tests/{id}.json."""
         await self._delete(project_path(project_id, f"tests/{int(test_id)}.json"))
+
+    async def run_statuses_count(self, project_id: int) -> dict[str, int]:
+        """GET /api/v2/projects/{p}/tests/run_statuses_count.json: how many tests have each
+        run status (keys are :class:`RunStatus` where known)."""
+        answer = await self._transport.request(
+            "GET", project_path(project_id, "tests/run_statuses_count.json")
+        )
+        counts = unwrap_data(answer).get("run-statuses-count") or {}
+        known = {s.value: s for s in RunStatus}
+        return {known.get(k, k): int(v) for k, v in counts.items()}
