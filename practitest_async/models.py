@@ -19,7 +19,10 @@ PossibleValues = list[str] | dict[str, list[str]] | None
 
 
 class RunStatus(StrEnum):
-    """A run's status (also ``run-status`` of tests, instances and sets)."""
+    """A run's status (also ``run-status`` of tests, instances and sets).
+
+    :meth:`parse` also takes the API's strings and loose spellings ("not_completed", "n/a").
+    """
 
     PASSED = "PASSED"
     FAILED = "FAILED"
@@ -27,6 +30,21 @@ class RunStatus(StrEnum):
     NOT_COMPLETED = "NOT COMPLETED"
     NO_RUN = "NO RUN"
     NA = "N/A"
+
+    @classmethod
+    def parse(cls, value: RunStatus | str) -> RunStatus:
+        """``"not completed"``, ``"NOT_COMPLETED"``, ``"n/a"``, ``"NA"`` -> the member."""
+        if isinstance(value, RunStatus):
+            return value
+        text = str(value).strip().upper().replace("_", " ").replace("-", " ")
+        aliases = {"NA": cls.NA, "N A": cls.NA, "NORUN": cls.NO_RUN, "SKIPPED": cls.NO_RUN}
+        if text in aliases:
+            return aliases[text]
+        for member in cls:
+            if member.value == text:
+                return member
+        names = ", ".join(m.value for m in cls)
+        raise ValueError(f"unknown status {value!r} (expected one of {names})")
 
 
 class StepStatus(StrEnum):

@@ -10,39 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from ..models import StepStatus
+from ..models import RunStatus, StepStatus
 
-
-class Status(StrEnum):
-    """A run's status. Strings are accepted too: "NOT COMPLETED", "not_completed", "N/A"..."""
-
-    PASSED = "PASSED"
-    FAILED = "FAILED"
-    BLOCKED = "BLOCKED"
-    NOT_COMPLETED = "NOT COMPLETED"
-    NO_RUN = "NO RUN"
-    NA = "N/A"
-
-    @classmethod
-    def parse(cls, value: Status | str) -> Status:
-        """``"not completed"``, ``"NOT_COMPLETED"``, ``"n/a"``, ``"NA"`` -> the member."""
-        if isinstance(value, Status):
-            return value
-        text = str(value).strip().upper().replace("_", " ").replace("-", " ")
-        aliases = {"NA": cls.NA, "N A": cls.NA, "NORUN": cls.NO_RUN, "SKIPPED": cls.NO_RUN}
-        if text in aliases:
-            return aliases[text]
-        for member in cls:
-            if member.value == text:
-                return member
-        names = ", ".join(m.value for m in cls)
-        raise ValueError(f"unknown status {value!r} (expected one of {names})")
+Status = RunStatus
+"""A run's status: PASSED, FAILED, BLOCKED, NOT_COMPLETED, NO_RUN, NA (strings accepted)."""
 
 
 def step_status(value: Status | StepStatus | str) -> StepStatus:
