@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import attrs
@@ -67,8 +67,40 @@ def redact(text: str, *secrets: Secret | None) -> str:
     text = re.sub(r"(api_token=)[^&\s\"']+", r"\1***", text)
     for secret in secrets:
         if secret is not None and secret.reveal():
-            text = text.replace(secret.reveal(), "***")
+            for form in {secret.reveal(), quote(secret.reveal(), safe="")}:
+                text = text.replace(form, "***")
     return text
+
+
+def scrub_exception(exc: BaseException, secret: Secret) -> BaseException:
+    """``exc`` (and the exceptions it chains) with the token taken out of their messages.
+
+    aiohttp puts the whole URL in some messages ("Connection timeout to host http://...?
+    api_token=..."), and a traceback prints every chained message. When a message cannot be
+    cleaned in place, a RuntimeError with the cleaned text stands in for it.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.args = tuple(redact(a, secret) if isinstance(a, str) else a for a in current.args)
+        current = current.__cause__ or current.__context__
+    text = f"{exc}\n{exc!r}"
+    if redact(text, secret) == text:
+        return exc
+    stand_in = RuntimeError(f"{type(exc).__name__}: {redact(str(exc), secret)}")
+    stand_in.__suppress_context__ = True
+    return stand_in
+
+
+def redact_links(body: Any, secret: Secret) -> Any:
+    """A list answer with the token taken out of its ``links``: with query auth PractiTest
+    repeats ``api_token`` in every link, and the caller may print them."""
+    if isinstance(body, dict) and isinstance(body.get("links"), dict):
+        body["links"] = {
+            k: redact(v, secret) if isinstance(v, str) else v for k, v in body["links"].items()
+        }
+    return body
 
 
 @attrs.frozen(kw_only=True)
@@ -249,20 +281,21 @@ class Transport:
             try:
                 status, headers, body = await self._send(session, method, url, params, json, raw)
             except (TimeoutError, aiohttp.ClientError) as exc:
+                cause = scrub_exception(exc, self.token)
                 if method == "POST" and _may_have_reached_server(exc):
                     raise OutcomeUnknownError(
-                        method=method, path=path, payload=json, cause=exc
-                    ) from exc
+                        method=method, path=path, payload=json, cause=cause
+                    ) from cause
                 delay = self.retry.backoff(attempt)
                 if self.retry.may_retry(attempt, started, delay):
-                    await self._pause_before_retry(method, path, delay, repr(exc))
+                    await self._pause_before_retry(method, path, delay, repr(cause))
                     continue
-                raise TransportError(method=method, path=path, cause=exc) from exc
+                raise TransportError(method=method, path=path, cause=cause) from cause
             if status == 429:
                 pauses += 1
                 self.stats.rate_limited += 1
                 if pauses > self.retry.max_rate_limit_pauses:
-                    raise make_api_error(status, method, path, body)
+                    raise make_api_error(status, method, path, self._redact(body))
                 self.limiter.penalise(_retry_after(headers))
                 continue
             if status in RETRYABLE_STATUSES:
@@ -274,7 +307,13 @@ class Transport:
                     continue
             if raw and status < 400:
                 return body
-            return decode_json(status, method, path, body)
+            if status >= 400:
+                body = self._redact(body)  # an error page may quote the URL we asked for
+            answer = decode_json(status, method, path, body)
+            return redact_links(answer, self.token) if self.auth == "query" else answer
+
+    def _redact(self, body: bytes) -> bytes:
+        return redact(body.decode("utf-8", "replace"), self.token).encode()
 
     async def _pause_before_retry(self, method: str, path: str, delay: float, why: str) -> None:
         self.stats.retries += 1
