@@ -15,5 +15,5 @@ class ProjectsService(Service):
         return self._list("/api/v2/projects.json", Project)
 
     async def get(self, project_id: int) -> Project:
-        """GET /api/v2/projects/{project_id}.json."""
+        """GET /api/v2/projects/{p}.json."""
         return await self._get(f"/api/v2/projects/{int(project_id)}.json", Project)

@@ -29,6 +29,12 @@ class Links:
         self._base = base
         self._other = other
 
+    @property
+    def endpoint(self) -> str:
+        """The path template, e.g. ``/api/v2/projects/{p}/requirements/{id}/relationships/
+        tests.json``."""
+        return f"/api/v2/projects/{{p}}/{self._base}/{{id}}/relationships/{self._other}.json"
+
     def _path(self, project_id: int, entity_id: int) -> str:
         rest = f"{self._base}/{int(entity_id)}/relationships/{self._other}.json"
         return project_path(project_id, rest)

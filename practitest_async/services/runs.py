@@ -68,6 +68,7 @@ def encode_run(draft: RunDraft) -> dict[str, JSON]:
     the documentation sends it)."""
     values = attrs.asdict(draft, recurse=False)
     steps, files = values.pop("steps"), values.pop("files")
+    values["custom_fields"] = values["custom_fields"] or None  # no empty hash on the wire
     item: dict[str, JSON] = {"type": "instances", "attributes": encode_attributes(values)}
     if steps:
         item["steps"] = {"data": [encode_step(s) for s in steps]}
