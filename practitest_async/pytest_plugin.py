@@ -453,7 +453,7 @@ def _headline(report: pytest.TestReport) -> str | None:
     if report.skipped:  # longrepr is (path, line, "Skipped: why")
         longrepr = report.longrepr
         why = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr
-        return f"SKIPPED{where}: {why}"
+        return f"SKIPPED{where}: {str(why).removeprefix('Skipped: ')}"
     return None
 
 
