@@ -28,6 +28,13 @@ async def client(fake: FakePractiTest) -> AsyncIterator[Client]:
         yield c
 
 
+def account_client(fake: FakePractiTest, **options: Any) -> Client:
+    """A client using the emulator's first token, declared as an account token."""
+    return Client(
+        fake.token, base_url=fake.url, rate_limit=FAST_CLIENT, token_kind="account", **options
+    )
+
+
 def last_request(fake: FakePractiTest) -> RequestRecord:
     """What the emulator received last."""
     return fake.log[-1]
