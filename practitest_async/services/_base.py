@@ -35,6 +35,36 @@ def filters(params: Mapping[str, Any] | None = None, /, **values: Any) -> dict[s
     return out
 
 
+def saved_filter(
+    *,
+    ptql: str | None = None,
+    filter_id: int | None = None,
+    autofilter_value: str | None = None,
+    sub_autofilter_value: str | None = None,
+) -> dict[str, Any]:
+    """The saved-filter keywords of tests, requirements, issues and sets, checked before
+    sending: PTQL cannot be combined with a saved filter, and a second-level auto-filter value
+    needs the first-level one (reference §8.8, §8.18)."""
+    if ptql is not None and (filter_id, autofilter_value, sub_autofilter_value) != (None,) * 3:
+        raise ValueError("ptql cannot be combined with filter_id / autofilter_value")
+    if sub_autofilter_value is not None and autofilter_value is None:
+        raise ValueError("sub_autofilter_value needs autofilter_value")
+    return {
+        "ptql": ptql,
+        "filter_id": filter_id,
+        "autofilter_value": autofilter_value,
+        "sub_autofilter_value": sub_autofilter_value,
+    }
+
+
+def set_filter(*, set_ptql: str | None = None, set_filter_id: int | None = None) -> dict[str, Any]:
+    """The test-set filter keywords of instances and runs: ``set_ptql`` excludes
+    ``set_filter_id`` (reference §8.18)."""
+    if set_ptql is not None and set_filter_id is not None:
+        raise ValueError("set_ptql cannot be combined with set_filter_id")
+    return {"set_ptql": set_ptql, "set_filter_id": set_filter_id}
+
+
 def flag(value: bool) -> bool | None:
     """An opt-in query flag (``relationships=true``, ``duration=true``): sent only when True."""
     return True if value else None

@@ -10,7 +10,7 @@ from typing import Any, Unpack
 from ..codec import JSON, encode_attributes
 from ..models import Instance, InstanceFields
 from ..pagination import Paginator
-from ._base import Service, decode_list, document, filters, project_path
+from ._base import Service, decode_list, document, filters, project_path, set_filter
 
 MAX_INSTANCES_PER_REQUEST = 20
 
@@ -43,9 +43,8 @@ class InstancesService(Service):
             name_exact=name_exact,
             name_like=name_like,
             display_id=display_id,
-            set_filter_id=set_filter_id,
             set_filter_user_id=set_filter_user_id,
-            set_ptql=set_ptql,
+            **set_filter(set_ptql=set_ptql, set_filter_id=set_filter_id),
         )
         return self._list(project_path(project_id, "instances.json"), Instance, query)
 

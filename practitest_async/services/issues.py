@@ -7,7 +7,7 @@ from typing import Any, Unpack
 
 from ..models import Issue, IssueFields
 from ..pagination import Paginator
-from ._base import Service, document, filters, flag, project_path
+from ._base import Service, document, filters, flag, project_path, saved_filter
 from .relationships import Links
 
 
@@ -50,11 +50,13 @@ class IssuesService(Service):
             title_exact=title_exact,
             title_like=title_like,
             display_ids=display_ids,
-            filter_id=filter_id,
-            autofilter_value=autofilter_value,
-            sub_autofilter_value=sub_autofilter_value,
             filter_user_id=filter_user_id,
-            ptql=ptql,
+            **saved_filter(
+                ptql=ptql,
+                filter_id=filter_id,
+                autofilter_value=autofilter_value,
+                sub_autofilter_value=sub_autofilter_value,
+            ),
             relationships=flag(relationships),
         )
         return self._list(project_path(project_id, "issues.json"), Issue, query)

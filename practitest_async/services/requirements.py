@@ -8,7 +8,7 @@ from typing import Any, Unpack
 from ..codec import JSON
 from ..models import Requirement, RequirementFields
 from ..pagination import Paginator
-from ._base import Service, document, filters, flag, project_path
+from ._base import Service, document, filters, flag, project_path, saved_filter
 from .relationships import Links
 
 
@@ -51,11 +51,13 @@ class RequirementsService(Service):
             name_exact=name_exact,
             name_like=name_like,
             display_ids=display_ids,
-            filter_id=filter_id,
-            autofilter_value=autofilter_value,
-            sub_autofilter_value=sub_autofilter_value,
             filter_user_id=filter_user_id,
-            ptql=ptql,
+            **saved_filter(
+                ptql=ptql,
+                filter_id=filter_id,
+                autofilter_value=autofilter_value,
+                sub_autofilter_value=sub_autofilter_value,
+            ),
             relationships=flag(relationships),
         )
         return self._list(project_path(project_id, "requirements.json"), Requirement, query)

@@ -13,7 +13,7 @@ import attrs
 from ..codec import JSON, decode_resource, encode_attributes, unwrap_data
 from ..models import FileDraft, Run, RunDraft, RunFields, RunType, StepDraft
 from ..pagination import Paginator
-from ._base import Service, decode_list, filters, project_path
+from ._base import Service, decode_list, filters, project_path, set_filter
 
 MAX_RUNS_PER_REQUEST = 20
 
@@ -124,10 +124,9 @@ class RunsService(Service):
             test_ids=test_ids,
             set_ids=set_ids,
             run_type=run_type,
-            set_filter_id=set_filter_id,
             set_filter_user_id=set_filter_user_id,
             updated_hours_ago=updated_hours_ago,
-            set_ptql=set_ptql,
+            **set_filter(set_ptql=set_ptql, set_filter_id=set_filter_id),
         )
         return self._list(project_path(project_id, "runs.json"), Run, query)
 

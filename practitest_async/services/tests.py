@@ -8,7 +8,7 @@ from typing import Any, Unpack
 from ..codec import JSON, encode_attributes, unwrap_data
 from ..models import RunStatus, Test, TestFields, TestStepDraft
 from ..pagination import Paginator
-from ._base import Service, document, filters, flag, project_path
+from ._base import Service, document, filters, flag, project_path, saved_filter
 from .relationships import Links
 from .steps import MAX_STEPS_PER_REQUEST, StepsService
 
@@ -61,11 +61,13 @@ class TestsService(Service):
             name_exact=name_exact,
             name_like=name_like,
             display_ids=display_ids,
-            filter_id=filter_id,
-            autofilter_value=autofilter_value,
-            sub_autofilter_value=sub_autofilter_value,
             filter_user_id=filter_user_id,
-            ptql=ptql,
+            **saved_filter(
+                ptql=ptql,
+                filter_id=filter_id,
+                autofilter_value=autofilter_value,
+                sub_autofilter_value=sub_autofilter_value,
+            ),
             relationships=flag(relationships),
         )
         return self._list(project_path(project_id, "tests.json"), Test, query)

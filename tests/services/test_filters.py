@@ -5,8 +5,10 @@ comma-joined, and filters combine with AND."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import attrs
+import pytest
 
 from practitest_async import Client
 from practitest_async.models import RunDraft, RunStatus, RunType, StepDraft, StepStatus
@@ -201,3 +203,22 @@ async def test_filters_the_emulator_cannot_judge_are_sent_under_their_wire_names
     assert last_request(fake).query["set-filter-id"] == "9"
     await client.requirements.list(P, ptql=ptql, params={"source": "sdk"}).to_list()
     assert last_request(fake).query["source"] == "sdk"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.tests.list(P, ptql="Status = 1", filter_id=3),
+        lambda c: c.requirements.list(P, ptql="x", autofilter_value="1.5"),
+        lambda c: c.issues.list(P, filter_id=3, sub_autofilter_value="x"),
+        lambda c: c.sets.list(P, ptql="x", sub_autofilter_value="x", autofilter_value="y"),
+        lambda c: c.instances.list(P, set_ptql="x", set_filter_id=3),
+        lambda c: c.runs.list(P, set_ptql="x", set_filter_id=3),
+    ],
+)
+async def test_filters_that_cannot_be_combined_are_refused_before_sending(
+    fake: FakePractiTest, client: Client, call: Callable[[Client], object]
+) -> None:
+    with pytest.raises(ValueError, match=r"cannot be combined|needs autofilter_value"):
+        call(client)
+    assert fake.log == []
