@@ -294,7 +294,7 @@ class Test:
     status: str | None = None
     author_id: int | None = None
     assigned_to_id: int | None = None
-    assigned_to_type: str | None = None
+    assigned_to_type: AssigneeType | None = None
     version: str | None = None
     test_type: TestType | None = None
     priority: str | None = None
@@ -349,7 +349,7 @@ class TestSet:
     status: str | None = None
     author_id: int | None = None
     assigned_to_id: int | None = None
-    assigned_to_type: str | None = None
+    assigned_to_type: AssigneeType | None = None
     version: str | None = None
     planned_execution: dt.datetime | None = None
     run_status: RunStatus | None = None
@@ -383,7 +383,7 @@ class Instance:
     priority: str | None = None
     tester_id: int | None = None
     assigned_to_id: int | None = None
-    assigned_to_type: str | None = None
+    assigned_to_type: AssigneeType | None = None
     version: str | None = None
     planned_execution: dt.datetime | None = None
     run_status: RunStatus | None = None
