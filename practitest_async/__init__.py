@@ -1,54 +1,27 @@
-"""practitest_async: an asyncio SDK for the PractiTest REST API v2, with bulk run upload."""
+"""practitest_async: an asyncio SDK for the PractiTest REST API v2, with bulk run upload.
+
+Names are imported when first used (PEP 562): the pytest plugin that ships with us is loaded by
+every pytest session of anyone who installs the package, and must not pay for aiohttp there.
+"""
 
 from __future__ import annotations
 
-from .batch import (
-    Attachment,
-    FailedResult,
-    Journal,
-    RunResult,
-    Status,
-    StepResult,
-    Uploader,
-    UploadError,
-    UploadEvent,
-    UploadPlan,
-    UploadReport,
-)
-from .client import EU, US, Client
-from .errors import (
-    APIError,
-    AuthenticationError,
-    ClientClosedError,
-    ConfigurationError,
-    NotFoundError,
-    OutcomeUnknownError,
-    PermissionDeniedError,
-    PractiTestError,
-    RateLimitError,
-    ServerError,
-    TransportError,
-    ValidationError,
-)
-from .limiter import AccountLimiter, Limiter, LimiterStats, RateLimit
-from .models import (
-    FileDraft,
-    Instance,
-    Project,
-    Run,
-    RunDraft,
-    RunStatus,
-    RunType,
-    StepDraft,
-    StepRun,
-    StepStatus,
-    Test,
-    TestSet,
-)
-from .pagination import Page, Paginator
-from .transport import RetryPolicy
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Where the names live, searched in this order on first use.
+_MODULES = (
+    ".batch",
+    ".client",
+    ".errors",
+    ".limiter",
+    ".models",
+    ".pagination",
+    ".services",
+    ".transport",
+)
 
 __all__ = [
     "EU",
@@ -56,16 +29,23 @@ __all__ = [
     "APIError",
     "AccountLimiter",
     "Attachment",
+    "AttachmentInfo",
     "AuthenticationError",
+    "AutoCreated",
     "Client",
     "ClientClosedError",
     "ConfigurationError",
+    "CustomField",
     "FailedResult",
+    "Field",
     "FileDraft",
+    "Group",
     "Instance",
+    "Issue",
     "Journal",
     "Limiter",
     "LimiterStats",
+    "Milestone",
     "NotFoundError",
     "OutcomeUnknownError",
     "Page",
@@ -75,6 +55,7 @@ __all__ = [
     "Project",
     "RateLimit",
     "RateLimitError",
+    "Requirement",
     "RetryPolicy",
     "Run",
     "RunDraft",
@@ -83,17 +64,93 @@ __all__ = [
     "RunType",
     "ServerError",
     "Status",
+    "Step",
     "StepDraft",
     "StepResult",
     "StepRun",
     "StepStatus",
     "Test",
     "TestSet",
+    "TestType",
     "TransportError",
     "UploadError",
     "UploadEvent",
     "UploadPlan",
     "UploadReport",
     "Uploader",
+    "User",
     "ValidationError",
 ]
+
+
+if TYPE_CHECKING:
+    from .batch import (
+        Attachment,
+        FailedResult,
+        Journal,
+        RunResult,
+        Status,
+        StepResult,
+        Uploader,
+        UploadError,
+        UploadEvent,
+        UploadPlan,
+        UploadReport,
+    )
+    from .client import EU, US, Client
+    from .errors import (
+        APIError,
+        AuthenticationError,
+        ClientClosedError,
+        ConfigurationError,
+        NotFoundError,
+        OutcomeUnknownError,
+        PermissionDeniedError,
+        PractiTestError,
+        RateLimitError,
+        ServerError,
+        TransportError,
+        ValidationError,
+    )
+    from .limiter import AccountLimiter, Limiter, LimiterStats, RateLimit
+    from .models import (
+        AttachmentInfo,
+        CustomField,
+        Field,
+        FileDraft,
+        Group,
+        Instance,
+        Issue,
+        Milestone,
+        Project,
+        Requirement,
+        Run,
+        RunDraft,
+        RunStatus,
+        RunType,
+        Step,
+        StepDraft,
+        StepRun,
+        StepStatus,
+        Test,
+        TestSet,
+        TestType,
+        User,
+    )
+    from .pagination import Page, Paginator
+    from .services import AutoCreated
+    from .transport import RetryPolicy
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        for module in _MODULES:
+            value = getattr(importlib.import_module(module, __name__), name, None)
+            if value is not None:
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
