@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sized
+from collections.abc import AsyncIterable, Iterable, Mapping, Sized
 from types import TracebackType
 from typing import Any
 
@@ -220,9 +220,7 @@ class Client(Services):
             raise_on_failure=False,
             **options,
         )
-        async with up:
-            async for result in _aiter(results):
-                await up.add(result)
+        await _feed(up, results)
         return up.report
 
     async def plan_upload(
@@ -244,9 +242,7 @@ class Client(Services):
             raise_on_failure=False,
             dry_run=True,
         )
-        async with up:
-            async for result in _aiter(results):
-                await up.add(result)
+        await _feed(up, results)
         assert isinstance(up.writer, DryWriter)
         report = up.report
         return UploadPlan(
@@ -262,15 +258,15 @@ class Client(Services):
         )
 
 
-async def _aiter(
-    results: Iterable[RunResult] | AsyncIterable[RunResult],
-) -> AsyncIterator[RunResult]:
-    if isinstance(results, AsyncIterable):
-        async for item in results:
-            yield item
-    else:
-        for item in results:
-            yield item
+async def _feed(up: Uploader, results: Iterable[RunResult] | AsyncIterable[RunResult]) -> None:
+    """Add every result, then wait for the uploader to finish."""
+    async with up:
+        if isinstance(results, AsyncIterable):
+            async for result in results:
+                await up.add(result)
+        else:
+            for result in results:
+                await up.add(result)
 
 
 def _calls_per_second(limiter: Limiter) -> float:
