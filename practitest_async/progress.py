@@ -25,7 +25,8 @@ def _duration(seconds: float | None) -> str:
 def describe(event: UploadEvent) -> str:
     """One plain line for an event."""
     return (
-        f"PractiTest: {event.confirmed}/{event.results} confirmed, {event.failed} failed, "
+        f"PractiTest: {event.confirmed + event.already_uploaded}/{event.results} confirmed, "
+        f"{event.failed} failed, "
         f"{event.api_calls} calls, {event.pauses} rate-limit pauses, "
         f"ETA {_duration(event.eta_seconds)}"
     )
@@ -101,7 +102,7 @@ class RichProgress:
         assert self._task is not None
         self._progress.update(
             self._task,
-            completed=event.confirmed + event.failed,
+            completed=event.confirmed + event.failed + event.already_uploaded,
             total=event.results or None,
             calls=event.api_calls,
             pauses=event.pauses,

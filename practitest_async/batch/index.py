@@ -3,8 +3,10 @@
 A set with 2,000 instances is 20 pages; five results need five ``name_exact`` look-ups. The
 index reads page 1 (which tells how many pages there are), then, for each group of names it
 still misses, either reads every remaining page or looks the names up one by one, whichever
-costs fewer calls. Names are compared exactly (PractiTest's ``name_exact`` is case-sensitive).
-When two entities share a name, the first one listed wins.
+costs fewer calls, counting the look-ups already made: a harness that reports one result at a
+time pays at most about twice what reading every page would have cost. Names are compared
+exactly (PractiTest's ``name_exact`` is case-sensitive). When two entities share a name, the
+first one listed wins.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class NameIndex(Generic[T]):
         self._absent: set[Key] = set()
         self._next_page: int | None = None if empty else 1
         self._total_pages: int | None = None
+        self._lookups = 0
         self._lock = asyncio.Lock()
 
     @property
@@ -71,10 +74,11 @@ class NameIndex(Generic[T]):
             if not missing:
                 return
             remaining = (self._total_pages or 0) - (self._next_page or 1) + 1
-            if self._total_pages is None or len(missing) >= remaining:
+            if self._total_pages is None or len(missing) + self._lookups >= remaining:
                 while not self.complete:
                     await self._read_page()
                 return
+            self._lookups += len(missing)
             found = await asyncio.gather(*(self._lookup(k) for k in missing))
             for key, items in zip(missing, found, strict=True):
                 for item in items:

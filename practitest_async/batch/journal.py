@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS results (
     key TEXT NOT NULL,
     state TEXT NOT NULL,
     marker TEXT,
+    fingerprint TEXT,
     name TEXT,
     instance_id INTEGER,
     run_id INTEGER,
@@ -52,6 +53,7 @@ class Entry:
     key: str
     state: str
     marker: str | None = None
+    fingerprint: str | None = None
     name: str | None = None
     instance_id: int | None = None
     run_id: int | None = None
@@ -94,19 +96,22 @@ class Journal:
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                "SELECT key, state, marker, name, instance_id, run_id, error FROM results "
+                "SELECT key, state, marker, fingerprint, name, instance_id, run_id, error "
+                "FROM results "
                 f"WHERE scope = ? AND key IN ({marks})",
                 (scope, *chunk),
             )
             for row in rows:
-                out[row[0]] = Entry(
-                    key=row[0],
-                    state=row[1],
-                    marker=row[2],
-                    name=row[3],
-                    instance_id=row[4],
-                    run_id=row[5],
-                    error=row[6],
+                key, state, marker, fingerprint, name, instance_id, run_id, error = row
+                out[key] = Entry(
+                    key=key,
+                    state=state,
+                    marker=marker,
+                    fingerprint=fingerprint,
+                    name=name,
+                    instance_id=instance_id,
+                    run_id=run_id,
+                    error=error,
                 )
         return out
 
@@ -119,14 +124,16 @@ class Journal:
             raise
         self._db.execute("COMMIT")
 
-    def mark_sending(self, scope: str, items: Iterable[tuple[str, str, str, int | None]]) -> None:
-        """Record (key, marker, name, instance_id) as about to be sent."""
+    def mark_sending(
+        self, scope: str, items: Iterable[tuple[str, str, str, str, int | None]]
+    ) -> None:
+        """Record (key, marker, fingerprint, name, instance_id) as about to be sent."""
         self._write(
-            "INSERT INTO results (scope, key, state, marker, name, instance_id) "
-            "VALUES (?, ?, 'sending', ?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET "
-            "state = 'sending', marker = excluded.marker, name = excluded.name, "
-            "instance_id = excluded.instance_id, error = NULL",
-            ((scope, key, marker, name, inst) for key, marker, name, inst in items),
+            "INSERT INTO results (scope, key, state, marker, fingerprint, name, instance_id) "
+            "VALUES (?, ?, 'sending', ?, ?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET "
+            "state = 'sending', marker = excluded.marker, fingerprint = excluded.fingerprint, "
+            "name = excluded.name, instance_id = excluded.instance_id, error = NULL",
+            ((scope, *item) for item in items),
         )
 
     def confirm(self, scope: str, items: Iterable[tuple[str, int, int | None]]) -> None:

@@ -8,9 +8,9 @@ from typing import Literal
 import attrs
 
 from ..errors import PractiTestError
-from .results import RunResult
+from .results import Attachment, RunResult
 
-EventKind = Literal["planned", "sent", "confirmed", "failed", "paused", "resumed", "finished"]
+EventKind = Literal["planned", "sent", "confirmed", "failed", "paused", "finished"]
 
 
 @attrs.frozen(kw_only=True)
@@ -26,6 +26,7 @@ class UploadEvent:
     pauses: int
     eta_seconds: float | None = None
     detail: str = ""
+    already_uploaded: int = 0  # confirmed by an earlier run with the same journal
 
 
 ProgressCallback = Callable[[UploadEvent], None]
@@ -33,11 +34,25 @@ ProgressCallback = Callable[[UploadEvent], None]
 
 @attrs.frozen(kw_only=True)
 class FailedResult:
-    """A result that did not become a run, and why."""
+    """A result that did not become a run, and why. ``result`` is kept without its
+    attachments' bytes, so that a failing upload of N results does not hold N files."""
 
     result: RunResult
     key: str
     error: str
+
+    @classmethod
+    def of(cls, result: RunResult, *, key: str, error: str) -> FailedResult:
+        """The failure of ``result``, keeping all of it but the attachments' contents."""
+        light = attrs.evolve(
+            result,
+            attachments=[Attachment(a.filename, b"") for a in result.attachments],
+            steps=[
+                attrs.evolve(s, attachments=[Attachment(a.filename, b"") for a in s.attachments])
+                for s in result.steps
+            ],
+        )
+        return cls(result=light, key=key, error=error)
 
 
 @attrs.define(kw_only=True)

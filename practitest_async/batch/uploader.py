@@ -29,11 +29,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
+import hashlib
+import logging
 import math
 import os
 import secrets
 import time
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -57,12 +60,15 @@ from .report import FailedResult, ProgressCallback, UploadEvent, UploadReport
 from .results import RunResult
 from .writer import DryWriter, LiveWriter, Writer
 
+log = logging.getLogger("practitest_async.upload")
+
 RUNS_PER_REQUEST = 20
 INSTANCES_PER_REQUEST = 20
 GROUP = 100  # results routed together (one round of name resolution)
 IDS_PER_GET = 50  # ids in one GET's query string (FireCracker's bound against long URLs)
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 MAX_RESENDS = 3
+BACKLOG = 4 * GROUP  # results routed but not yet sent, before the dispatcher stops reading
 
 
 @attrs.define(eq=False)
@@ -74,7 +80,20 @@ class Pending:
     marker: str
     instance_id: int | None = None
     resends: int = 0
+    queued: bool = False  # handed to a request or a wait: no longer the router's to fail
+    in_doubt: bool = False  # a request carrying it left and its outcome is not known yet
     done: bool = False
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What the result says, hashed: tells a resumed upload from another one reusing a
+        journal (attachments count by name and size)."""
+        r = self.result
+        parts: list[object] = [r.name, r.status.value, r.output, r.duration, r.version]
+        parts += [r.test_id, sorted(r.custom_fields.items())]
+        parts += [(a.filename, len(a.content)) for a in r.attachments]
+        parts += [(s.name, s.status.value, s.expected, s.actual) for s in r.steps]
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
     @property
     def weight(self) -> int:
@@ -110,6 +129,8 @@ class Uploader:
     ) -> None:
         if isinstance(test_set, str) and not test_set.strip():
             raise ValueError("test_set must be a set name or a set id")
+        if buffer_size < 1:
+            raise ValueError(f"buffer_size must be at least 1, not {buffer_size}")
         self._services = services
         self._transport = transport
         self._limiter = limiter
@@ -155,6 +176,7 @@ class Uploader:
         self._instances: NameIndex[Instance] | None = None
         self._closed = False
         self._pauses_reported = 0
+        self._busy_instances: set[int] = set()  # a request for them is in flight
 
     # --- public face ---------------------------------------------------------------------
 
@@ -194,13 +216,16 @@ class Uploader:
         if self._dispatcher.done():
             self._dispatcher.result()  # re-raise what stopped it
         await self._queue.put(result)
+        if self._dispatcher.done():  # it died while we waited for room
+            self._dispatcher.result()
 
     async def close(self) -> UploadReport:
         """Send what is buffered, wait for every request, and return the report."""
         if not self._closed:
             self._closed = True
-            await self._queue.put(None)
             assert self._dispatcher is not None
+            if not self._dispatcher.done():
+                await self._queue.put(None)
             await self._dispatcher
             self._finish_report()
             if self._owns_journal and self.journal is not None:
@@ -233,6 +258,8 @@ class Uploader:
         except BaseException:
             for task in self._tasks:
                 task.cancel()
+            while not self._queue.empty():  # release anyone blocked in add() or close()
+                self._queue.get_nowait()
             raise
 
     def _fail_stranded(self) -> None:
@@ -259,8 +286,17 @@ class Uploader:
         return group
 
     async def _wait_for_room(self) -> None:
-        while len(self._tasks) >= self.max_in_flight:
+        """Read no more results while the requests in flight, or the results routed but not
+        yet sent, are at their bounds: this is what keeps memory flat for any N."""
+        while self._tasks and (
+            len(self._tasks) >= self.max_in_flight or self._backlog() >= BACKLOG
+        ):
             await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            self._send_ready(flush=False)
+
+    def _backlog(self) -> int:
+        waiting = sum(map(len, self._awaiting_test.values()))
+        return len(self._ready) + waiting + sum(map(len, self._awaiting_instance.values()))
 
     def _producers_running(self) -> bool:
         return bool(self._awaiting_test or self._awaiting_instance)
@@ -281,14 +317,14 @@ class Uploader:
         try:
             await self._place(await self._skip_confirmed(pendings))
         except PractiTestError as exc:
-            self._fail_all([p for p in pendings if not p.done and p not in self._ready], exc)
+            self._fail_all([p for p in pendings if not p.done and not p.queued], exc)
 
     async def _place(self, pendings: list[Pending]) -> None:
         """Give each result its instance (known, looked up, or to be created)."""
         for p in pendings:
             if p.result.instance_id is not None:
                 p.instance_id = p.result.instance_id
-                self._ready.append(p)
+                self._enqueue(p)
         others = [p for p in pendings if p.result.instance_id is None]
         if not others:
             return
@@ -299,7 +335,7 @@ class Uploader:
             found = instances.get(_instance_key(p.result))
             if found is not None:
                 p.instance_id = found.id
-                self._ready.append(p)
+                self._enqueue(p)
             else:
                 unplaced.append(p)
         await self._place_new(unplaced)
@@ -327,14 +363,15 @@ class Uploader:
                 test = tests.get(p.result.name)
                 if test is not None and (known := instances.get(("test", test.id))) is not None:
                     p.instance_id = known.id
-                    self._ready.append(p)
+                    self._enqueue(p)
                 elif test is not None:
                     need_instance.setdefault(test.id, []).append(p)
                 elif p.result.name in self._awaiting_test:
+                    p.queued = True
                     self._awaiting_test[p.result.name].append(p)
                 elif self.create_missing:
                     self._awaiting_test[p.result.name] = []
-                    self._spawn(self._auto_create(p), [p])
+                    self._spawn_auto_create(p)
                 else:
                     self._fail(p, f"no test named {p.result.name!r} in project {self.project_id}")
         self._create_instances(need_instance)
@@ -342,6 +379,8 @@ class Uploader:
     def _create_instances(self, need: dict[int, list[Pending]]) -> None:
         new_ids: list[int] = []
         for test_id, waiting in need.items():
+            for p in waiting:
+                p.queued = True
             if test_id in self._awaiting_instance:
                 self._awaiting_instance[test_id].extend(waiting)
             else:
@@ -369,7 +408,14 @@ class Uploader:
         await tests.resolve(names)
         test_ids = {r.test_id for r in first if r.test_id is not None}
         test_ids |= {t.id for n in names if (t := tests.get(n)) is not None}
-        created, instances = await self.writer.create_set(self.test_set, sorted(test_ids))
+        try:
+            created, instances = await self.writer.create_set(self.test_set, sorted(test_ids))
+        except OutcomeUnknownError:  # was it made? Look before making another
+            page = await self._services.sets.list(self.project_id, name_exact=self.test_set)
+            if page.items:
+                self._use_set(page.items[0].id, exists=True)
+                return
+            created, instances = await self.writer.create_set(self.test_set, sorted(test_ids))
         self._use_set(created.id, exists=instances is None)
         for instance in instances or []:
             self._instance_index().add(instance)
@@ -430,22 +476,35 @@ class Uploader:
         unsure: list[Pending] = []
         for p in pendings:
             entry = entries.get(p.key)
-            if entry is not None and entry.state == CONFIRMED:
+            if entry is not None and entry.fingerprint not in (None, p.fingerprint):
+                p.in_doubt = True  # not ours to change in the journal
+                self._fail(
+                    p,
+                    f"the journal {self.journal.path} holds a different result under the key "
+                    f"{p.key!r}: it belongs to another upload (use one journal per upload)",
+                )
+            elif entry is not None and entry.state == CONFIRMED:
+                p.done = True
                 self.report.already_uploaded += 1
                 if entry.run_id is not None:
                     self.report.run_ids[p.key] = entry.run_id
             elif entry is not None and entry.state == SENDING and not self.dry_run:
                 p.instance_id = entry.instance_id
+                p.in_doubt = True
                 unsure.append(p)
             else:
                 todo.append(p)
+        if unsure and not self.mark_runs:
+            for p in unsure:
+                self._fail(p, "an earlier run sent it and its outcome is unknown (mark_runs off)")
+            unsure = []
         if unsure:
             applied = await self._find_applied(unsure)
             for p in unsure:
                 if p.marker in applied:
                     self._confirm(p, applied[p.marker], reconciled=True)
                 else:
-                    p.instance_id = None
+                    p.instance_id, p.in_doubt = None, False
                     todo.append(p)
             self._journal_forget([p for p in unsure if p.marker not in applied])
         return todo
@@ -453,7 +512,8 @@ class Uploader:
     def _journal_sending(self, pendings: Sequence[Pending]) -> None:
         if self.journal is not None and not self.dry_run:
             self.journal.mark_sending(
-                self._scope, [(p.key, p.marker, p.result.name, p.instance_id) for p in pendings]
+                self._scope,
+                [(p.key, p.marker, p.fingerprint, p.result.name, p.instance_id) for p in pendings],
             )
 
     def _journal_forget(self, pendings: Sequence[Pending]) -> None:
@@ -462,9 +522,16 @@ class Uploader:
 
     # --- sending -------------------------------------------------------------------------------
 
-    def _spawn(self, coro: Coroutine[Any, Any, None], owners: Sequence[Pending]) -> None:
-        """Run a request in the background. Should it die of an unexpected error, the results
-        it carried are reported failed with that error: a result is never silently dropped."""
+    def _spawn(
+        self,
+        coro: Coroutine[Any, Any, None],
+        owners: Sequence[Pending],
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        """Run a request in the background; ``after`` runs when it ends. Should it die of an
+        error (a failed read-back, say), the results it carried are reported failed with that
+        error, and those that may have been applied stay ``sending`` in the journal for the
+        next run to reconcile: a result is never silently dropped, nor sent twice."""
         task: asyncio.Task[None] = asyncio.create_task(coro)
         self._tasks.add(task)
 
@@ -474,21 +541,38 @@ class Uploader:
                 for p in owners:
                     if not p.done:
                         self._fail(p, f"{type(exc).__name__}: {exc}")
+            if after is not None:
+                after()
 
         task.add_done_callback(finished)
+
+    def _enqueue(self, p: Pending) -> None:
+        p.queued = True
+        self._ready.append(p)
+
+    def _spawn_auto_create(self, p: Pending) -> None:
+        p.queued = True
+        name = p.result.name
+        self._spawn(self._auto_create(p), [p], after=lambda: self._next_for_test(name))
 
     def _send_ready(self, *, flush: bool) -> None:
         """Pack ready results into requests: full ones always, partial ones when flushing (or
         when so many wait on few instances that no full request can form)."""
-        while self._ready:
-            chunk, rest = _take_chunk(self._ready)
+        while self._ready and len(self._tasks) < self.max_in_flight:
+            chunk, rest = _take_chunk(self._ready, self._busy_instances)
             full = len(chunk) >= RUNS_PER_REQUEST or sum(p.weight for p in chunk) > (
                 MAX_REQUEST_BYTES // 2
             )
-            if not (full or flush or len(self._ready) >= GROUP):
+            if not chunk or not (full or flush or len(self._ready) >= GROUP):
                 return
             self._ready = rest
-            self._spawn(self._post_runs(chunk), chunk)
+            ids = {p.instance_id for p in chunk if p.instance_id is not None}
+            self._busy_instances |= ids  # runs of one instance go out one request at a time
+
+            def release(ids: set[int] = ids) -> None:
+                self._busy_instances -= ids
+
+            self._spawn(self._post_runs(chunk), chunk, after=release)
 
     async def _post_runs(self, chunk: list[Pending]) -> None:
         if self._fatal is not None:
@@ -497,15 +581,19 @@ class Uploader:
             return
         drafts = [self._draft(p) for p in chunk]
         self._journal_sending(chunk)
+        for p in chunk:
+            p.in_doubt = True
         self._sent += len(chunk)
         self._emit("sent")
         try:
             runs = await self.writer.post_runs(drafts)
-        except ValidationError as exc:
-            await self._split_or_fail(chunk, exc)
         except OutcomeUnknownError:
             await self._reconcile_and_resend(chunk)
-        except PractiTestError as exc:
+        except ValidationError as exc:  # refused whole: nothing was applied
+            _settled(chunk)
+            await self._split_or_fail(chunk, exc)
+        except PractiTestError as exc:  # refused before it was applied (401, 404, 429...)
+            _settled(chunk)
             self._fail_all(chunk, exc)
         else:
             by_instance = {run.instance_id: run for run in runs}
@@ -550,8 +638,10 @@ class Uploader:
         for p in chunk:
             if p.marker in applied:
                 self._confirm(p, applied[p.marker], reconciled=True)
-            elif p.resends >= MAX_RESENDS:
-                self._fail(p, "outcome unknown after several attempts; not re-sent")
+                continue
+            p.in_doubt = False  # read back: it was not applied
+            if p.resends >= MAX_RESENDS:
+                self._fail(p, "refused without an answer several times; not sent again")
             else:
                 p.resends += 1
                 again.append(p)
@@ -593,6 +683,14 @@ class Uploader:
             created = await self.writer.create_instances(self._set_id or 0, test_ids)
         except OutcomeUnknownError:
             created = await self._instances_after_unknown(test_ids)
+        except ValidationError as exc:  # refused whole: find the test it is about by halves
+            if len(test_ids) > 1:
+                half = len(test_ids) // 2
+                for part in (test_ids[:half], test_ids[half:]):
+                    await self._post_instances(part)
+                return
+            self._fail_all(self._awaiting_instance.pop(test_ids[0], []), exc)
+            return
         except PractiTestError as exc:
             for test_id in test_ids:
                 self._fail_all(self._awaiting_instance.pop(test_id, []), exc)
@@ -618,34 +716,47 @@ class Uploader:
         return existing
 
     async def _auto_create(self, p: Pending) -> None:
+        """One result of a test that does not exist yet: ``runs/auto_create.json`` creates the
+        test, its instance and the run. Later results of the test wait for it (one auto_create
+        per test at a time, or PractiTest would create the test twice); when it fails, the
+        next of them tries its own (``_next_for_test``, run when this task ends)."""
         name = p.result.name
         if self._fatal is not None:
             self._fail_all([p], self._fatal)
-            self._next_for_test(name)
             return
-        self._journal_sending([p])
-        self._sent += 1
-        self._emit("sent")
         created_test = created_instance = None
-        try:
-            made = await self.writer.auto_create(self._set_id or 0, name, self._draft(p, 0))
-            run, created_test, created_instance = (
-                made.run,
-                made.created_test_id,
-                made.created_instance_id,
-            )
-        except OutcomeUnknownError:
-            applied = await self._find_applied([p]) if self.mark_runs else {}
-            if p.marker not in applied:
-                self._resend_new_test(p)
+        while True:
+            self._journal_sending([p])
+            p.in_doubt = True
+            self._sent += 1
+            self._emit("sent")
+            try:
+                made = await self.writer.auto_create(self._set_id or 0, name, self._draft(p, 0))
+            except OutcomeUnknownError:
+                if not self.mark_runs:
+                    self._fail(p, "outcome unknown (the answer was lost); not re-sent")
+                    return
+                applied = await self._find_applied([p])
+                if p.marker in applied:
+                    run = applied[p.marker]
+                    break
+                p.in_doubt = False  # read back: it was not applied
+                self._journal_forget([p])
+                self._sent -= 1
+                if p.resends >= MAX_RESENDS:
+                    self._fail(p, "refused without an answer several times; not sent again")
+                    return
+                p.resends += 1
+            except PractiTestError as exc:
+                p.in_doubt = False
+                self._fail_all([p], exc)
                 return
-            run = applied[p.marker]
-        except PractiTestError as exc:
-            self._fail_all([p], exc)
-            self._next_for_test(name)
-            return
-        finally:
-            self._emit_pause_if_any()
+            else:
+                run, created_test = made.run, made.created_test_id
+                created_instance = made.created_instance_id
+                break
+            finally:
+                self._emit_pause_if_any()
         if created_test is not None:
             self.report.created_tests.append(created_test)
         if created_instance is not None:
@@ -656,30 +767,19 @@ class Uploader:
         self._release(self._awaiting_test.pop(name, []), instance.id)
         self._send_ready(flush=False)
 
-    def _resend_new_test(self, p: Pending) -> None:
-        """An auto_create whose outcome is unknown and whose run was not found: send again."""
-        self._journal_forget([p])
-        if self.mark_runs and p.resends < MAX_RESENDS:
-            p.resends += 1
-            self._sent -= 1
-            self._spawn(self._auto_create(p), [p])
-            return
-        self._fail(p, "outcome unknown (the answer was lost); not re-sent")
-        self._next_for_test(p.result.name)
-
     def _next_for_test(self, name: str) -> None:
-        """The auto_create for ``name`` failed: the next result of that test tries its own."""
+        """The auto_create for ``name`` ended: if results of that test still wait (it failed),
+        the next of them tries its own."""
         waiting = self._awaiting_test.get(name)
         if waiting:
-            nxt = waiting.pop(0)
-            self._spawn(self._auto_create(nxt), [nxt])
+            self._spawn_auto_create(waiting.pop(0))
         else:
             self._awaiting_test.pop(name, None)
 
     def _release(self, pendings: Iterable[Pending], instance_id: int) -> None:
         for p in pendings:
             p.instance_id = instance_id
-            self._ready.append(p)
+            self._enqueue(p)
 
     # --- outcomes --------------------------------------------------------------------------------
 
@@ -692,9 +792,13 @@ class Uploader:
         self._emit("confirmed", "reconciled" if reconciled else "")
 
     def _fail(self, p: Pending, error: str) -> None:
+        """Report a result not uploaded. One that may have been applied stays ``sending`` in
+        the journal, so that the next run reconciles it instead of sending it again."""
         p.done = True
-        self.report.failed.append(FailedResult(result=p.result, key=p.key, error=error))
-        if self.journal is not None and not self.dry_run:
+        if p.in_doubt:
+            error += " (it may have been applied: a re-run with the journal will check)"
+        self.report.failed.append(FailedResult.of(p.result, key=p.key, error=error))
+        if self.journal is not None and not self.dry_run and not p.in_doubt:
             self.journal.fail(self._scope, [(p.key, error)])
         self._emit("failed", error)
 
@@ -728,19 +832,25 @@ class Uploader:
         report = self.report
         done = report.uploaded + len(report.failed) + report.already_uploaded
         total = max(self.expected_results or 0, self._seen)
-        self.progress(
-            UploadEvent(
-                kind=kind,
-                results=total,
-                sent=self._sent,
-                confirmed=report.uploaded,
-                failed=len(report.failed),
-                api_calls=self._transport.stats.calls - self._calls_at_start,
-                pauses=self._limiter_pauses() - self._pauses_at_start,
-                eta_seconds=self._eta(total - done),
-                detail=detail,
-            )
+        event = UploadEvent(
+            kind=kind,
+            results=total,
+            sent=self._sent,
+            confirmed=report.uploaded,
+            failed=len(report.failed),
+            api_calls=self._transport.stats.calls - self._calls_at_start,
+            pauses=self._limiter_pauses() - self._pauses_at_start,
+            eta_seconds=self._eta(total - done),
+            detail=detail,
+            already_uploaded=report.already_uploaded,
         )
+        try:
+            self.progress(event)
+        except Exception:  # a broken progress bar must not change what gets uploaded
+            log.warning(
+                "the progress callback raised; progress is off for this upload", exc_info=True
+            )
+            self.progress = None
 
     def _eta(self, remaining: int) -> float | None:
         if not isinstance(self._limiter, AccountLimiter) or remaining <= 0:
@@ -768,13 +878,14 @@ def _derived_key(name: str, test_id: int | None, instance_id: int | None, ordina
 
 
 def _take_chunk(
-    ready: collections.deque[Pending],
+    ready: collections.deque[Pending], busy: set[int]
 ) -> tuple[list[Pending], collections.deque[Pending]]:
     """The first request that can be made from ``ready``: up to 20 results on distinct
-    instances, within the byte budget; and what is left, in order."""
+    instances that no request in flight holds, within the byte budget; and what is left, in
+    order."""
     chunk: list[Pending] = []
     rest: collections.deque[Pending] = collections.deque()
-    seen: set[int | None] = set()
+    seen: set[int | None] = set(busy)
     size = 0
     for p in ready:
         fits = size + p.weight <= MAX_REQUEST_BYTES or not chunk
@@ -785,3 +896,9 @@ def _take_chunk(
         else:
             rest.append(p)
     return chunk, rest
+
+
+def _settled(pendings: Iterable[Pending]) -> None:
+    """PractiTest refused these whole: they were not applied."""
+    for p in pendings:
+        p.in_doubt = False
