@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import attrs
 
 from .batch.journal import Journal
 from .batch.report import ProgressCallback, UploadPlan, UploadReport
@@ -17,7 +18,7 @@ from .batch.writer import DryWriter
 from .errors import ConfigurationError
 from .limiter import AccountLimiter, Limiter, RateLimit
 from .services import Services, TokenKind
-from .transport import AUTH_MODES, DEFAULT_TIMEOUT, AuthMode, RetryPolicy, Secret, Transport
+from .transport import DEFAULT_TIMEOUT, AuthMode, RetryPolicy, Secret, Transport
 
 US = "https://api.practitest.com"
 EU = "https://eu1-prod-api.practitest.app"
@@ -78,46 +79,21 @@ class Client(Services):
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Client:
         """A client configured from ``PRACTITEST_*`` environment variables.
 
-        ``PRACTITEST_TOKEN`` (required), ``PRACTITEST_BASE_URL``, ``PRACTITEST_EMAIL``,
-        ``PRACTITEST_AUTH`` (header, basic or query), ``PRACTITEST_RATE_LIMIT`` (calls per minute),
-        ``PRACTITEST_TOKEN_KIND`` (personal or account).
+        ``PRACTITEST_TOKEN`` (required; or ``PRACTITEST_TOKEN_FILE``), ``PRACTITEST_BASE_URL``,
+        ``PRACTITEST_EMAIL``, ``PRACTITEST_AUTH`` (header, basic or query),
+        ``PRACTITEST_RATE_LIMIT`` (calls per minute), ``PRACTITEST_TOKEN_KIND`` (personal or
+        account).
         Keyword arguments override the environment.
         """
-        env = os.environ if environ is None else environ
-        token = env.get("PRACTITEST_TOKEN", "").strip()
-        if not token and "token" not in overrides:
-            raise ConfigurationError(
-                "PRACTITEST_TOKEN is not set: export your PractiTest API token "
-                "(Account Settings -> API Tokens, or a personal API token)"
-            )
-        kwargs: dict[str, Any] = {}
-        if base_url := env.get("PRACTITEST_BASE_URL", "").strip():
-            kwargs["base_url"] = base_url
-        if email := env.get("PRACTITEST_EMAIL", "").strip():
-            kwargs["email"] = email
-        if auth := env.get("PRACTITEST_AUTH", "").strip().lower():
-            if auth not in AUTH_MODES:
-                raise ConfigurationError(
-                    f"PRACTITEST_AUTH must be one of {', '.join(AUTH_MODES)}, not {auth!r}"
-                )
-            kwargs["auth"] = auth
-        if kind := env.get("PRACTITEST_TOKEN_KIND", "").strip().lower():
-            if kind not in ("personal", "account"):
-                raise ConfigurationError(
-                    f"PRACTITEST_TOKEN_KIND must be personal or account, not {kind!r}"
-                )
-            kwargs["token_kind"] = kind
-        if rate := env.get("PRACTITEST_RATE_LIMIT", "").strip():
-            try:
-                kwargs["rate_limit"] = RateLimit(calls=int(rate))
-            except ValueError as exc:
-                raise ConfigurationError(
-                    f"PRACTITEST_RATE_LIMIT must be a whole number of calls per minute >= 2, "
-                    f"not {rate!r}"
-                ) from exc
-        kwargs.update(overrides)
-        token = kwargs.pop("token", token)
-        return cls(token, **kwargs)
+        from .settings import load_settings  # the front ends' settings build on the client
+
+        options = dict(overrides)
+        token = options.pop("token", None)
+        settings = load_settings({}, environ=environ, pyproject={})
+        if token is not None:
+            settings = attrs.evolve(settings, token=token)
+        token, arguments = settings.client_arguments(**options)
+        return cls(token, **arguments)
 
     def __repr__(self) -> str:
         t = self.transport

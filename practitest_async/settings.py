@@ -21,8 +21,10 @@ from .errors import ConfigurationError
 from .limiter import RateLimit
 from .transport import AUTH_MODES
 
-_KEYS = {
-    # setting: (environment variable, pyproject key)
+TOKEN_KINDS = ("personal", "account")
+
+_KEYS: dict[str, tuple[str, str | None]] = {
+    # setting: (environment variable, pyproject key; None: not from pyproject)
     "base_url": ("PRACTITEST_BASE_URL", "base-url"),
     "email": ("PRACTITEST_EMAIL", "email"),
     "auth": ("PRACTITEST_AUTH", "auth"),
@@ -32,9 +34,12 @@ _KEYS = {
     "test_set": ("PRACTITEST_SET", "set"),
     "version": ("PRACTITEST_VERSION", "version"),
     "create_missing": ("PRACTITEST_CREATE_MISSING", "create-missing"),
-    "journal": ("PRACTITEST_JOURNAL", "journal"),
+    # A journal belongs to one upload: a path committed in pyproject would be reused by
+    # every build, and each would skip the results of the last.
+    "journal": ("PRACTITEST_JOURNAL", None),
     "name_template": ("PRACTITEST_NAME_TEMPLATE", "name-template"),
     "token_file": ("PRACTITEST_TOKEN_FILE", "token-file"),
+    "token_kind": ("PRACTITEST_TOKEN_KIND", "token-kind"),
 }
 
 
@@ -46,6 +51,7 @@ class Settings:
     base_url: str = US
     email: str | None = None
     auth: str = "header"
+    token_kind: str = "personal"
     rate_limit: int = 30
     rate_period: float = 60.0  # seconds; only the emulator and tests compress it
     project: int | None = None
@@ -57,15 +63,21 @@ class Settings:
 
     def client(self, **overrides: Any) -> Client:
         """A :class:`Client` for these settings (raises ConfigurationError without a token)."""
+        token, options = self.client_arguments(**overrides)
+        return Client(token, **options)
+
+    def client_arguments(self, **overrides: Any) -> tuple[str, dict[str, Any]]:
+        """The token and keyword arguments of a :class:`Client` for these settings."""
         if not self.token:
             raise ConfigurationError(
-                "no PractiTest token: set PRACTITEST_TOKEN or pass --token-file PATH "
-                "(tokens are never taken from flags: process lists are visible)"
+                "no PractiTest token: set PRACTITEST_TOKEN (or PRACTITEST_TOKEN_FILE, or pass "
+                "--token-file PATH); tokens are never taken from flags: process lists are visible"
             )
         options: dict[str, Any] = {
             "base_url": self.base_url,
             "email": self.email,
             "auth": self.auth,
+            "token_kind": self.token_kind,
             "rate_limit": RateLimit(
                 calls=self.rate_limit,
                 period=self.rate_period,
@@ -73,7 +85,7 @@ class Settings:
             ),
         }
         options.update(overrides)
-        return Client(self.token, **options)
+        return self.token, options
 
     def require_upload_target(self) -> tuple[int, str | int]:
         """The project id and the set (name or id), or a clear error naming what is missing."""
@@ -121,18 +133,19 @@ def load_settings(
     given = {k: v for k, v in (flags or {}).items() if v is not None}
     if "token" in given:
         raise ConfigurationError("the token cannot be given as a flag; use PRACTITEST_TOKEN")
-    raw: dict[str, Any] = {}
+    raw: dict[str, tuple[Any, str]] = {}  # setting: (value, where it came from)
     for name, (env_key, file_key) in _KEYS.items():
+        flag = "--" + name.replace("_", "-").replace("test-set", "set")
         if name in given:
-            raw[name] = given[name]
+            raw[name] = (given[name], flag)
         elif env.get(env_key, "").strip():
-            raw[name] = env[env_key].strip()
-        elif file_key in project_file:
-            raw[name] = project_file[file_key]
+            raw[name] = (env[env_key].strip(), env_key)
+        elif file_key is not None and file_key in project_file:
+            raw[name] = (project_file[file_key], f"[tool.practitest] {file_key}")
     token = env.get("PRACTITEST_TOKEN", "").strip() or None
-    if token_file := raw.pop("token_file", None):
-        token = _read_token_file(Path(str(token_file)))
-    return Settings(token=token, **_typed(raw))
+    if "token_file" in raw:
+        token = _read_token_file(Path(str(raw.pop("token_file")[0])))
+    return Settings(token=token, **{name: _typed(name, *item) for name, item in raw.items()})
 
 
 def _read_token_file(path: Path) -> str:
@@ -145,32 +158,37 @@ def _read_token_file(path: Path) -> str:
     return token
 
 
-def _typed(raw: dict[str, Any]) -> dict[str, Any]:
-    out = dict(raw)
-    for name in ("rate_limit", "project"):
-        if name in out:
-            try:
-                out[name] = int(out[name])
-            except (TypeError, ValueError) as exc:
-                raise ConfigurationError(
-                    f"{name} must be a whole number, not {raw[name]!r}"
-                ) from exc
-    if "rate_period" in out:
+def _typed(name: str, value: Any, where: str) -> Any:
+    """One setting's value, checked; an error names where the value came from."""
+
+    def bad(expected: str) -> ConfigurationError:
+        return ConfigurationError(f"{where} must be {expected}, not {value!r}")
+
+    if name in ("rate_limit", "project"):
         try:
-            out["rate_period"] = float(out["rate_period"])
-        except (TypeError, ValueError) as exc:
-            raise ConfigurationError(
-                f"rate period must be seconds, not {raw['rate_period']!r}"
-            ) from exc
-    if "test_set" in out:
-        text = str(out["test_set"]).strip()
-        out["test_set"] = int(text) if text.isdigit() else text
-    if "create_missing" in out and not isinstance(out["create_missing"], bool):
-        out["create_missing"] = str(out["create_missing"]).lower() in ("1", "true", "yes", "on")
-    if "auth" in out and out["auth"] not in AUTH_MODES:
-        raise ConfigurationError(
-            f"auth must be one of {', '.join(AUTH_MODES)}, not {out['auth']!r}"
-        )
-    if "rate_limit" in out and out["rate_limit"] < 2:
-        raise ConfigurationError("rate limit must be at least 2 calls per minute")
-    return out
+            number = int(value)
+        except (TypeError, ValueError):
+            raise bad("a whole number") from None
+        if name == "rate_limit" and number < 2:
+            raise bad("at least 2 calls per minute")
+        return number
+    if name == "rate_period":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise bad("a number of seconds") from None
+    if name == "test_set":
+        text = str(value).strip()
+        return int(text) if text.isdigit() else text
+    if name == "create_missing":
+        text = str(value).strip().lower()
+        if isinstance(value, bool) or text in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            return value if isinstance(value, bool) else text in ("1", "true", "yes", "on")
+        raise bad("true or false")
+    if name in ("auth", "token_kind"):
+        choices = AUTH_MODES if name == "auth" else TOKEN_KINDS
+        text = str(value).strip().lower()
+        if text not in choices:
+            raise bad("one of " + ", ".join(choices))
+        return text
+    return value

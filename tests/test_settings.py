@@ -50,14 +50,28 @@ def test_token_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"PRACTITEST_PROJECT": "seven"}, "project must be a whole number, not 'seven'"),
-        ({"PRACTITEST_AUTH": "cookie"}, "auth must be one of header, basic, query"),
+        ({"PRACTITEST_PROJECT": "seven"}, "PRACTITEST_PROJECT must be a whole number, not 'seven'"),
+        ({"PRACTITEST_AUTH": "cookie"}, "PRACTITEST_AUTH must be one of header, basic, query"),
+        ({"PRACTITEST_CREATE_MISSING": "maybe"}, "PRACTITEST_CREATE_MISSING must be true or false"),
         ({"PRACTITEST_RATE_LIMIT": "1"}, "at least 2 calls per minute"),
     ],
 )
 def test_bad_values_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         load_settings({}, environ=env, pyproject={})
+
+
+def test_a_bad_value_names_where_it_came_from() -> None:
+    with pytest.raises(ConfigurationError, match=r"\[tool.practitest\] project must be a whole"):
+        load_settings({}, environ={}, pyproject={"project": "x"})
+    with pytest.raises(ConfigurationError, match="--rate-limit must be at least 2"):
+        load_settings({"rate_limit": 1}, environ={}, pyproject={})
+
+
+def test_the_journal_is_never_read_from_pyproject() -> None:
+    # one journal per upload: a committed path would make every build skip the last one's
+    assert load_settings({}, environ={}, pyproject={"journal": "j.sqlite"}).journal is None
+    assert load_settings({}, environ={"PRACTITEST_JOURNAL": "j"}, pyproject={}).journal == "j"
 
 
 def test_missing_token_and_target_are_clear_errors() -> None:
