@@ -16,9 +16,11 @@ from typing import Any, TextIO
 
 from . import junit
 from .batch.report import UploadPlan, UploadReport
+from .client import Client
 from .errors import (
     AuthenticationError,
     ConfigurationError,
+    NotFoundError,
     PermissionDeniedError,
     PractiTestError,
 )
@@ -153,6 +155,7 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         errors=input_errors,
     )
     async with settings.client() as client:
+        test_set = await resolve_set(client, project, test_set)
         if args.dry_run:
             plan = await client.plan_upload(
                 project,
@@ -161,24 +164,43 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
                 create_missing=settings.create_missing,
                 journal=settings.journal,
             )
+            code = exit_code(plan.fatal_error, input_errors, ok=not plan.failures)
             print(f"Dry run, nothing written: {plan.summary()}", file=out)
-            _write_summary(args.summary_json, plan_summary(plan, input_errors))
-            return EXIT_INPUT if input_errors else EXIT_OK
+            _write_summary(args.summary_json, plan_summary(plan, input_errors, code))
+            return code
         with progress_for(out) as show:
-            report = await client.upload_results(
+            up = client.uploader(
                 project,
-                results,
                 test_set=test_set,
                 create_missing=settings.create_missing,
                 version=settings.version,
                 journal=settings.journal,
                 progress=show,
+                raise_on_failure=False,
                 expected_results=count_test_cases(paths),
             )
-    code = exit_code(report, input_errors)
+            try:
+                async with up:
+                    for result in results:
+                        await up.add(result)
+            except junit.JUnitError as stop:  # --fail-fast: what was read is still sent
+                input_errors.append(stop)
+    report = up.report
+    code = exit_code(report.fatal_error, input_errors, ok=report.ok)
     print_report(report, input_errors, out)
     _write_summary(args.summary_json, report_summary(report, input_errors, code))
     return code
+
+
+async def resolve_set(client: Client, project: int, test_set: str | int) -> str | int:
+    """``--set`` in digits is a set id when such a set exists, else a name ("20240518")."""
+    if isinstance(test_set, str):
+        return test_set
+    try:
+        await client.sets.get(project, test_set)
+    except NotFoundError:
+        return str(test_set)
+    return test_set
 
 
 def count_test_cases(paths: Sequence[Path]) -> int:
@@ -198,13 +220,15 @@ def count_test_cases(paths: Sequence[Path]) -> int:
     return total
 
 
-def exit_code(report: UploadReport, input_errors: Sequence[junit.JUnitError]) -> int:
+def exit_code(
+    fatal: PractiTestError | None, input_errors: Sequence[junit.JUnitError], *, ok: bool
+) -> int:
     """0, or the most important problem: auth (3), then bad input (4), then not uploaded (1)."""
-    if isinstance(report.fatal_error, (AuthenticationError, PermissionDeniedError)):
+    if isinstance(fatal, (AuthenticationError, PermissionDeniedError)):
         return EXIT_AUTH
     if input_errors:
         return EXIT_INPUT
-    return EXIT_OK if report.ok else EXIT_NOT_UPLOADED
+    return EXIT_OK if ok and fatal is None else EXIT_NOT_UPLOADED
 
 
 def print_report(
@@ -241,9 +265,12 @@ def report_summary(
     }
 
 
-def plan_summary(plan: UploadPlan, input_errors: Sequence[junit.JUnitError]) -> dict[str, Any]:
+def plan_summary(
+    plan: UploadPlan, input_errors: Sequence[junit.JUnitError], code: int
+) -> dict[str, Any]:
     """The summary JSON of a dry run."""
     return {
+        "exit_code": code,
         "dry_run": True,
         "results": plan.results,
         "already_uploaded": plan.already_uploaded,
@@ -254,6 +281,7 @@ def plan_summary(plan: UploadPlan, input_errors: Sequence[junit.JUnitError]) -> 
         "lookup_calls": plan.lookup_calls,
         "estimated_seconds": round(plan.estimated_seconds, 1),
         "would_fail": [{"name": f.result.name, "error": f.error} for f in plan.failures],
+        "fatal_error": None if plan.fatal_error is None else str(plan.fatal_error),
         "input_errors": [str(e) for e in input_errors],
     }
 

@@ -231,6 +231,7 @@ class Client(Services):
             lookup_calls=report.api_calls,
             failures=list(report.failed),
             calls_per_second=_calls_per_second(self.limiter),
+            fatal_error=report.fatal_error,
         )
 
 

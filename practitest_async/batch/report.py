@@ -108,6 +108,7 @@ class UploadPlan:
     lookup_calls: int
     failures: list[FailedResult]
     calls_per_second: float
+    fatal_error: PractiTestError | None = None  # what stopped the planning (e.g. a 401)
 
     @property
     def write_calls(self) -> int:
@@ -127,6 +128,8 @@ class UploadPlan:
     def summary(self) -> str:
         """A few lines for a person."""
         kinds = ", ".join(f"{n} x {kind}" for kind, n in self.calls.items() if n) or "nothing"
+        if self.fatal_error is not None:
+            return f"planning stopped: {self.fatal_error}"
         return (
             f"{self.results} results ({self.already_uploaded} already uploaded, "
             f"{len(self.failures)} would fail): {kinds}; {self.write_calls} write calls, "

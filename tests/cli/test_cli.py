@@ -160,16 +160,45 @@ async def test_a_bad_file_exits_4_and_the_others_still_upload(
     assert json.loads(summary.read_text())["input_errors"][0].startswith(str(bad))
 
 
-async def test_fail_fast_stops_at_the_bad_file(fake: FakePractiTest, tmp_path: Path) -> None:
-    bad = tmp_path / "a-broken.xml"
+async def test_fail_fast_stops_at_the_bad_file_and_still_reports(
+    fake: FakePractiTest, tmp_path: Path
+) -> None:
+    bad = tmp_path / "z-broken.xml"  # read after the good files
     bad.write_text("<testsuite><testcase name='a'>")
+    summary = tmp_path / "s.json"
 
-    code, _, err = await _cli(
-        _env(fake), "upload", bad, EXAMPLES, "--project", "1", "--set", "CI", "--fail-fast"
+    code, out, _ = await _cli(
+        _env(fake),
+        *("upload", EXAMPLES, bad, "--project", "1", "--set", "CI", "--fail-fast"),
+        *("--summary-json", summary),
     )
 
     assert code == 4
-    assert str(bad) in err
+    assert f"input error: {bad}" in out
+    assert "22 uploaded, 0 failed" in out  # what was read before the bad file is not lost
+    data = json.loads(summary.read_text())
+    assert data["uploaded"] == CASES_IN_EXAMPLES == len(fake.state.runs)
+    assert data["exit_code"] == 4
+
+
+async def test_dry_run_with_a_wrong_token_exits_3(fake: FakePractiTest) -> None:
+    env = _env(fake, PRACTITEST_TOKEN="wrong")
+
+    code, out, err = await _cli(
+        env, "upload", EXAMPLES, "--project", "1", "--set", "CI", "--dry-run"
+    )
+
+    assert code == 3
+    assert "401" in out + err
+
+
+async def test_a_set_named_in_digits_is_found_by_name(fake: FakePractiTest) -> None:
+    dated = fake.add_set(1, "20240518")
+
+    code, _, err = await _cli(_env(fake), "upload", EXAMPLES, "--project", "1", "--set", "20240518")
+
+    assert code == 0, err
+    assert {i.set_id for i in fake.state.instances.values()} == {dated.id}
 
 
 @pytest.mark.parametrize(
