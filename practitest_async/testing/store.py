@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -50,6 +50,8 @@ ID_BASES = {
     "attachments": 900001,
 }
 DEFAULT_GROUPS = ("Administrators", "Developers", "Testers")
+
+R = TypeVar("R")
 
 
 @attrs.define
@@ -212,21 +214,24 @@ class Store:
         self.custom_fields[cf.id] = cf
         return cf
 
-    def add_test(
-        self, project_id: int, name: str, *, steps: Iterable[dict[str, Any]] = (), **fields: Any
-    ) -> Test:
-        """Add a test; ``steps`` are dicts with name/description/expected_results."""
+    def _numbered(self, cls: Callable[..., R], kind: str, project_id: int, **fields: Any) -> R:
+        """A new record of an entity that has a display id in its project."""
         self._project(project_id)
         now = self.now()
-        test = Test(
-            id=self.new_id("tests"),
+        return cls(
+            id=self.new_id(kind),
             project_id=project_id,
-            name=name,
-            display_id=self.new_display_id(project_id, "tests"),
+            display_id=self.new_display_id(project_id, kind),
             created_at=now,
             updated_at=now,
             **fields,
         )
+
+    def add_test(
+        self, project_id: int, name: str, *, steps: Iterable[dict[str, Any]] = (), **fields: Any
+    ) -> Test:
+        """Add a test; ``steps`` are dicts with name/description/expected_results."""
+        test = self._numbered(Test, "tests", project_id, name=name, **fields)
         self.tests[test.id] = test
         for step in steps:
             self.add_step(test.id, **step)
@@ -253,17 +258,7 @@ class Store:
         self, project_id: int, name: str, *, test_ids: Iterable[int] = (), **fields: Any
     ) -> TestSet:
         """Add a test set with one instance per test id."""
-        self._project(project_id)
-        now = self.now()
-        test_set = TestSet(
-            id=self.new_id("sets"),
-            project_id=project_id,
-            name=name,
-            display_id=self.new_display_id(project_id, "sets"),
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
+        test_set = self._numbered(TestSet, "sets", project_id, name=name, **fields)
         self.sets[test_set.id] = test_set
         for test_id in test_ids:
             self.add_instance(project_id, test_set.id, test_id)
@@ -289,47 +284,17 @@ class Store:
         return instance
 
     def add_requirement(self, project_id: int, name: str, **fields: Any) -> Requirement:
-        self._project(project_id)
-        now = self.now()
-        req = Requirement(
-            id=self.new_id("requirements"),
-            project_id=project_id,
-            name=name,
-            display_id=self.new_display_id(project_id, "requirements"),
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
+        req = self._numbered(Requirement, "requirements", project_id, name=name, **fields)
         self.requirements[req.id] = req
         return req
 
     def add_issue(self, project_id: int, title: str, **fields: Any) -> Issue:
-        self._project(project_id)
-        now = self.now()
-        issue = Issue(
-            id=self.new_id("issues"),
-            project_id=project_id,
-            title=title,
-            display_id=self.new_display_id(project_id, "issues"),
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
+        issue = self._numbered(Issue, "issues", project_id, title=title, **fields)
         self.issues[issue.id] = issue
         return issue
 
     def add_milestone(self, project_id: int, name: str, **fields: Any) -> Milestone:
-        self._project(project_id)
-        now = self.now()
-        milestone = Milestone(
-            id=self.new_id("milestones"),
-            project_id=project_id,
-            name=name,
-            display_id=self.new_display_id(project_id, "milestones"),
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
+        milestone = self._numbered(Milestone, "milestones", project_id, name=name, **fields)
         self.milestones[milestone.id] = milestone
         return milestone
 
