@@ -145,12 +145,9 @@ class Uploader:
         self.max_in_flight = max(1, max_in_flight)
         self.expected_results = expected_results
         self.dry_run = dry_run
-        self._owns_journal = journal is not None and not isinstance(journal, Journal)
-        self.journal = (
-            Journal(journal)
-            if journal is not None and not isinstance(journal, Journal)
-            else journal
-        )
+        # A path is opened (and closed) here; a Journal object stays the caller's to close.
+        self._owns_journal = isinstance(journal, (str, os.PathLike))
+        self.journal = Journal(journal) if isinstance(journal, (str, os.PathLike)) else journal
         self.writer: Writer = DryWriter() if dry_run else LiveWriter(services, self.project_id)
         self.report = UploadReport(project_id=self.project_id)
         self._queue: asyncio.Queue[RunResult | None] = asyncio.Queue(maxsize=buffer_size)
@@ -224,12 +221,13 @@ class Uploader:
         if not self._closed:
             self._closed = True
             assert self._dispatcher is not None
-            if not self._dispatcher.done():
-                await self._queue.put(None)
-            await self._dispatcher
+            try:
+                if not self._dispatcher.done():
+                    await self._queue.put(None)
+                await self._dispatcher
+            finally:
+                self._close_journal()
             self._finish_report()
-            if self._owns_journal and self.journal is not None:
-                self.journal.close()
             self._emit("finished")
         return self.report
 
@@ -238,6 +236,9 @@ class Uploader:
         for task in [*self._tasks, *([self._dispatcher] if self._dispatcher else [])]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._close_journal()
+
+    def _close_journal(self) -> None:
         if self._owns_journal and self.journal is not None:
             self.journal.close()
 
