@@ -105,6 +105,24 @@ class TransportError(PractiTestError):
         super().__init__(f"{method} {path} failed: {type(cause).__name__}: {detail}")
 
 
+class CircuitOpenError(TransportError):
+    """Several requests in a row got no HTTP answer: the server is taken as gone.
+
+    The transport stops sending (it raises this at once instead of waiting out another timeout)
+    until ``cooldown`` has passed; the uploader fails the remaining results quickly with this as
+    their cause. ``cause`` is the last transport failure seen.
+    """
+
+    def __init__(self, *, method: str, path: str, cause: BaseException, failures: int) -> None:
+        super().__init__(method=method, path=path, cause=cause)
+        self.failures = failures
+        self.args = (
+            f"{method} {path} not sent: the last {failures} requests got no answer "
+            f"(last: {type(cause).__name__}: {str(cause) or type(cause).__name__}); "
+            "the server is taken as unreachable",
+        )
+
+
 class OutcomeUnknownError(PractiTestError):
     """A POST may or may not have been applied: it was sent, then no clear answer came back.
 

@@ -50,9 +50,12 @@ A limiter shared by several processes (e.g. in Redis) can be plugged in through 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -127,6 +130,21 @@ class Limiter(Protocol):
         """A request got 429: hold every caller back; returns the pause in seconds."""
 
 
+@runtime_checkable
+class SupportsLock(Protocol):
+    """A limiter that can also serialize a critical section among everyone sharing its budget.
+
+    The batch layer takes ``lock("set:<project>:<name>")`` around "look again, then create" for
+    sets and instances, so parallel jobs of one account do not create the same thing twice.
+    In-process limiters serialize the tasks of one process; shared ones (SQLite, Redis) serialize
+    every process of the budget, with a lease so a crashed holder never blocks the others.
+    """
+
+    def lock(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Hold the named lock for the ``async with`` block."""
+        ...
+
+
 @attrs.define
 class LimiterStats:
     """What the limiter did, for reports and progress bars."""
@@ -148,6 +166,7 @@ class AccountLimiter:
         self._fill_bucket = False
         self._paused_until = 0.0
         self._last_change = -math.inf
+        self._locks: dict[str, asyncio.Lock] = {}
 
     def __repr__(self) -> str:
         rl = self.rate_limit
@@ -177,6 +196,12 @@ class AccountLimiter:
             if bucket is self._bucket and self._now() >= self._paused_until:
                 self.stats.admitted += 1
                 return
+
+    @contextlib.asynccontextmanager
+    async def lock(self, name: str) -> AsyncIterator[None]:
+        """Serialize the tasks of this process on ``name`` (see :class:`SupportsLock`)."""
+        async with self._locks.setdefault(name, asyncio.Lock()):
+            yield
 
     async def _wait_for_gate(self) -> None:
         # A plain sleep loop: the pause can only grow, and each waiter re-reads it on waking.
