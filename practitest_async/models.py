@@ -529,7 +529,7 @@ def draft_of(cls: type[D], value: D | Mapping[str, Any], where: str = "item") ->
         return value
     if not isinstance(value, Mapping):
         raise TypeError(
-            f"{where}: expected a {cls.__name__} or a mapping, not {type(value).__name__}"
+            f"{where}: expected {cls.__name__} or a mapping, not {type(value).__name__}"
         )
     fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
     values = {str(k).replace("-", "_"): v for k, v in value.items()}
