@@ -614,8 +614,13 @@ def decode_ids(answer: Any) -> list[int]:
 def decode_refs(answer: Any) -> list[Ref]:
     """The :class:`Ref` of each resource of an answer's ``data``: ids only, no model (about
     a microsecond each, against tens for a full model)."""
+    return refs_of(_items(answer))
+
+
+def refs_of(data: Iterable[Mapping[str, Any]]) -> list[Ref]:
+    """The :class:`Ref` of each resource object of ``data`` (a page's items)."""
     out: list[Ref] = []
-    for item in _items(answer):
+    for item in data:
         a = item.get("attributes") or {}
         out.append(
             Ref(

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
-from ..codec import JSON, decode_many, decode_resource, encode_attributes, unwrap_data
+from ..codec import (
+    JSON,
+    Ref,
+    decode_many,
+    decode_refs,
+    decode_resource,
+    encode_attributes,
+    refs_of,
+    unwrap_data,
+)
 from ..errors import ConfigurationError
 from ..pagination import PAGE_SIZE, Paginator
 from ..transport import Transport
@@ -127,6 +136,12 @@ class Service:
 
         return Paginator(fetch, decode or decode_resources, page_size=page_size)
 
+    def _list_refs(
+        self, path: str, params: Mapping[str, Any] | None, *, page_size: int
+    ) -> Paginator[Ref]:
+        """Like :meth:`_list`, reading only the ids of each item (:class:`Ref`)."""
+        return self._list(path, Ref, params, decode=refs_of, page_size=page_size)
+
     async def _write(self, method: str, path: str, cls: type[T], body: JSON) -> T:
         answer = await self._transport.request(method, path, json=body)
         return decode_resource(unwrap_data(answer), cls)
@@ -169,6 +184,11 @@ def document(
     }
     data.update({k: v for k, v in siblings.items() if v is not None})
     return {"data": data}
+
+
+def decode_bulk(answer: Any, cls: type[T], ids_only: bool) -> list[T] | list[Ref]:
+    """A bulk answer's models, or only their :class:`Ref` (ids) when ``ids_only``."""
+    return decode_refs(answer) if ids_only else decode_list(answer, cls)
 
 
 def decode_list(answer: Any, cls: type[T]) -> list[T]:

@@ -7,11 +7,11 @@ import base64
 import builtins
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Unpack
+from typing import Any, Literal, Unpack, overload
 
 import attrs
 
-from ..codec import JSON, decode_resource, encode_attributes, encode_value, unwrap_data
+from ..codec import JSON, Ref, decode_resource, encode_attributes, encode_value, unwrap_data
 from ..models import (
     FileDraft,
     Run,
@@ -25,7 +25,7 @@ from ..models import (
     drafts_of,
 )
 from ..pagination import PAGE_SIZE, Paginator
-from ._base import Service, decode_list, filters, project_path, set_filter
+from ._base import Service, decode_bulk, filters, project_path, set_filter
 
 MAX_RUNS_PER_REQUEST = 20
 
@@ -197,11 +197,35 @@ class RunsService(Service):
         )
         return decode_resource(unwrap_data(answer), Run)
 
+    @overload
     async def create_batch(
-        self, project_id: int, drafts: Sequence[RunDraft | Mapping[str, Any]]
-    ) -> builtins.list[Run]:
+        self,
+        project_id: int,
+        drafts: Sequence[RunDraft | Mapping[str, Any]],
+        *,
+        ids_only: Literal[False] = False,
+    ) -> builtins.list[Run]: ...
+
+    @overload
+    async def create_batch(
+        self,
+        project_id: int,
+        drafts: Sequence[RunDraft | Mapping[str, Any]],
+        *,
+        ids_only: Literal[True],
+    ) -> builtins.list[Ref]: ...
+
+    async def create_batch(
+        self,
+        project_id: int,
+        drafts: Sequence[RunDraft | Mapping[str, Any]],
+        *,
+        ids_only: bool = False,
+    ) -> builtins.list[Run] | builtins.list[Ref]:
         """POST /api/v2/projects/{p}/runs.json with ``data: [...]``: ONE request of at most 20
-        runs on distinct instances (:class:`RunDraft`, or mappings of its keys, checked)."""
+        runs on distinct instances (:class:`RunDraft`, or mappings of its keys, checked).
+        ``ids_only`` returns each run's :class:`~practitest_async.codec.Ref` (id, instance_id,
+        test_id) instead of the full model: the cheap read the batch layer uses."""
         checked = drafts_of(RunDraft, drafts, "drafts")
         if not 1 <= len(checked) <= MAX_RUNS_PER_REQUEST:
             raise ValueError(
@@ -214,7 +238,7 @@ class RunsService(Service):
         answer = await self._transport.request(
             "POST", project_path(project_id, "runs.json"), json={"data": data}
         )
-        return decode_list(answer, Run)
+        return decode_bulk(answer, Run, ids_only)
 
     async def create_many(
         self, project_id: int, drafts: Iterable[RunDraft | Mapping[str, Any]]

@@ -154,3 +154,25 @@ async def test_a_bad_mapping_in_a_bulk_create_is_refused_before_sending(
     with pytest.raises((ValueError, TypeError), match=message):
         await client.instances.create_many(P, [{"set_id": 1, "test_id": 2}, item])  # type: ignore[list-item]
     assert fake.log == []
+
+
+# --- ids only, for the batch layer ------------------------------------------------------------
+
+
+async def test_bulk_creates_and_instance_listing_can_read_ids_only(
+    fake: FakePractiTest, client: Client
+) -> None:
+    tests = [fake.add_test(P, f"t{i}") for i in range(3)]
+    test_set = fake.add_set(P, "S")
+    refs = await client.instances.create_batch(
+        P, [{"set_id": test_set.id, "test_id": t.id} for t in tests], ids_only=True
+    )
+    assert [r.test_id for r in refs] == [t.id for t in tests]
+    assert {r.set_id for r in refs} == {test_set.id}
+    listed = await client.instances.list(P, set_ids=[test_set.id], ids_only=True).to_list()
+    assert listed == refs
+    runs = await client.runs.create_batch(
+        P, [RunDraft(instance_id=r.id, exit_code=0) for r in refs], ids_only=True
+    )
+    assert [r.instance_id for r in runs] == [r.id for r in refs]
+    assert {r.id for r in runs} == set(fake.state.runs)
