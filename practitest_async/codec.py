@@ -68,6 +68,8 @@ class Clear(Enum):
     def __repr__(self) -> str:
         return "CLEAR"
 
+    __str__ = __repr__
+
 
 CLEAR: Final = Clear.CLEAR
 """Send ``null`` for an attribute (``None`` means "leave it out"): ``update(..., version=CLEAR)``
