@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..codec import JSON
-from ..models import ProjectGrant, User, UserProject
+from ..models import ProjectGrant, User, UserProject, drafts_of
 from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, decode_list, document, filters, flag
 
@@ -67,12 +68,14 @@ class UsersService(Service):
         return self._list(_user_path(user_id, "/projects.json"), UserProject, page_size=page_size)
 
     async def replace_projects(
-        self, user_id: int, grants: Iterable[ProjectGrant]
+        self, user_id: int, grants: Iterable[ProjectGrant | Mapping[str, Any]]
     ) -> builtins.list[UserProject]:
-        """PUT /api/v2/users/{id}/projects.json: these projects and groups, and no others."""
+        """PUT /api/v2/users/{id}/projects.json: these projects and groups, and no others
+        (:class:`ProjectGrant`, or mappings with ``project_id`` and ``group_ids``)."""
+        checked = drafts_of(ProjectGrant, grants, "grants")
         projects: list[JSON] = [
             {"id": int(g.project_id), "groups": [{"id": int(gid)} for gid in g.group_ids]}
-            for g in grants
+            for g in checked
         ]
         body: JSON = {"data": {"projects": projects}}  # no "attributes" here, as documented
         answer = await self._transport.request(
