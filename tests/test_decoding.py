@@ -167,14 +167,17 @@ def test_links_and_relationships_are_kept() -> None:
     run = decode_resource(run_obj, models.Run)
     test_set = decode_resource(set_obj, models.TestSet)
     test = decode_resource(test_obj, models.Test)
-    assert run.extra["links"] == run_obj["links"]
-    assert run.extra["relationships"] == run_obj["relationships"]
-    assert test_set.extra["relationships"] == set_obj["relationships"]
+    assert run.extra["@links"] == run_obj["links"]
+    assert run.extra["@relationships"] == run_obj["relationships"]
+    assert test_set.extra["@relationships"] == set_obj["relationships"]
     assert test.relationships == {"requirements": [7]}  # a model with the field decodes them
-    assert test.extra["links"] == {"self": "x"}
+    assert test.extra["@links"] == {"self": "x"}
     encoded = encode_resource(run)
     assert encoded["links"] == run_obj["links"]
-    assert "links" not in encoded["attributes"]  # type: ignore[operator]
+    assert "@links" not in encoded["attributes"]  # type: ignore[operator]
+    named_links = decode_resource({"id": "4", "attributes": {"links": 3}}, models.Run)
+    assert named_links.extra == {"links": 3}  # an attribute of that name stays an attribute
+    assert encode_resource(named_links)["attributes"]["links"] == 3  # type: ignore[index]
 
 
 # --- ids only ---------------------------------------------------------------------------------
