@@ -24,6 +24,7 @@ _MODULES = (
 )
 
 __all__ = [
+    "CLEAR",
     "EU",
     "US",
     "APIError",
@@ -41,6 +42,7 @@ __all__ = [
     "FileDraft",
     "Group",
     "Instance",
+    "InstanceDraft",
     "Issue",
     "Journal",
     "Limiter",
@@ -114,12 +116,14 @@ if TYPE_CHECKING:
     )
     from .limiter import AccountLimiter, Limiter, LimiterStats, RateLimit
     from .models import (
+        CLEAR,
         AttachmentInfo,
         CustomField,
         Field,
         FileDraft,
         Group,
         Instance,
+        InstanceDraft,
         Issue,
         Milestone,
         Project,

@@ -7,15 +7,29 @@ does not know in ``extra``. Attributes the server may leave out default to None.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
-from typing import TypedDict
+from typing import Any, TypeAlias, TypedDict, TypeVar
 
 import attrs
 
-from .codec import JSON, RAW_JSON, CustomFields, flat, resource
+from .codec import CLEAR as CLEAR  # re-exported: models is where callers look for it
+from .codec import JSON, RAW_JSON, Clear, CustomFields, flat, resource, tolerant_enums
+from .codec import custom_field_values as custom_field_values
+from .codec import is_unknown as is_unknown
 
 PossibleValues = list[str] | dict[str, list[str]] | None
 """A list field's values; a ``linkedlist`` maps each parent value to its child values."""
+
+CustomFieldInput: TypeAlias = (
+    "str | int | float | Decimal | dt.date | list[Any] | tuple[Any, ...] | set[Any] "
+    "| frozenset[Any] | Clear | None"
+)
+"""A custom-field value a caller may send (see :func:`practitest_async.codec.custom_field_value`:
+numbers written plainly, dates ``YYYY-MM-DD``, lists of strings; ``None``/``CLEAR`` on updates
+only; booleans refused)."""
+CustomFieldsInput: TypeAlias = Mapping[int, CustomFieldInput]
 
 
 class RunStatus(StrEnum):
@@ -109,6 +123,10 @@ class AttachmentEntity(StrEnum):
     STEP = "step"
     RUN = "run"  # listing only: the docs do not list it for uploads
     STEP_RUN = "step-run"
+
+
+# a value PractiTest adds later decodes to an UNKNOWN member carrying it (codec.is_unknown)
+tolerant_enums(RunStatus, StepStatus, RunType, TestType, StepKind, AssigneeType, FieldType)
 
 
 def _extra() -> dict[str, JSON]:
@@ -496,6 +514,53 @@ class Issue:
 
 
 # --- what a caller sends (drafts), as opposed to what the server returns -------------------
+#
+# The rule for every service: a single create takes keyword attributes; a bulk create (and a
+# list nested in one, such as steps and files) takes drafts, and mappings with the draft's
+# snake_case keys are accepted too, checked by :func:`draft_of`.
+
+D = TypeVar("D")
+
+
+def draft_of(cls: type[D], value: D | Mapping[str, Any], where: str = "item") -> D:
+    """``value`` as a ``cls`` draft: a draft as it is, a mapping of its snake_case (or
+    kebab-case) keys checked and converted. Raises TypeError / ValueError naming ``where``."""
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"{where}: expected {cls.__name__} or a mapping, not {type(value).__name__}"
+        )
+    fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
+    values = {str(k).replace("-", "_"): v for k, v in value.items()}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ValueError(
+            f"{where}: {cls.__name__} has no {', '.join(map(repr, unknown))} "
+            f"(it takes {', '.join(fields)})"
+        )
+    missing = [n for n, f in fields.items() if f.default is attrs.NOTHING and n not in values]
+    if missing:
+        raise ValueError(f"{where}: {cls.__name__} needs {', '.join(missing)}")
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from exc
+
+
+def drafts_of(cls: type[D], values: Any, what: str) -> list[D]:
+    """Every item of ``values`` as a ``cls`` draft (see :func:`draft_of`)."""
+    return [draft_of(cls, v, f"{what}[{i}]") for i, v in enumerate(values)]
+
+
+def _files(value: Any) -> tuple[FileDraft, ...]:
+    return tuple(drafts_of(FileDraft, value, "files"))
+
+
+def _custom_field_input(value: Mapping[Any, Any] | None) -> dict[int, CustomFieldInput]:
+    # checked now, so that a bad value is reported where the draft is made
+    custom_field_values(value)
+    return {int(str(k).removeprefix("---f-")): v for k, v in (value or {}).items()}
 
 
 @attrs.frozen(kw_only=True)
@@ -506,22 +571,31 @@ class FileDraft:
     content: bytes = attrs.field(repr=lambda c: f"<{len(c)} bytes>")
 
 
+def _step_drafts(value: Any) -> tuple[StepDraft, ...]:
+    return tuple(drafts_of(StepDraft, value, "steps"))
+
+
+def _step_status(value: StepStatus | str) -> StepStatus:
+    return value if isinstance(value, StepStatus) else StepStatus(value)
+
+
 @attrs.frozen(kw_only=True)
 class StepDraft:
     """A step of a run being reported."""
 
     name: str
-    status: StepStatus
+    status: StepStatus = attrs.field(converter=_step_status)
     description: str | None = None
     expected_results: str | None = None
     actual_results: str | None = None
-    files: tuple[FileDraft, ...] = ()
+    files: tuple[FileDraft, ...] = attrs.field(default=(), converter=_files)
 
 
 @attrs.frozen(kw_only=True)
 class RunDraft:
     """A run to create on an instance (``POST runs.json``). With steps, ``exit_code`` is ignored
-    by the server and the run's status follows from the steps."""
+    by the server and the run's status follows from the steps. ``steps`` and ``files`` take
+    drafts or mappings; custom-field values follow the rules of :data:`CustomFieldInput`."""
 
     instance_id: int
     exit_code: int | None = None
@@ -531,20 +605,40 @@ class RunDraft:
     version: str | None = None
     tester_id: int | None = None
     run_date: dt.datetime | None = None
-    custom_fields: CustomFields = attrs.field(factory=dict)
-    steps: tuple[StepDraft, ...] = ()
-    files: tuple[FileDraft, ...] = ()
+    custom_fields: Mapping[int, CustomFieldInput] = attrs.field(
+        factory=dict, converter=_custom_field_input
+    )
+    steps: tuple[StepDraft, ...] = attrs.field(default=(), converter=_step_drafts)
+    files: tuple[FileDraft, ...] = attrs.field(default=(), converter=_files)
+
+
+@attrs.frozen(kw_only=True)
+class InstanceDraft:
+    """An instance to create (``instances.create_many`` / ``create_batch``): a test in a set."""
+
+    set_id: int
+    test_id: int
+    assigned_to_id: int | None = None
+    assigned_to_type: AssigneeType | None = None
+    planned_execution: dt.datetime | str | None = None
+    version: str | None = None
+    priority: str | None = None
+    custom_fields: Mapping[int, CustomFieldInput] = attrs.field(
+        factory=dict, converter=_custom_field_input
+    )
 
 
 @attrs.frozen(kw_only=True)
 class TestStepDraft:
-    """A step of a test's definition, to create (with a test, or through ``steps.create``)."""
+    """A step of a test's definition, to create (with a test, through ``steps.create``, or in
+    ``runs.auto_create(test_attributes={"steps": [...]})``)."""
 
     __test__ = False
 
     name: str
     description: str | None = None
     expected_results: str | None = None
+    position: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -556,52 +650,53 @@ class ProjectGrant:
 
 
 # --- the attributes create / update take, as keyword arguments ------------------------------
+# CLEAR (send null, to empty the attribute) is accepted by updates.
 
 
 class _Planned(TypedDict, total=False):
-    assigned_to_id: int
-    assigned_to_type: AssigneeType
-    planned_execution: dt.datetime | str
-    version: str
-    priority: str
-    custom_fields: CustomFields
+    assigned_to_id: int | Clear
+    assigned_to_type: AssigneeType | Clear
+    planned_execution: dt.datetime | str | Clear
+    version: str | Clear
+    priority: str | Clear
+    custom_fields: CustomFieldsInput | Clear
 
 
 class _Described(_Planned, total=False):
-    description: str
-    tags: list[str]
+    description: str | Clear
+    tags: list[str] | Clear
 
 
 class TestFields(_Described, total=False):
     """Attributes of ``tests.create`` / ``tests.update`` (besides ``name`` and the users)."""
 
-    test_type: TestType
-    status: str
-    duration_estimate: dt.timedelta | str
-    automated_fields: dict[str, JSON]
-    scenario: str
-    preconditions: str
-    folder_id: int
+    test_type: TestType | str
+    status: str | Clear
+    duration_estimate: dt.timedelta | str | Clear
+    automated_fields: dict[str, JSON] | Clear
+    scenario: str | Clear
+    preconditions: str | Clear
+    folder_id: int | Clear
 
 
 class RequirementFields(_Described, total=False):
     """Attributes of ``requirements.create`` / ``requirements.update``."""
 
-    parent_id: int
-    folder_id: int
+    parent_id: int | Clear
+    folder_id: int | Clear
 
 
 class IssueFields(_Described, total=False):
     """Attributes of ``issues.create`` / ``issues.update``."""
 
-    issue_type: str
+    issue_type: str | Clear
 
 
 class SetFields(_Described, total=False):
     """Attributes of ``sets.create`` / ``sets.update`` / ``sets.clone``."""
 
-    status: str
-    milestone_id: int
+    status: str | Clear
+    milestone_id: int | Clear
 
 
 class InstanceFields(_Planned, total=False):
@@ -609,7 +704,8 @@ class InstanceFields(_Planned, total=False):
 
 
 class RunFields(TypedDict, total=False):
-    """Run attributes ``runs.auto_create`` takes besides the set, the test and the results."""
+    """Run attributes ``runs.create`` and ``runs.auto_create`` take besides the instance (or
+    the set and test) and the results."""
 
     run_type: RunType | None
     run_date: dt.datetime | str | None
@@ -617,4 +713,25 @@ class RunFields(TypedDict, total=False):
     run_duration: dt.timedelta | None
     automated_execution_output: str | None
     version: str | None
-    custom_fields: CustomFields | None
+    custom_fields: CustomFieldsInput | None
+
+
+class TestAttributes(TypedDict, total=False):
+    """``test_attributes`` of ``runs.auto_create``: the test to create when none is found by
+    id or name (the docs' ``data/test-attributes``); ``steps`` take :class:`TestStepDraft` or
+    mappings."""
+
+    name: str
+    test_type: TestType | str
+    description: str
+    preconditions: str
+    status: str
+    priority: str
+    version: str
+    tags: list[str]
+    custom_fields: CustomFieldsInput
+    scenario: str
+    duration_estimate: dt.timedelta | str
+    folder_id: int
+    author_id: int
+    steps: list[TestStepDraft | Mapping[str, Any]] | tuple[TestStepDraft | Mapping[str, Any], ...]

@@ -42,6 +42,8 @@ DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10, sock_connect=10)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 USER_AGENT = "practitest-async/0.1"
+# HTTP Basic without an email: the docs take any user name ("any:YOUR_TOKEN"), not an empty one
+BASIC_USER = "practitest-async"
 
 
 class Secret:
@@ -234,7 +236,7 @@ class Transport:
         if self.auth == "header":
             headers["PTToken"] = self.token.reveal()
         elif self.auth == "basic":
-            raw = f"{self.email or ''}:{self.token.reveal()}".encode()
+            raw = f"{self.email or BASIC_USER}:{self.token.reveal()}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
         return headers
 

@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from practitest_async.codec import (
+    custom_field_value,
     decode_custom_fields,
     decode_resource,
     encode_custom_fields,
@@ -208,3 +209,11 @@ def test_a_wrongly_typed_attribute_names_the_resource() -> None:
     obj = {"id": "7", "type": "runs", "attributes": {"run-duration": "soon"}}
     with pytest.raises(ValueError, match="runs 7"):
         decode_resource(obj, Run)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_a_float_custom_field_value_is_written_plainly(value: float) -> None:
+    text = custom_field_value(value, field=1)
+    assert isinstance(text, str)
+    assert "e" not in text.lower()
+    assert float(text) == value

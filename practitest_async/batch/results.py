@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ..models import RunStatus, StepStatus
+from ..models import RunStatus, StepStatus, custom_field_values
 
 Status = RunStatus
 """A run's status: PASSED, FAILED, BLOCKED, NOT_COMPLETED, NO_RUN, NA (strings accepted)."""
@@ -93,11 +93,8 @@ def _optional_status(value: Status | str | None) -> Status | None:
 
 
 def _custom_fields(value: Mapping[int | str, Any]) -> dict[int, str | list[str]]:
-    out: dict[int, str | list[str]] = {}
-    for key, item in value.items():
-        number = int(str(key).removeprefix("---f-"))
-        out[number] = [str(v) for v in item] if isinstance(item, (list, tuple)) else str(item)
-    return out
+    # the codec's rules for custom-field values (numbers plain, dates ISO, no bool, no None)
+    return custom_field_values(value)
 
 
 @attrs.frozen

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
-from ..codec import JSON, decode_many, decode_resource, encode_attributes, unwrap_data
+from ..codec import (
+    JSON,
+    Ref,
+    decode_many,
+    decode_refs,
+    decode_resource,
+    encode_attributes,
+    refs_of,
+    unwrap_data,
+)
 from ..errors import ConfigurationError
 from ..pagination import PAGE_SIZE, Paginator
 from ..transport import Transport
@@ -70,12 +79,22 @@ def flag(value: bool) -> bool | None:
     return True if value else None
 
 
+def check_page_size(page_size: int) -> None:
+    """``page[size]`` is 1 to 100 (reference §4); anything else is refused before sending."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int):
+        raise TypeError(f"page_size must be an int from 1 to {PAGE_SIZE}, not {page_size!r}")
+    if not 1 <= page_size <= PAGE_SIZE:
+        raise ValueError(f"page_size must be from 1 to {PAGE_SIZE}, not {page_size}")
+
+
 class Service:
     """Base of the per-resource services; holds the transport and whom creates act as.
 
-    ``author_id`` is the client's default user for ``author-id`` / ``tester-id`` / ``user-id``;
-    with ``token_kind="account"`` a create that needs one raises before sending when neither the
-    call nor the client names it (an account token has no user of its own).
+    ``author_id`` is the client's default user for ``author-id`` / ``tester-id`` / ``user-id``.
+    It is sent only with ``token_kind="account"``: an account token has no user of its own, so
+    a create that needs one raises before sending when neither the call nor the client names it.
+    A personal token acts as its owner, and naming another user needs impersonation
+    (reference §2.1), so with a personal token only a user named in the call itself is sent.
     """
 
     def __init__(
@@ -104,7 +123,9 @@ class Service:
         params: Mapping[str, Any] | None = None,
         *,
         decode: Callable[[Any], list[T]] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Paginator[T]:
+        check_page_size(page_size)  # before anything is sent
         base = dict(params or {})
 
         async def fetch(page: dict[str, Any]) -> Any:
@@ -113,7 +134,13 @@ class Service:
         def decode_resources(data: Any) -> list[T]:
             return decode_many(data, cls)
 
-        return Paginator(fetch, decode or decode_resources, page_size=PAGE_SIZE)
+        return Paginator(fetch, decode or decode_resources, page_size=page_size)
+
+    def _list_refs(
+        self, path: str, params: Mapping[str, Any] | None, *, page_size: int
+    ) -> Paginator[Ref]:
+        """Like :meth:`_list`, reading only the ids of each item (:class:`Ref`)."""
+        return self._list(path, Ref, params, decode=refs_of, page_size=page_size)
 
     async def _write(self, method: str, path: str, cls: type[T], body: JSON) -> T:
         answer = await self._transport.request(method, path, json=body)
@@ -130,11 +157,15 @@ class Service:
         what: str,
         argument: str = "author_id",
     ) -> int | None:
-        """The acting user of a write: the argument, else the client's default. When
-        ``required`` (the docs require it with an account token) and the client uses an account
-        token, a missing one raises :class:`ConfigurationError` before anything is sent."""
-        chosen = author_id if author_id is not None else self._author_id
-        if chosen is None and required and self._token_kind == "account":
+        """The acting user of a write: the argument; else, with an account token, the client's
+        default (a personal token acts as its owner: sending the default would be
+        impersonation, which the owner may not have). When ``required`` (the docs require it
+        with an account token), a missing one raises :class:`ConfigurationError` before
+        anything is sent."""
+        if author_id is not None or self._token_kind != "account":
+            return author_id
+        chosen = self._author_id
+        if chosen is None and required:
             raise ConfigurationError(
                 f"{what} with an account token needs {argument}: pass {argument}=... "
                 "or set Client(..., author_id=...) (a personal token acts as its owner)"
@@ -142,11 +173,22 @@ class Service:
         return chosen
 
 
-def document(type_name: str, attributes: Mapping[str, Any], **siblings: JSON) -> JSON:
-    """``{"data": {"type": ..., "attributes": {...kebab...}, **siblings}}``."""
-    data: dict[str, JSON] = {"type": type_name, "attributes": encode_attributes(attributes)}
+def document(
+    type_name: str, attributes: Mapping[str, Any], *, clearing: bool = False, **siblings: JSON
+) -> JSON:
+    """``{"data": {"type": ..., "attributes": {...kebab...}, **siblings}}``; ``clearing`` (an
+    update) lets :data:`~practitest_async.codec.CLEAR` / ``None`` empty a custom field."""
+    data: dict[str, JSON] = {
+        "type": type_name,
+        "attributes": encode_attributes(attributes, clearing=clearing),
+    }
     data.update({k: v for k, v in siblings.items() if v is not None})
     return {"data": data}
+
+
+def decode_bulk(answer: Any, cls: type[T], ids_only: bool) -> list[T] | list[Ref]:
+    """A bulk answer's models, or only their :class:`Ref` (ids) when ``ids_only``."""
+    return decode_refs(answer) if ids_only else decode_list(answer, cls)
 
 
 def decode_list(answer: Any, cls: type[T]) -> list[T]:

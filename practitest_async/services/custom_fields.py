@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from ..models import CustomField, PossibleValues
-from ..pagination import Paginator
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, document, project_path
 
 
 class CustomFieldsService(Service):
     """Custom fields of a project."""
 
-    def list(self, project_id: int) -> Paginator[CustomField]:
+    def list(self, project_id: int, *, page_size: int = PAGE_SIZE) -> Paginator[CustomField]:
         """GET /api/v2/projects/{p}/custom_fields.json (every page)."""
-        return self._list(project_path(project_id, "custom_fields.json"), CustomField)
+        return self._list(
+            project_path(project_id, "custom_fields.json"), CustomField, page_size=page_size
+        )
 
     async def get(self, project_id: int, custom_field_id: int) -> CustomField:
         """GET /api/v2/projects/{p}/custom_fields/{id}.json."""

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from ..models import Group
-from ..pagination import Paginator
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, project_path
 
 
 class GroupsService(Service):
     """User groups of a project (read-only in the API)."""
 
-    def list(self, project_id: int) -> Paginator[Group]:
+    def list(self, project_id: int, *, page_size: int = PAGE_SIZE) -> Paginator[Group]:
         """GET /api/v2/projects/{p}/groups.json (every page)."""
-        return self._list(project_path(project_id, "groups.json"), Group)
+        return self._list(project_path(project_id, "groups.json"), Group, page_size=page_size)
 
     async def get(self, project_id: int, group_id: int) -> Group:
         """GET /api/v2/projects/{p}/groups/{id}.json (with the group's permissions)."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Unpack
 
 from ..models import Issue, IssueFields
-from ..pagination import Paginator
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, document, filters, flag, project_path, saved_filter
 from .relationships import Links
 
@@ -43,6 +43,7 @@ class IssuesService(Service):
         ptql: str | None = None,
         relationships: bool = False,
         params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Paginator[Issue]:
         """GET /api/v2/projects/{p}/issues.json (every page; issues filter on ``title_*``)."""
         query = filters(
@@ -59,7 +60,9 @@ class IssuesService(Service):
             ),
             relationships=flag(relationships),
         )
-        return self._list(project_path(project_id, "issues.json"), Issue, query)
+        return self._list(
+            project_path(project_id, "issues.json"), Issue, query, page_size=page_size
+        )
 
     async def get(self, project_id: int, issue_id: int, *, relationships: bool = False) -> Issue:
         """GET /api/v2/projects/{p}/issues/{id}.json."""
@@ -91,7 +94,7 @@ class IssuesService(Service):
         """PUT /api/v2/projects/{p}/issues/{id}.json (the status changes by update_status)."""
         path = project_path(project_id, f"issues/{int(issue_id)}.json")
         values = {"title": title, "updated_by_user_id": updated_by_user_id, **attributes}
-        return await self._write("PUT", path, Issue, document("issues", values))
+        return await self._write("PUT", path, Issue, document("issues", values, clearing=True))
 
     async def update_status(
         self, project_id: int, issue_id: int, *, status_name: str, user_id: int | None = None

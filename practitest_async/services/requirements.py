@@ -7,7 +7,7 @@ from typing import Any, Unpack
 
 from ..codec import JSON
 from ..models import Requirement, RequirementFields
-from ..pagination import Paginator
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, document, filters, flag, project_path, saved_filter
 from .relationships import Links
 
@@ -44,6 +44,7 @@ class RequirementsService(Service):
         ptql: str | None = None,
         relationships: bool = False,
         params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Paginator[Requirement]:
         """GET /api/v2/projects/{p}/requirements.json (every page; filters are ANDed)."""
         query = filters(
@@ -60,7 +61,9 @@ class RequirementsService(Service):
             ),
             relationships=flag(relationships),
         )
-        return self._list(project_path(project_id, "requirements.json"), Requirement, query)
+        return self._list(
+            project_path(project_id, "requirements.json"), Requirement, query, page_size=page_size
+        )
 
     async def get(
         self, project_id: int, requirement_id: int, *, relationships: bool = False
@@ -101,7 +104,9 @@ class RequirementsService(Service):
         """PUT /api/v2/projects/{p}/requirements/{id}.json."""
         path = project_path(project_id, f"requirements/{int(requirement_id)}.json")
         values = {"name": name, "updated_by_user_id": updated_by_user_id, **attributes}
-        return await self._write("PUT", path, Requirement, document("requirements", values))
+        return await self._write(
+            "PUT", path, Requirement, document("requirements", values, clearing=True)
+        )
 
     async def delete(self, project_id: int, requirement_id: int) -> None:
         """DELETE /api/v2/projects/{p}/requirements/{id}.json."""

@@ -5,15 +5,27 @@ from __future__ import annotations
 import asyncio
 import base64
 import builtins
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Unpack
+from typing import Any, Literal, Unpack, overload
 
 import attrs
 
-from ..codec import JSON, decode_resource, encode_attributes, unwrap_data
-from ..models import FileDraft, Run, RunDraft, RunFields, RunType, StepDraft
-from ..pagination import Paginator
-from ._base import Service, decode_list, filters, project_path, set_filter
+from ..codec import JSON, Ref, decode_resource, encode_attributes, encode_value, unwrap_data
+from ..models import (
+    FileDraft,
+    Run,
+    RunDraft,
+    RunFields,
+    RunType,
+    StepDraft,
+    TestAttributes,
+    TestStepDraft,
+    draft_of,
+    drafts_of,
+)
+from ..pagination import PAGE_SIZE, Paginator
+from ._base import Service, decode_bulk, filters, project_path, set_filter
 
 MAX_RUNS_PER_REQUEST = 20
 
@@ -37,18 +49,19 @@ class AutoCreated:
         return self.created_instance_id is not None
 
 
-def encode_files(files: Sequence[FileDraft]) -> JSON:
+def encode_files(files: Sequence[FileDraft | Mapping[str, Any]]) -> JSON:
     """Files -> ``{"data": [{"filename", "content_encoded"}]}`` (base64)."""
     return {
         "data": [
             {"filename": f.filename, "content_encoded": base64.b64encode(f.content).decode()}
-            for f in files
+            for f in drafts_of(FileDraft, files, "files")
         ]
     }
 
 
-def encode_step(step: StepDraft) -> dict[str, JSON]:
+def encode_step(step: StepDraft | Mapping[str, Any]) -> dict[str, JSON]:
     """One run step -> its wire form (a sibling of the run's attributes)."""
+    step = draft_of(StepDraft, step, "step")
     out = encode_attributes(
         {
             "name": step.name,
@@ -75,6 +88,18 @@ def encode_run(draft: RunDraft) -> dict[str, JSON]:
     if files:
         item["files"] = encode_files(files)
     return item
+
+
+def encode_test_attributes(values: Mapping[str, Any]) -> dict[str, JSON]:
+    """``test_attributes`` of auto_create -> ``data/test-attributes``: kebab-case keys (snake or
+    kebab accepted), ``steps`` as a list of ``{name, description, expected-results,
+    position}`` (each a :class:`TestStepDraft` or a mapping of its keys)."""
+    plain = {str(k).replace("-", "_"): v for k, v in values.items()}
+    steps = plain.pop("steps", None)
+    out = encode_attributes(plain)
+    if steps:
+        out["steps"] = [encode_value(d) for d in drafts_of(TestStepDraft, steps, "steps")]
+    return out
 
 
 def chunk_runs(
@@ -115,6 +140,7 @@ class RunsService(Service):
         updated_hours_ago: int | None = None,
         set_ptql: str | None = None,
         params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Paginator[Run]:
         """GET /api/v2/projects/{p}/runs.json (every page; ``set_ptql`` excludes
         ``set_filter_id``)."""
@@ -128,39 +154,102 @@ class RunsService(Service):
             updated_hours_ago=updated_hours_ago,
             **set_filter(set_ptql=set_ptql, set_filter_id=set_filter_id),
         )
-        return self._list(project_path(project_id, "runs.json"), Run, query)
+        return self._list(project_path(project_id, "runs.json"), Run, query, page_size=page_size)
 
-    async def create(self, project_id: int, draft: RunDraft) -> Run:
-        """POST /api/v2/projects/{p}/runs.json (one run)."""
+    async def create(
+        self,
+        project_id: int,
+        draft: RunDraft | None = None,
+        /,
+        *,
+        instance_id: int | None = None,
+        exit_code: int | None = None,
+        steps: Sequence[StepDraft | Mapping[str, Any]] = (),
+        files: Sequence[FileDraft | Mapping[str, Any]] = (),
+        **attributes: Unpack[RunFields],
+    ) -> Run:
+        """POST /api/v2/projects/{p}/runs.json (one run, given as keyword attributes like every
+        other ``create``; ``create(p, RunDraft(...))`` still works until the next release, with
+        a DeprecationWarning: drafts are for ``create_many`` / ``create_batch``)."""
+        if draft is not None:
+            if instance_id is not None or exit_code is not None or steps or files or attributes:
+                raise TypeError("runs.create takes a draft or keyword attributes, not both")
+            warnings.warn(
+                "runs.create(project_id, RunDraft(...)) is deprecated and will be removed in "
+                "the next release: pass keyword attributes, runs.create(project_id, "
+                "instance_id=..., exit_code=...), or use runs.create_many for drafts",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        else:
+            if instance_id is None:
+                raise TypeError("runs.create needs instance_id=")
+            draft = RunDraft(
+                instance_id=instance_id,
+                exit_code=exit_code,
+                steps=tuple(steps),
+                files=tuple(files),
+                **{k: v for k, v in attributes.items() if v is not None},  # type: ignore[arg-type]
+            )
         item = encode_run(self._with_tester(draft))
         answer = await self._transport.request(
             "POST", project_path(project_id, "runs.json"), json={"data": item}
         )
         return decode_resource(unwrap_data(answer), Run)
 
-    async def create_batch(self, project_id: int, drafts: Sequence[RunDraft]) -> builtins.list[Run]:
+    @overload
+    async def create_batch(
+        self,
+        project_id: int,
+        drafts: Sequence[RunDraft | Mapping[str, Any]],
+        *,
+        ids_only: Literal[False] = False,
+    ) -> builtins.list[Run]: ...
+
+    @overload
+    async def create_batch(
+        self,
+        project_id: int,
+        drafts: Sequence[RunDraft | Mapping[str, Any]],
+        *,
+        ids_only: Literal[True],
+    ) -> builtins.list[Ref]: ...
+
+    async def create_batch(
+        self,
+        project_id: int,
+        drafts: Sequence[RunDraft | Mapping[str, Any]],
+        *,
+        ids_only: bool = False,
+    ) -> builtins.list[Run] | builtins.list[Ref]:
         """POST /api/v2/projects/{p}/runs.json with ``data: [...]``: ONE request of at most 20
-        runs on distinct instances."""
-        if not 1 <= len(drafts) <= MAX_RUNS_PER_REQUEST:
+        runs on distinct instances (:class:`RunDraft`, or mappings of its keys, checked).
+        ``ids_only`` returns each run's :class:`~practitest_async.codec.Ref` (id, instance_id,
+        test_id) instead of the full model: the cheap read the batch layer uses."""
+        checked = drafts_of(RunDraft, drafts, "drafts")
+        if not 1 <= len(checked) <= MAX_RUNS_PER_REQUEST:
             raise ValueError(
-                f"one request takes 1 to {MAX_RUNS_PER_REQUEST} runs, not {len(drafts)}"
+                f"one request takes 1 to {MAX_RUNS_PER_REQUEST} runs, not {len(checked)}"
             )
-        instance_ids = [d.instance_id for d in drafts]
+        instance_ids = [d.instance_id for d in checked]
         if len(set(instance_ids)) != len(instance_ids):
             raise ValueError("one request must not hold two runs of the same instance")
-        data: list[JSON] = [encode_run(self._with_tester(d)) for d in drafts]
+        data: list[JSON] = [encode_run(self._with_tester(d)) for d in checked]
         answer = await self._transport.request(
             "POST", project_path(project_id, "runs.json"), json={"data": data}
         )
-        return decode_list(answer, Run)
+        return decode_bulk(answer, Run, ids_only)
 
-    async def create_many(self, project_id: int, drafts: Iterable[RunDraft]) -> builtins.list[Run]:
+    async def create_many(
+        self, project_id: int, drafts: Iterable[RunDraft | Mapping[str, Any]]
+    ) -> builtins.list[Run]:
         """POST /api/v2/projects/{p}/runs.json in requests of at most 20 runs (never one instance
         twice in a request), sent concurrently through the limiter. Runs of one instance are
-        sent in order, one request after another."""
-        drafts = [self._with_tester(d) for d in drafts]  # raise before anything is sent
-        runs: builtins.list[Run] = []
-        for wave in _waves(chunk_runs(drafts)):
+        sent in order, one request after another. Items are :class:`RunDraft` or mappings of
+        its keys; every one is checked before anything is sent."""
+        checked = [self._with_tester(d) for d in drafts_of(RunDraft, drafts, "drafts")]
+        runs: builtins.list[Run] = []  # (every draft was checked before anything is sent)
+        for wave in _waves(chunk_runs(checked)):
             results = await asyncio.gather(*(self.create_batch(project_id, c) for c in wave))
             runs.extend(run for chunk in results for run in chunk)
         return runs
@@ -172,16 +261,25 @@ class RunsService(Service):
         set_id: int,
         test_id: int | None = None,
         test_name: str | None = None,
-        test_attributes: Mapping[str, Any] | None = None,
+        test_attributes: TestAttributes | Mapping[str, Any] | None = None,
         exit_code: int | None = None,
-        steps: Sequence[StepDraft] = (),
-        files: Sequence[FileDraft] = (),
+        steps: Sequence[StepDraft | Mapping[str, Any]] = (),
+        files: Sequence[FileDraft | Mapping[str, Any]] = (),
         **attributes: Unpack[RunFields],
     ) -> AutoCreated:
-        """POST /api/v2/projects/{p}/runs/auto_create.json: find or create the test (by id or
-        exact name) and its instance in the set, then create the run, in one call."""
-        if test_id is None and not test_name:
-            raise ValueError("auto_create needs test_id or test_name")
+        """POST /api/v2/projects/{p}/runs/auto_create.json: find or create the test (by id, or
+        by exact name: ``test_name`` or ``test_attributes["name"]``) and its instance in the
+        set, then create the run, in one call. ``test_attributes`` describe the test to create
+        (kebab-cased on the wire at every depth; its ``steps`` take :class:`TestStepDraft`)."""
+        described = dict(test_attributes or {})
+        named = described.get("name")
+        if test_name and named and test_name != named:
+            raise ValueError(
+                f"auto_create: test_name {test_name!r} and test_attributes['name'] {named!r} "
+                "differ; give one"
+            )
+        if test_id is None and not (test_name or named):
+            raise ValueError("auto_create needs test_id, test_name or test_attributes['name']")
         if attributes.get("run_type") == RunType.MANUAL:
             attributes["tester_id"] = self._tester(attributes.get("tester_id"))
         data: dict[str, JSON] = {
@@ -190,9 +288,9 @@ class RunsService(Service):
                 {"set_id": set_id, "test_id": test_id, "exit_code": exit_code, **attributes}
             ),
         }
-        if test_name or test_attributes:
-            data["test-attributes"] = encode_attributes(
-                {"name": test_name, **(test_attributes or {})}
+        if test_name or described:
+            data["test-attributes"] = encode_test_attributes(
+                {**described, "name": test_name or named}
             )
         if steps:
             data["steps"] = {"data": [encode_step(s) for s in steps]}

@@ -7,7 +7,7 @@ from typing import Any, Unpack
 
 from ..codec import JSON
 from ..models import SetFields, TestSet
-from ..pagination import Paginator
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, document, filters, flag, project_path, saved_filter
 
 
@@ -28,6 +28,7 @@ class SetsService(Service):
         ptql: str | None = None,
         duration: bool = False,
         params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Paginator[TestSet]:
         """GET /api/v2/projects/{p}/sets.json (every page; ``duration`` adds the estimated and
         actual durations)."""
@@ -45,7 +46,9 @@ class SetsService(Service):
             ),
             duration=flag(duration),
         )
-        return self._list(project_path(project_id, "sets.json"), TestSet, query)
+        return self._list(
+            project_path(project_id, "sets.json"), TestSet, query, page_size=page_size
+        )
 
     async def get(self, project_id: int, set_id: int, *, duration: bool = False) -> TestSet:
         """GET /api/v2/projects/{p}/sets/{id}.json."""
@@ -80,16 +83,22 @@ class SetsService(Service):
         """PUT /api/v2/projects/{p}/sets/{id}.json."""
         path = project_path(project_id, f"sets/{int(set_id)}.json")
         values = {"name": name, **attributes}
-        return await self._write("PUT", path, TestSet, document("sets", values))
+        return await self._write("PUT", path, TestSet, document("sets", values, clearing=True))
 
     async def delete(self, project_id: int, set_id: int) -> None:
         """DELETE /api/v2/projects/{p}/sets/{id}.json (its instances and runs go with it)."""
         await self._delete(project_path(project_id, f"sets/{int(set_id)}.json"))
 
     async def clone(
-        self, project_id: int, set_id: int, *, name: str, **attributes: Unpack[SetFields]
+        self,
+        project_id: int,
+        set_id: int,
+        *,
+        name: str | None = None,
+        **attributes: Unpack[SetFields],
     ) -> TestSet:
-        """POST /api/v2/projects/{p}/sets/{id}/clone.json (a copy with fresh instances)."""
+        """POST /api/v2/projects/{p}/sets/{id}/clone.json (a copy with fresh instances; every
+        attribute is optional and overrides the copied one, the name included)."""
         path = project_path(project_id, f"sets/{int(set_id)}/clone.json")
-        body = document("sets", {"name": name, **attributes})
+        body = document("sets", {"name": name, **attributes}, clearing=True)
         return await self._write("POST", path, TestSet, body)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..models import StepRun, StepStatus
-from ..pagination import Paginator
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, filters, project_path
 from .relationships import Links
 
@@ -28,9 +28,12 @@ class StepRunsService(Service):
         name_like: str | None = None,
         status: StepStatus | None = None,
         params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Paginator[StepRun]:
         """GET /api/v2/projects/{p}/step_runs.json (every page; ``status`` is case-sensitive)."""
         query = filters(
             params, run_ids=run_ids, name_exact=name_exact, name_like=name_like, status=status
         )
-        return self._list(project_path(project_id, "step_runs.json"), StepRun, query)
+        return self._list(
+            project_path(project_id, "step_runs.json"), StepRun, query, page_size=page_size
+        )

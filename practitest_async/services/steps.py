@@ -6,9 +6,9 @@ import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..codec import encode_attributes
-from ..models import Step, TestStepDraft
-from ..pagination import Paginator
+from ..codec import encode_draft
+from ..models import Step, TestStepDraft, drafts_of
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, decode_list, document, filters, project_path
 
 MAX_STEPS_PER_REQUEST = 100
@@ -25,21 +25,27 @@ class StepsService(Service):
         name_exact: str | None = None,
         name_like: str | None = None,
         params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Paginator[Step]:
         """GET /api/v2/projects/{p}/steps.json (every page)."""
         query = filters(params, test_ids=test_ids, name_exact=name_exact, name_like=name_like)
-        return self._list(project_path(project_id, "steps.json"), Step, query)
+        return self._list(project_path(project_id, "steps.json"), Step, query, page_size=page_size)
 
     async def get(self, project_id: int, step_id: int) -> Step:
         """GET /api/v2/projects/{p}/steps/{id}.json."""
         return await self._get(project_path(project_id, f"steps/{int(step_id)}.json"), Step)
 
     async def create(
-        self, project_id: int, *, test_id: int, steps: Iterable[TestStepDraft]
+        self,
+        project_id: int,
+        *,
+        test_id: int,
+        steps: Iterable[TestStepDraft | Mapping[str, Any]],
     ) -> builtins.list[Step]:
         """POST /api/v2/projects/{p}/steps.json: append steps to a test, 100 per request, one
-        request after another so that they keep their order."""
-        items = builtins.list(steps)
+        request after another so that they keep their order (:class:`TestStepDraft` or
+        mappings of its keys, all checked before anything is sent)."""
+        items = drafts_of(TestStepDraft, steps, "steps")
         if not items:
             raise ValueError("steps.create needs at least one step")
         made: builtins.list[Step] = []
@@ -48,16 +54,7 @@ class StepsService(Service):
             attributes = {
                 "test-id": int(test_id),
                 # a plain list inside attributes here, unlike data.steps.data of tests.create
-                "steps": [
-                    encode_attributes(
-                        {
-                            "name": s.name,
-                            "description": s.description,
-                            "expected_results": s.expected_results,
-                        }
-                    )
-                    for s in chunk
-                ],
+                "steps": [encode_draft(s) for s in chunk],
             }
             answer = await self._transport.request(
                 "POST",
@@ -79,7 +76,7 @@ class StepsService(Service):
         """PUT /api/v2/projects/{p}/steps/{id}.json."""
         path = project_path(project_id, f"steps/{int(step_id)}.json")
         values = {"name": name, "description": description, "expected_results": expected_results}
-        return await self._write("PUT", path, Step, document("steps", values))
+        return await self._write("PUT", path, Step, document("steps", values, clearing=True))
 
     async def delete(self, project_id: int, step_id: int) -> None:
         """DELETE /api/v2/projects/{p}/steps/{id}.json."""

@@ -5,28 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Unpack
 
-from ..codec import JSON, encode_attributes, unwrap_data
-from ..models import RunStatus, Test, TestFields, TestStepDraft
-from ..pagination import Paginator
+from ..codec import JSON, encode_draft, unwrap_data
+from ..models import RunStatus, Test, TestFields, TestStepDraft, drafts_of
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, document, filters, flag, project_path, saved_filter
 from .relationships import Links
 from .steps import MAX_STEPS_PER_REQUEST, StepsService
 
 
-def encode_test_steps(steps: Sequence[TestStepDraft]) -> JSON:
+def encode_test_steps(steps: Sequence[TestStepDraft | Mapping[str, Any]]) -> JSON:
     """Test step definitions -> ``{"data": [{name, description, expected-results}]}``."""
-    return {
-        "data": [
-            encode_attributes(
-                {
-                    "name": s.name,
-                    "description": s.description,
-                    "expected_results": s.expected_results,
-                }
-            )
-            for s in steps
-        ]
-    }
+    return {"data": [encode_draft(s) for s in drafts_of(TestStepDraft, steps, "steps")]}
 
 
 class TestsService(Service):
@@ -53,6 +42,7 @@ class TestsService(Service):
         ptql: str | None = None,
         relationships: bool = False,
         params: Mapping[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Paginator[Test]:
         """GET /api/v2/projects/{p}/tests.json (every page; ``name_exact`` is case-sensitive,
         ``name_like`` a case-insensitive substring; ``ptql`` excludes ``filter_id``)."""
@@ -70,7 +60,7 @@ class TestsService(Service):
             ),
             relationships=flag(relationships),
         )
-        return self._list(project_path(project_id, "tests.json"), Test, query)
+        return self._list(project_path(project_id, "tests.json"), Test, query, page_size=page_size)
 
     async def get(self, project_id: int, test_id: int, *, relationships: bool = False) -> Test:
         """GET /api/v2/projects/{p}/tests/{id}.json."""
@@ -83,12 +73,13 @@ class TestsService(Service):
         *,
         name: str,
         author_id: int | None = None,
-        steps: Sequence[TestStepDraft] = (),
+        steps: Sequence[TestStepDraft | Mapping[str, Any]] = (),
         **attributes: Unpack[TestFields],
     ) -> Test:
         """POST /api/v2/projects/{p}/tests.json (``steps`` become the test's steps; beyond 100,
         the rest are appended by POST steps.json, 100 per request)."""
         author = self._author(author_id, required=True, what="creating a test")
+        steps = drafts_of(TestStepDraft, steps, "steps")  # checked before anything is sent
         first, rest = steps[:MAX_STEPS_PER_REQUEST], steps[MAX_STEPS_PER_REQUEST:]
         body = document(
             "tests",
@@ -113,7 +104,7 @@ class TestsService(Service):
         """PUT /api/v2/projects/{p}/tests/{id}.json (steps change through ``client.steps``)."""
         path = project_path(project_id, f"tests/{int(test_id)}.json")
         values = {"name": name, "updated_by_user_id": updated_by_user_id, **attributes}
-        return await self._write("PUT", path, Test, document("tests", values))
+        return await self._write("PUT", path, Test, document("tests", values, clearing=True))
 
     async def delete(self, project_id: int, test_id: int) -> None:
         """DELETE /api/v2/projects/{p}/tests/{id}.json."""

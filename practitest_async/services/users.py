@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..codec import JSON
-from ..models import ProjectGrant, User, UserProject
-from ..pagination import Paginator
+from ..models import ProjectGrant, User, UserProject, drafts_of
+from ..pagination import PAGE_SIZE, Paginator
 from ._base import Service, decode_list, document, filters, flag
 
 
@@ -18,10 +19,12 @@ def _user_path(user_id: int, rest: str = ".json") -> str:
 class UsersService(Service):
     """Users of the account (a personal token sees those sharing a project with its owner)."""
 
-    def list(self, *, email: str | None = None, active: bool = False) -> Paginator[User]:
+    def list(
+        self, *, email: str | None = None, active: bool = False, page_size: int = PAGE_SIZE
+    ) -> Paginator[User]:
         """GET /api/v2/users.json (every page; ``active`` keeps users now in some project)."""
         params = filters(email=email, active=flag(active))
-        return self._list("/api/v2/users.json", User, params)
+        return self._list("/api/v2/users.json", User, params, page_size=page_size)
 
     async def get(self, user_id: int) -> User:
         """GET /api/v2/users/{id}.json."""
@@ -60,17 +63,19 @@ class UsersService(Service):
         }
         return await self._write("PUT", _user_path(user_id), User, document("users", attributes))
 
-    def list_projects(self, user_id: int) -> Paginator[UserProject]:
+    def list_projects(self, user_id: int, *, page_size: int = PAGE_SIZE) -> Paginator[UserProject]:
         """GET /api/v2/users/{id}/projects.json: the user's projects and groups (every page)."""
-        return self._list(_user_path(user_id, "/projects.json"), UserProject)
+        return self._list(_user_path(user_id, "/projects.json"), UserProject, page_size=page_size)
 
     async def replace_projects(
-        self, user_id: int, grants: Iterable[ProjectGrant]
+        self, user_id: int, grants: Iterable[ProjectGrant | Mapping[str, Any]]
     ) -> builtins.list[UserProject]:
-        """PUT /api/v2/users/{id}/projects.json: these projects and groups, and no others."""
+        """PUT /api/v2/users/{id}/projects.json: these projects and groups, and no others
+        (:class:`ProjectGrant`, or mappings with ``project_id`` and ``group_ids``)."""
+        checked = drafts_of(ProjectGrant, grants, "grants")
         projects: list[JSON] = [
             {"id": int(g.project_id), "groups": [{"id": int(gid)} for gid in g.group_ids]}
-            for g in grants
+            for g in checked
         ]
         body: JSON = {"data": {"projects": projects}}  # no "attributes" here, as documented
         answer = await self._transport.request(

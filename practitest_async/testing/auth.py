@@ -23,6 +23,17 @@ def _basic_password(header: str) -> str | None:
     return password if colon else None
 
 
+def basic_user(headers: Mapping[str, str]) -> str | None:
+    """The user name of an HTTP Basic ``Authorization`` header (for the request log)."""
+    scheme, _, encoded = headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(encoded.strip(), validate=True).decode().partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
 def presented_token(headers: Mapping[str, str], query: Mapping[str, str]) -> str:
     """The token the request carries, in the order header, Basic, query."""
     if "PTToken" in headers:

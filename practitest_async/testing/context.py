@@ -37,6 +37,7 @@ class Call:
     body: Any
     url: URL
     project_or_none: Project | None = None
+    method: str = "GET"
 
     @property
     def project(self) -> Project:

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from practitest_async.testing.auth import authenticate
+from practitest_async.testing.auth import authenticate, basic_user
 from practitest_async.testing.config import EmulatorConfig, TokenGrant
 from practitest_async.testing.context import Call, Reply
 from practitest_async.testing.errors import ApiError, error_document, not_found
@@ -61,6 +61,7 @@ class Emulator:
             path=request.path,
             query=dict(request.query),
             body=_loose_json(raw),
+            basic_user=basic_user(request.headers),
         )
         self.stats.record(rec)
         try:
@@ -136,6 +137,7 @@ class Emulator:
             body=self._body(request, raw),
             url=request.url,
             project_or_none=project,
+            method=request.method,
         )
 
     def _project(self, grant: TokenGrant, project_id: int) -> Project:

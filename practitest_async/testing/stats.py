@@ -24,6 +24,7 @@ class RequestRecord:
     route: str | None = None  # "POST /api/v2/projects/{p}/runs.json"; None if unknown
     status: int | None = None
     fault: str | None = None  # "error", "drop_after_apply", "timeout", ... or None
+    basic_user: str | None = None  # the user name of HTTP Basic auth; None for other schemes
 
 
 @attrs.define

@@ -60,17 +60,27 @@ class Fields:
     def path(self, key: str) -> str:
         return f"{self.where}.{key}"
 
+    def _get(self, key: str) -> Any:
+        """The value of ``key``; a kebab-case key sent in snake_case (``expected_results``) is
+        refused rather than silently ignored, as the server would: the API spells it so."""
+        if key not in self.values and "-" in key:
+            snake = key.replace("-", "_")
+            if snake in self.values:
+                raise Invalid(f"{self.path(snake)}: the API spells this key {key}")
+        return self.values.get(key)
+
     def has(self, key: str) -> bool:
+        self._get(key)
         return key in self.values
 
     def raw(self, key: str) -> Any:
-        return self.values.get(key)
+        return self._get(key)
 
     def sub(self, key: str, *, required: bool = False) -> Fields:
-        return Fields.of(self.values.get(key), self.path(key), required=required)
+        return Fields.of(self._get(key), self.path(key), required=required)
 
     def _missing(self, key: str, required: bool) -> bool:
-        if self.values.get(key) is None:
+        if self._get(key) is None:
             if required:
                 raise Invalid(f"{self.path(key)} is required")
             return True
@@ -105,7 +115,7 @@ class Fields:
         return value
 
     def integer(self, key: str) -> int | None:
-        value = self.values.get(key)
+        value = self._get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
@@ -113,7 +123,7 @@ class Fields:
         return value
 
     def boolean(self, key: str) -> bool | None:
-        value = self.values.get(key)
+        value = self._get(key)
         if value is None or isinstance(value, bool):
             return value
         raise Invalid(f"{self.path(key)} must be true or false, not {kind_of(value)}")
@@ -125,7 +135,7 @@ class Fields:
         return value
 
     def duration(self, key: str) -> str | None:
-        value = self.values.get(key)
+        value = self._get(key)
         if value is not None and not (isinstance(value, str) and DURATION.match(value)):
             raise Invalid(f"{self.path(key)} must be a duration HH:MM:SS, got {value!r}")
         return value
@@ -139,7 +149,7 @@ class Fields:
         return value
 
     def text_list(self, key: str) -> list[str] | None:
-        if self.values.get(key) is None:
+        if self._get(key) is None:
             return None
         items = self.array(key)
         for i, item in enumerate(items):
@@ -153,9 +163,12 @@ class Fields:
             for i, v in enumerate(self.array(key, required=required))
         ]
 
-    def custom_fields(self, key: str = "custom-fields") -> dict[str, Any] | None:
-        """The ``---f-N`` hash: string values, or arrays of strings for multilists."""
-        if self.values.get(key) is None:
+    def custom_fields(
+        self, key: str = "custom-fields", *, allow_null: bool = False
+    ) -> dict[str, Any] | None:
+        """The ``---f-N`` hash: string values, or arrays of strings for multilists (the docs'
+        examples); ``null`` (to empty a field) where ``allow_null`` (updates)."""
+        if self._get(key) is None:
             return None
         value = self.values[key]
         if not isinstance(value, dict):
@@ -164,8 +177,12 @@ class Fields:
             where = f"{self.path(key)}.{name}"
             if not CUSTOM_FIELD_KEY.match(name):
                 raise Invalid(f"{where}: custom field keys look like ---f-123")
+            if item is None and allow_null:
+                continue
             if not _is_field_value(item):
-                raise Invalid(f"{where} must be a string or an array of strings")
+                raise Invalid(
+                    f"{where} must be a string or an array of strings, not {kind_of(item)}"
+                )
         return dict(value)
 
 

@@ -608,10 +608,9 @@ async def _(c: Client, w: World, fake: FakePractiTest) -> Sent:
 
 @case("client.runs.create")
 async def _(c: Client, w: World, fake: FakePractiTest) -> Sent:
-    draft = RunDraft(
-        instance_id=w.other_instance, exit_code=0, run_duration=dt.timedelta(seconds=75)
+    run = await c.runs.create(
+        P, instance_id=w.other_instance, exit_code=0, run_duration=dt.timedelta(seconds=75)
     )
-    run = await c.runs.create(P, draft)
     assert (run.instance_id, run.status) == (w.other_instance, RunStatus.PASSED)
     assert run.run_duration == dt.timedelta(seconds=75)
     item = {"instance-id": w.other_instance, "exit-code": 0, "run-duration": "00:01:15"}

@@ -42,8 +42,9 @@ def creates(fake: FakePractiTest) -> dict[str, tuple[Create, str]]:
     issue = fake.add_issue(P, "i")
 
     async def manual_run(c: Client, who: dict[str, Any]) -> Any:
-        draft = RunDraft(instance_id=instance.id, run_type=RunType.MANUAL, exit_code=0, **who)
-        return await c.runs.create(P, draft)
+        return await c.runs.create(
+            P, instance_id=instance.id, run_type=RunType.MANUAL, exit_code=0, **who
+        )
 
     return {
         "test": (lambda c, who: c.tests.create(P, name="n", **who), "author_id"),

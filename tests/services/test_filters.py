@@ -115,9 +115,9 @@ async def test_updated_hours_ago_leaves_out_older_runs(
     test = fake.add_test(P, "a")
     test_set = fake.add_set(P, "s", test_ids=[test.id])
     (instance,) = fake.state.instances_of_set(test_set.id)
-    old = await client.runs.create(P, RunDraft(instance_id=instance.id, exit_code=0))
+    old = await client.runs.create(P, instance_id=instance.id, exit_code=0)
     fake.state.runs[old.id].updated_at -= dt.timedelta(hours=5)
-    recent = await client.runs.create(P, RunDraft(instance_id=instance.id, exit_code=1))
+    recent = await client.runs.create(P, instance_id=instance.id, exit_code=1)
     found = await client.runs.list(P, updated_hours_ago=2).to_list()
     assert [r.id for r in found] == [recent.id]
     assert last_request(fake).query["updated-hours-ago"] == "2"
@@ -134,8 +134,8 @@ async def test_step_runs_filter_by_run_and_case_sensitive_status(
         StepDraft(name="Open menu", status=StepStatus.NO_RUN),
         StepDraft(name="close", status=StepStatus.FAILED),
     )
-    run = await client.runs.create(P, RunDraft(instance_id=instance.id, steps=steps))
-    other = await client.runs.create(P, RunDraft(instance_id=instance.id, steps=steps[:1]))
+    run = await client.runs.create(P, instance_id=instance.id, steps=steps)
+    other = await client.runs.create(P, instance_id=instance.id, steps=steps[:1])
     no_run = await client.step_runs.list(P, run_ids=[run.id], status=StepStatus.NO_RUN).to_list()
     assert [s.name for s in no_run] == ["Open menu"]
     assert last_request(fake).query["status"] == "NO RUN"

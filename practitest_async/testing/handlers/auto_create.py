@@ -40,6 +40,7 @@ def _new_test(call: Call, ta: Fields, name: str) -> NewTest:
     steps = []
     for i, raw in enumerate(ta.array("steps")):
         s = Fields.of(raw, f"{ta.path('steps')}[{i}]")
+        s.integer("position")  # documented; the list's order is the steps' order here
         steps.append(
             {
                 "name": s.required_text("name", max_len=call.config.max_step_name_chars),

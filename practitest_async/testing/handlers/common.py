@@ -94,8 +94,11 @@ def _allowed_values(possible: Any) -> set[str] | None:
 
 
 def custom_fields(call: Call, f: Fields) -> dict[str, Any] | None:
-    values = f.custom_fields()
-    check_custom_fields(call, values, f.path("custom-fields"))
+    """``custom-fields`` of a body; only an update (PUT) may send ``null`` to empty a field."""
+    values = f.custom_fields(allow_null=call.method == "PUT")
+    check_custom_fields(
+        call, {k: v for k, v in (values or {}).items() if v is not None}, f.path("custom-fields")
+    )
     return values
 
 
@@ -118,8 +121,13 @@ def validated(check: Callable[[], Any]) -> Any:
 
 
 def set_present(record: Any, updates: Mapping[str, Any]) -> None:
-    """Apply validated ``updates`` (snake_case field -> value), skipping absent ones."""
+    """Apply validated ``updates`` (snake_case field -> value), skipping absent ones. Custom
+    fields are merged into the record's: a field not named keeps its value, and a ``null``
+    value empties that field."""
     for name, value in updates.items():
+        if name == "custom_fields" and value:
+            merged = {**record.custom_fields, **value}
+            value = {k: v for k, v in merged.items() if v is not None}
         setattr(record, name, value)
 
 

@@ -8,7 +8,13 @@ from typing import Any
 from practitest_async.testing import render
 from practitest_async.testing.context import Call, Reply, done, ok
 from practitest_async.testing.filters import by_ids, by_names, id_set
-from practitest_async.testing.handlers.common import collect, entity_fields, exists, find
+from practitest_async.testing.handlers.common import (
+    collect,
+    entity_fields,
+    exists,
+    find,
+    set_present,
+)
 from practitest_async.testing.jsonapi import document
 from practitest_async.testing.pagination import paginated
 from practitest_async.testing.records import Instance
@@ -65,8 +71,7 @@ def create_instances(call: Call) -> Reply:
 def update_instance(call: Call) -> Reply:
     i = find(call, call.store.instances, "instance")
     data = single(call.body)
-    for name, value in collect([lambda: instance_fields(call, data.sub("attributes"))])[0].items():
-        setattr(i, name, value)
+    set_present(i, collect([lambda: instance_fields(call, data.sub("attributes"))])[0])
     i.updated_at = call.store.now()
     return ok(document(render.instance(call.store, i)))
 

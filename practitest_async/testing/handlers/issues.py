@@ -8,7 +8,13 @@ from practitest_async.testing import render_trace
 from practitest_async.testing.context import Call, Reply, done, ok
 from practitest_async.testing.errors import ApiError
 from practitest_async.testing.filters import by_ids, by_text, flag, id_set
-from practitest_async.testing.handlers.common import acting_user, collect, entity_fields, find
+from practitest_async.testing.handlers.common import (
+    acting_user,
+    collect,
+    entity_fields,
+    find,
+    set_present,
+)
 from practitest_async.testing.jsonapi import document
 from practitest_async.testing.pagination import paginated
 from practitest_async.testing.records import Issue
@@ -64,8 +70,7 @@ def update_issue(call: Call) -> Reply:
         )
         return fields
 
-    for name, value in collect([check])[0].items():
-        setattr(issue, name, value)
+    set_present(issue, collect([check])[0])
     issue.updated_at = call.store.now()
     return ok(document(_render(call, issue)))
 

@@ -13,6 +13,7 @@ from practitest_async.testing.handlers.common import (
     entity_fields,
     exists,
     find,
+    set_present,
 )
 from practitest_async.testing.jsonapi import document
 from practitest_async.testing.pagination import paginated
@@ -84,8 +85,7 @@ def update_requirement(call: Call) -> Reply:
         )
         return fields
 
-    for name, value in collect([check])[0].items():
-        setattr(r, name, value)
+    set_present(r, collect([check])[0])
     r.updated_at = call.store.now()
     return ok(document(_render(call, r)))
 

@@ -13,6 +13,7 @@ from practitest_async.testing.handlers.common import (
     entity_fields,
     exists,
     find,
+    set_present,
 )
 from practitest_async.testing.jsonapi import document
 from practitest_async.testing.pagination import paginated
@@ -91,8 +92,7 @@ def _updates(call: Call, f: Fields) -> dict[str, Any]:
 def update_set(call: Call) -> Reply:
     s = find(call, call.store.sets, "test set")
     data = single(call.body)
-    for name, value in collect([lambda: _updates(call, data.sub("attributes"))])[0].items():
-        setattr(s, name, value)
+    set_present(s, collect([lambda: _updates(call, data.sub("attributes"))])[0])
     s.updated_at = call.store.now()
     return ok(document(_render(call, s)))
 

@@ -12,6 +12,7 @@ from practitest_async.testing.handlers.common import (
     collect,
     entity_fields,
     find,
+    set_present,
 )
 from practitest_async.testing.jsonapi import document
 from practitest_async.testing.pagination import paginated
@@ -101,8 +102,7 @@ def update_test(call: Call) -> Reply:
         )
         return fields
 
-    for name, value in collect([check])[0].items():
-        setattr(t, name, value)
+    set_present(t, collect([check])[0])
     t.updated_at = call.store.now()
     return ok(document(render.a_test(call.store, t)))
 
