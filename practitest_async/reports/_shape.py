@@ -164,17 +164,14 @@ def fit_steps(
         has_failed = any(s.status is StepStatus.FAILED for s in steps)
         if status is Status.FAILED or not has_failed:
             why = reason or output or f"the test is {status.value} although its steps are not"
-            extra = StepResult(_first_line(why)[:255] or status.value, step_kind, actual=why)
+            title = " ".join(why.split())[:255] or status.value
+            extra = StepResult(title, step_kind, actual=why)
             fitted = (*steps, extra)
             if derive_status([s.status for s in fitted]) is status:
                 return fitted, output
     listing = "\n".join(f"[{s.status.value}] {s.name}" for s in steps)
     note = f"Steps (not sent as steps: the test is {status.value}):\n{listing}"
     return (), "\n\n".join(p for p in (output, note) if p)
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def join_output(parts: Iterable[str | None]) -> str | None:
