@@ -212,23 +212,24 @@ class _RowNames:
             self._name_rows(indexes, [scenarios[i][0] for i in indexes])
 
     def _name_rows(self, indexes: list[int], elements: list[dict[str, Any]]) -> None:
-        texts = [[js.text(s, "name") for s in js.items(e, "steps")] for e in elements]
-        words = [[t.split() for t in steps] for steps in texts]
-        distinct = {tuple(tuple(w) for w in ws) for ws in words}
-        shapes = {tuple(len(w) for w in ws) for ws in words}
-        for number, index in enumerate(indexes, 1):
-            element = elements[number - 1]
-            marker = _OUTLINE_ID.search(js.text(element, "id"))
-            label = f"example {marker[1] if marker else number}"
-            if len(shapes) == 1 and len(distinct) == len(indexes) > 1:
-                differing = [
-                    words[number - 1][s][w]
-                    for s, step in enumerate(words[0])
-                    for w in range(len(step))
-                    if len({ws[s][w] for ws in words}) > 1
-                ]
-                label = ", ".join(differing) or label
-            self.suffix[index] = f" [{label}]"
+        words = [[js.text(s, "name").split() for s in js.items(e, "steps")] for e in elements]
+        labels = [f"example {n}" for n in range(1, len(indexes) + 1)]
+        if len({tuple(len(w) for w in ws) for ws in words}) == 1 and len(indexes) > 1:
+            # rows line up word for word: the words that differ between rows are the values
+            places = [
+                (s, w)
+                for s, step in enumerate(words[0])
+                for w in range(len(step))
+                if len({ws[s][w] for ws in words}) > 1
+            ]
+            if places:
+                labels = [", ".join(ws[s][w] for s, w in places) for ws in words]
+        seen: dict[str, int] = {}
+        for label in labels:
+            seen[label] = seen.get(label, 0) + 1
+        for number, (index, label) in enumerate(zip(indexes, labels, strict=True), 1):
+            # rows with the same values (repeated in another Examples table) also get their place
+            self.suffix[index] = f" [{label} #{number}]" if seen[label] > 1 else f" [{label}]"
 
     def name(self, index: int) -> str:
         name = self.names[index]
