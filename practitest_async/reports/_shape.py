@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..batch.results import Attachment, Status, StepResult, derive_status
 from ..models import StepStatus
-from ._base import ReaderOptions, ReportError
+from ._base import ReaderOptions, ReportError, key_path
 
 log = logging.getLogger("practitest_async.reports")
 
@@ -114,6 +114,18 @@ class Ordinals:
             return 0
         self.counts[key] = self.counts.get(key, 0) + 1
         return self.counts[key]
+
+
+class Keys:
+    """:func:`result_key` for one file, its path resolved once (not once per result)."""
+
+    def __init__(self, path: Path) -> None:
+        self.prefix = key_path(path)
+        self.ordinals = Ordinals()
+
+    def key(self, *parts: str) -> str:
+        """``file::parts::ordinal``, the ordinal counting earlier results with these parts."""
+        return "::".join((self.prefix, *parts, str(self.ordinals.next("::".join(parts)))))
 
 
 # -- durations -------------------------------------------------------------------------------

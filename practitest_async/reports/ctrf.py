@@ -25,10 +25,10 @@ from typing import Any
 
 from ..batch.results import Attachment, RunResult, Status, StepResult
 from . import _jsonstream as js
-from ._base import Head, ReaderOptions, Report, ReportError, result_key
+from ._base import Head, ReaderOptions, Report, ReportError
 from ._shape import (
     WORDS,
-    Ordinals,
+    Keys,
     duration,
     fallback_name,
     fit_steps,
@@ -79,7 +79,7 @@ class _Reader:
         self.path = path
         self.options = options
         self.report = report
-        self.ordinals = Ordinals()
+        self.keys = Keys(path)
         self.position = 0
         self.folder = path.parent.resolve()
         self.missing_files = 0
@@ -116,7 +116,7 @@ class _Reader:
         steps = [self._step(s) for s in js.items(test, "steps") if isinstance(s, dict)]
         fitted, output = fit_steps(status, steps, join_output(parts), message or None)
         key_parts = (file, suite, name)
-        key = result_key(self.path, *key_parts, ordinal=self.ordinals.next("::".join(key_parts)))
+        key = self.keys.key(*key_parts)
         ms = test.get("duration")
         seconds = ms / 1000 if isinstance(ms, int | float) and not isinstance(ms, bool) else ms
         try:

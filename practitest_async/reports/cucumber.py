@@ -35,10 +35,10 @@ from typing import Any
 from ..batch.results import Attachment, RunResult, Status, StepResult
 from ..models import StepStatus
 from . import _jsonstream as js
-from ._base import Head, ReaderOptions, Report, ReportError, result_key
+from ._base import Head, ReaderOptions, Report, ReportError
 from ._shape import (
     AttachmentBudget,
-    Ordinals,
+    Keys,
     duration,
     fallback_name,
     fit_steps,
@@ -87,7 +87,7 @@ def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResu
         return
     if first[1] != "start_array":
         raise ReportError(path, "not Cucumber JSON: the top level is not an array of features")
-    ordinals = Ordinals()
+    keys = Keys(path)
     position = 0
     for event in events:
         if event[0] != "item":
@@ -98,7 +98,7 @@ def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResu
             report(ReportError(path, f"feature #{position} is not a JSON object; skipped"))
             continue
         feature = js.build(event, events)
-        yield from _Feature(path, options, report, feature, position, ordinals).results()
+        yield from _Feature(path, options, report, feature, position, keys).results()
 
 
 class _Feature:
@@ -109,7 +109,7 @@ class _Feature:
         report: Report,
         feature: dict[str, Any],
         position: int,
-        ordinals: Ordinals,
+        keys: Keys,
     ) -> None:
         self.path = path
         self.options = options
@@ -118,7 +118,7 @@ class _Feature:
         self.name = js.text(feature, "name").strip()
         self.uri = js.text(feature, "uri", "location").strip()
         self.where = f"{path}: feature {self.name or '#' + str(position)!r}"
-        self.ordinals = ordinals
+        self.keys = keys
         self.behave = "status" in feature or "location" in feature
 
     def results(self) -> Iterator[RunResult]:
@@ -174,7 +174,7 @@ class _Feature:
         fitted, output = fit_steps(status, steps, output, reason)
         output = join_output([output, *run.budget.left_out])
         key_parts = (self.uri or self.name, name)
-        key = result_key(self.path, *key_parts, ordinal=self.ordinals.next("::".join(key_parts)))
+        key = self.keys.key(*key_parts)
         return RunResult(
             full_name,
             status,

@@ -39,9 +39,10 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from ..batch.results import RunResult, Status, StepResult
-from ._base import Head, ReaderOptions, Report, ReportError, result_key
+from ..models import StepStatus
+from ._base import Head, ReaderOptions, Report, ReportError
 from ._shape import (
-    Ordinals,
+    Keys,
     duration,
     fallback_name,
     fit_steps,
@@ -105,10 +106,6 @@ def _parse(path: Path) -> Iterator[tuple[str, Element]]:
         raise ReportError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
 def _mentions_teardown_failure(path: Path) -> bool:
     """A fast byte scan: does any suite's teardown fail in this file? (Usually not: one pass.)"""
     tail = b""
@@ -128,7 +125,7 @@ def _failed_teardowns(path: Path) -> dict[tuple[int, ...], str]:
     failed: dict[tuple[int, ...], str] = {}
     walker = _SuiteWalker()
     for event, element in _parse(path):
-        tag = _local(element.tag)
+        tag = element.tag  # output.xml has no namespaces
         if event == "start":
             walker.start(element, tag)
             continue
@@ -141,7 +138,7 @@ def _failed_teardowns(path: Path) -> dict[tuple[int, ...], str]:
                 failed[walker.suite_path()] = message
         elif was_suite:
             walker.leave_suite()
-        if _local(parent.tag) in ("suite", "robot") and tag != "status":
+        if parent.tag in ("suite", "robot") and tag != "status":
             parent.remove(element)
     return failed
 
@@ -163,7 +160,7 @@ class _SuiteWalker:
 
     def start(self, element: Element, tag: str) -> bool:
         """Open ``element``; True when it is a suite (not ``<statistics>``' ``<suite>``)."""
-        parent = _local(self.stack[-1].tag) if self.stack else None
+        parent = self.stack[-1].tag if self.stack else None
         suite = tag == "suite" and parent in ("robot", "suite")
         self.stack.append(element)
         self.is_suite.append(suite)
@@ -223,11 +220,12 @@ class _Reader:
         self.teardowns = teardowns
         self.walker = _SuiteWalker()
         self.suites: list[_Suite] = []
-        self.ordinals = Ordinals()
+        self.keys = Keys(path)
+        self.step_statuses: dict[str, StepStatus] = {}
 
     def results(self) -> Iterator[RunResult]:
         for event, element in _parse(self.path):
-            tag = _local(element.tag)
+            tag = element.tag
             if event == "start":
                 if not self.walker.stack and tag != "robot":
                     raise ReportError(
@@ -237,7 +235,7 @@ class _Reader:
                     self._enter_suite(element)
                 continue
             parent, was_suite = self.walker.end()
-            if parent is None or _local(parent.tag) not in ("suite", "robot"):
+            if parent is None or parent.tag not in ("suite", "robot"):
                 continue  # part of a test or keyword: kept until its owner ends
             if tag == "test" and self.suites:
                 if (result := self._test(element)) is not None:
@@ -296,7 +294,7 @@ class _Reader:
             self.options.status("fail", Status.FAILED),
             duration=_duration(element, self.path),
             output=output or "the suite failed and has no tests",
-            key=result_key(self.path, *names, ordinal=self.ordinals.next("::".join(names))),
+            key=self.keys.key(*names),
         )
 
     # -- tests ---------------------------------------------------------------------------
@@ -312,7 +310,7 @@ class _Reader:
         status, reason = self._test_status(raw, message)
         if status is Status.NO_RUN and self.options.skipped == "omit":
             return None
-        steps = [self._step(child) for child in test if _local(child.tag) not in _NOT_STEPS]
+        steps = [self._step(child) for child in test if child.tag not in _NOT_STEPS]
         suite_output: list[str] = []
         if status in (Status.FAILED, Status.BLOCKED):
             suite_output = [m for s in self.suites for m in s.messages]
@@ -337,7 +335,7 @@ class _Reader:
                 duration=_duration(test, self.path),
                 output=output,
                 steps=fitted,
-                key=result_key(self.path, *names, ordinal=self.ordinals.next("::".join(names))),
+                key=self.keys.key(*names),
             )
         except ValueError as exc:
             self.report(ReportError(self.path, f"test {full_name!r}: {exc}"))
@@ -364,18 +362,17 @@ class _Reader:
     def _step(self, element: Element) -> StepResult:
         raw, message = _status(element)
         actual = message or _fail_messages(element) or None
-        default = _STEP_DEFAULTS.get(raw, Status.NOT_COMPLETED)
-        return StepResult(
-            _step_name(element)[:255] or "step",
-            step_status(self.options, raw or "not run", default),
-            actual=actual,
-        )
+        status = self.step_statuses.get(raw)
+        if status is None:
+            default = _STEP_DEFAULTS.get(raw, Status.NOT_COMPLETED)
+            status = self.step_statuses[raw] = step_status(self.options, raw or "not run", default)
+        return StepResult(_step_name(element)[:255] or "step", status, actual=actual)
 
 
 def _status(element: Element) -> tuple[str, str]:
     """The raw status word (lower-case) and message of the element's own ``<status>``."""
     for child in element:
-        if _local(child.tag) == "status":
+        if child.tag == "status":
             return child.get("status", "").strip().lower(), (child.text or "").strip()
     return "", ""
 
@@ -387,7 +384,7 @@ def _fail_messages(element: Element) -> str:
 
 
 def _step_name(element: Element) -> str:
-    tag = _local(element.tag)
+    tag = element.tag
     kind = (element.get("type") or "").lower()
     if tag == "kw" and kind in ("for", "foritem", "while", "if", "else if", "else", "try"):
         return f"{kind.upper()} {element.get('name', '')}".strip()
@@ -401,12 +398,12 @@ def _step_name(element: Element) -> str:
         call = "    ".join(filter(None, (name, *args)))
         return f"{label}{' '.join(assign) + ' = ' if assign else ''}{call}"
     if tag == "for":
-        variables = [v.text or "" for v in element if _local(v.tag) == "var"]
-        values = [v.text or "" for v in element if _local(v.tag) == "value"]
+        variables = [v.text or "" for v in element if v.tag == "var"]
+        values = [v.text or "" for v in element if v.tag == "value"]
         flavor = element.get("flavor", "IN")
         return "    ".join(["FOR", *variables, flavor, *values])
     if tag in ("if", "try"):
-        branch = next((b for b in element if _local(b.tag) == "branch"), None)
+        branch = next((b for b in element if b.tag == "branch"), None)
         condition = branch.get("condition", "") if branch is not None else ""
         return f"{tag.upper()} {condition}".strip()
     detail = element.get("condition") or element.get("name") or ""
@@ -418,17 +415,17 @@ def _own_texts(keyword: Element, tag: str, holder: str) -> list[str]:
     ``<arguments>``/``<assign>`` (RF 2-3); never those of the keywords it called."""
     found: list[str] = []
     for child in keyword:
-        local = _local(child.tag)
+        local = child.tag
         if local == tag:
             found.append(child.text or "")
         elif local == holder:
-            found.extend(c.text or "" for c in child if _local(c.tag) == tag)
+            found.extend(c.text or "" for c in child if c.tag == tag)
     return found
 
 
 def _duration(element: Element, path: Path) -> float | None:
     for child in element:
-        if _local(child.tag) != "status":
+        if child.tag != "status":
             continue
         where = f"{path}: {element.get('id') or element.get('name') or 'test'}"
         if (elapsed := child.get("elapsed")) is not None:

@@ -30,11 +30,11 @@ from typing import Any
 
 from ..batch.results import Attachment, RunResult, Status, StepResult
 from . import _jsonstream as js
-from ._base import Head, ReaderOptions, Report, ReportError, result_key
+from ._base import Head, ReaderOptions, Report, ReportError
 from ._shape import (
     WORDS,
     AttachmentBudget,
-    Ordinals,
+    Keys,
     duration,
     fallback_name,
     fit_steps,
@@ -82,7 +82,7 @@ class _Reader:
         self.path = path
         self.options = options
         self.report = report
-        self.ordinals = Ordinals()
+        self.keys = Keys(path)
         self.position = 0
 
     def results(self, test: Any) -> Iterator[RunResult]:
@@ -144,7 +144,6 @@ class _Reader:
         output = join_output([output, *budget.left_out])
         values = {"classname": "", "suite": "", "file": "", "name": name}
         full_name = render_name(self.path, self.options.name_template, values) or name
-        ordinal = self.ordinals.next(name)
         try:
             return RunResult(
                 full_name,
@@ -153,7 +152,7 @@ class _Reader:
                 output=output,
                 steps=fitted,
                 attachments=attachments,
-                key=result_key(self.path, name, ordinal=ordinal),
+                key=self.keys.key(name),
             )
         except ValueError as exc:
             self.report(ReportError(self.path, f"{where}: {exc}"))

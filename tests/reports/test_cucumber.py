@@ -12,7 +12,7 @@ import pytest
 from practitest_async.batch.results import Status
 from practitest_async.models import StepStatus
 from practitest_async.reports import _shape, cucumber
-from practitest_async.reports._base import Head, ReaderOptions, ReportError
+from practitest_async.reports._base import Head, ReaderOptions, ReportError, result_key
 
 from ._json_helpers import by_name, corpus_file, counts, json_head, read_all, statuses, write_json
 
@@ -136,6 +136,8 @@ def test_status_is_the_worst_of_the_steps(tmp_path: Path) -> None:
         ("Cart.twice", Status.NOT_COMPLETED),
         ("Cart.skipped", Status.NO_RUN),
     ]
+    ok_key = result_key(tmp_path / "report.json", "features/cart.feature", "ok", ordinal=0)
+    assert results[0].key == ok_key
     broken = results[1]
     assert [(s.name, s.status, s.actual) for s in broken.steps] == [
         ("Given a", StepStatus.PASSED, None),

@@ -11,7 +11,7 @@ import pytest
 from practitest_async.batch.results import Status
 from practitest_async.models import StepStatus
 from practitest_async.reports import robot
-from practitest_async.reports._base import Head, ReaderOptions, ReportError
+from practitest_async.reports._base import Head, ReaderOptions, ReportError, result_key
 
 from ._json_helpers import by_name, corpus_file, counts, read_all, statuses
 
@@ -126,6 +126,7 @@ def test_statuses_and_status_map(tmp_path: Path) -> None:
     ]
     assert results[1].steps[0].actual == "boom"
     assert results[1].output == "boom"
+    assert results[0].key == result_key(tmp_path / "output.xml", "S", "ok", ordinal=0)
     mapped = _read(tmp_path, suite, status_map={"skip": Status.NA}, skipped="omit")
     assert [r.status for r in mapped] == [Status.PASSED, Status.FAILED, Status.NA]
 
