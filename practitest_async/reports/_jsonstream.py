@@ -37,7 +37,7 @@ class _CountingReader:
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
         self.consumed += len(data)
-        if self.first:
+        if self.first and data:  # ijson first reads 0 bytes to see whether the file is binary
             self.first = False
             data = data.removeprefix(BOM)
         return data

@@ -299,3 +299,13 @@ def word_status(options: ReaderOptions, raw: str, where: str) -> Status:
             word,
         )
     return options.status(word, default or Status.NOT_COMPLETED)
+
+
+def output_files(name: str, texts: dict[str, str]) -> list[Attachment]:
+    """``<name>-<label>.txt`` attachments of the non-empty texts (``attach_output=True``)."""
+    stem = _UNSAFE_IN_FILENAME.sub("_", name)[:150]
+    return [
+        Attachment(f"{stem}-{label}.txt", text.encode())
+        for label, text in texts.items()
+        if text.strip()
+    ]

@@ -34,6 +34,7 @@ from ._shape import (
     fit_steps,
     join_output,
     log,
+    output_files,
     render_name,
     step_status,
     word_status,
@@ -102,13 +103,18 @@ class _Reader:
         values = {"classname": suite, "suite": suite, "file": file, "name": name}
         full_name = render_name(self.path, self.options.name_template, values) or name
         message = js.text(test, "message").strip()
+        stdout, stderr = _lines(test.get("stdout")), _lines(test.get("stderr"))
+        attachments = self._attachments(test)
+        if self.options.attach_output:
+            attachments += output_files(name, {"stdout": stdout, "stderr": stderr})
+            stdout = stderr = ""
         if status is Status.FAILED:
             parts = [
                 message,
                 _unless_in(js.text(test, "trace"), message),
                 js.text(test, "snippet"),
-                _block("stdout", test.get("stdout")),
-                _block("stderr", test.get("stderr")),
+                f"[stdout]\n{stdout}" if stdout else "",
+                f"[stderr]\n{stderr}" if stderr else "",
             ]
         else:
             parts = [message]
@@ -126,7 +132,7 @@ class _Reader:
                 duration=duration(seconds, where),
                 output=output,
                 steps=fitted,
-                attachments=self._attachments(test),
+                attachments=attachments,
                 key=key,
             )
         except ValueError as exc:
@@ -138,8 +144,6 @@ class _Reader:
         raw = js.text(test, "rawStatus").strip().lower()
         if word == "other" and raw in WORDS and word not in self.options.status_map:
             word = raw
-        if word == "pending":  # CTRF's pending is a test marked to do, not a run in progress
-            return self.options.status(word, Status.NOT_COMPLETED)
         return word_status(self.options, word or "unknown", where)
 
     def _step(self, step: dict[str, Any]) -> StepResult:
@@ -191,10 +195,10 @@ def _unless_in(text: str, already: str) -> str:
     return "" if not text.strip() or text.strip() == already else text
 
 
-def _block(label: str, value: Any) -> str:
+def _lines(value: Any) -> str:
+    """CTRF's stdout/stderr: a list of lines (or, from some tools, one string)."""
     lines = value if isinstance(value, list) else [value]
-    body = "\n".join(str(v) for v in lines if isinstance(v, str) and v.strip()).strip()
-    return f"[{label}]\n{body}" if body else ""
+    return "\n".join(v for v in lines if isinstance(v, str) and v.strip()).strip()
 
 
 def _retries(test: dict[str, Any]) -> list[str]:

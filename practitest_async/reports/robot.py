@@ -47,6 +47,8 @@ from ._shape import (
     fallback_name,
     fit_steps,
     join_output,
+    log,
+    output_files,
     render_name,
     step_status,
     word_status,
@@ -246,6 +248,8 @@ class _Reader:
                 self._suite_keyword(element, tag)
             elif was_suite and (result := self._leave_suite(element)) is not None:
                 yield result
+            elif tag == "errors":
+                _log_errors(self.path, element)
             if tag != "status":  # a suite's status is read when the suite ends
                 parent.remove(element)  # done with it: the tree never holds more than one test
 
@@ -328,6 +332,9 @@ class _Reader:
         }
         full_name = render_name(self.path, self.options.name_template, values) or name
         names = [*(s.name for s in self.suites), name]
+        attachments = []
+        if self.options.attach_output:
+            attachments = output_files(full_name, {"messages": _messages(test)})
         try:
             return RunResult(
                 full_name,
@@ -335,6 +342,7 @@ class _Reader:
                 duration=_duration(test, self.path),
                 output=output,
                 steps=fitted,
+                attachments=attachments,
                 key=self.keys.key(*names),
             )
         except ValueError as exc:
@@ -375,6 +383,27 @@ def _status(element: Element) -> tuple[str, str]:
         if child.tag == "status":
             return child.get("status", "").strip().lower(), (child.text or "").strip()
     return "", ""
+
+
+def _messages(test: Element) -> str:
+    """Every message the test logged, one per line: ``time LEVEL text``."""
+    return "\n".join(
+        f"{m.get('time') or m.get('timestamp') or ''} {m.get('level', '')} {m.text or ''}".strip()
+        for m in test.iter("msg")
+    )
+
+
+def _log_errors(path: Path, errors: Element) -> None:
+    """Robot's execution errors and warnings (bad imports, syntax...): said, not uploaded."""
+    messages = [m for m in errors.iter("msg") if (m.text or "").strip()]
+    if messages:
+        first = " ".join((messages[0].text or "").split())[:200]
+        log.warning(
+            "%s: Robot reported %d execution error(s) or warning(s), the first: %s",
+            path,
+            len(messages),
+            first,
+        )
 
 
 def _fail_messages(element: Element) -> str:

@@ -206,3 +206,32 @@ def test_sniff() -> None:
     assert not ctrf.sniff(json_head({"tests": [], "info": {}}))
     assert not ctrf.sniff(json_head([{"elements": []}]))
     assert not ctrf.sniff(Head(kind="xml", root="testsuites"))
+
+
+def test_attach_output_moves_stdout_and_stderr_to_files(tmp_path: Path) -> None:
+    test = {"name": "t", "status": "failed", "message": "m", "stdout": ["a", "b"], "stderr": []}
+    [inline] = _read(tmp_path, _report(test))
+    assert inline.output == "m\n\n[stdout]\na\nb"
+    [attached] = _read(tmp_path, _report(test), attach_output=True)
+    assert attached.output == "m"
+    assert [(a.filename, a.content) for a in attached.attachments] == [("t-stdout.txt", b"a\nb")]
+
+
+def test_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b'\xef\xbb\xbf{"results": {"tests": [{"name": "a", "status": "passed"}]}}')
+    results, _ = read_all(ctrf.read, path)
+    assert [r.name for r in results] == ["a"]
+
+
+def test_large_malformed_file_names_the_byte_offset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from practitest_async.reports import _jsonstream
+
+    monkeypatch.setattr(_jsonstream, "EXACT_POSITION_UP_TO", 10)
+    path = tmp_path / "cut.json"
+    path.write_text('{"results": {"tests": [{"name": "a", "status": tru}]}}')
+    with pytest.raises(ReportError, match=r"malformed JSON near byte \d+") as caught:
+        list(ctrf.read(path, ReaderOptions(), lambda e: None))
+    assert caught.value.line is None

@@ -226,3 +226,21 @@ def test_sniff() -> None:
     assert robot.sniff(Head(kind="xml", root="robot"))
     assert not robot.sniff(Head(kind="xml", root="testsuites"))
     assert not robot.sniff(Head(kind="json", json_type="object"))
+
+
+def test_attach_output_attaches_the_test_messages(tmp_path: Path) -> None:
+    kw = (
+        '<kw name="Log"><msg timestamp="20240101 10:00:00.000" level="INFO">hello</msg>'
+        f"{_status('PASS')}</kw>"
+    )
+    [result] = _read(tmp_path, _suite("S", _test("ok", "PASS", kw)), attach_output=True)
+    assert [(a.filename, a.content) for a in result.attachments] == [
+        ("S.ok-messages.txt", b"20240101 10:00:00.000 INFO hello")
+    ]
+
+
+def test_execution_errors_are_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    errors = '<errors><msg level="ERROR">Error in file x.robot: Non-existing setting</msg></errors>'
+    with caplog.at_level(logging.WARNING):
+        _read(tmp_path, _suite("S", _test("ok", "PASS")), errors)
+    assert "1 execution error(s) or warning(s), the first: Error in file x.robot" in caplog.text
