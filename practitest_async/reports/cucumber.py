@@ -68,15 +68,18 @@ _RUN_STATUS = {
 }
 _STEP_STATUS = {word: status for word, status in _RUN_STATUS.items()}
 _OUTLINE_ID = re.compile(r";;(\d+)$")
-_FEATURE_KEYS = frozenset({"elements", "uri", "keyword"})
+_FEATURE_KEYS = frozenset(
+    {"uri", "id", "keyword", "name", "description", "line", "elements", "tags", "comments"}
+    | {"status", "location"}  # behave
+)
 
 
 def sniff(head: Head) -> bool:
-    """A JSON array whose first element looks like a feature (or an empty array)."""
+    """A JSON array whose first element shows only a feature's keys (detection sees the keys
+    before the first value too long for its look, so maybe none: an array is ours)."""
     if head.kind != "json" or head.json_type != "array":
         return False
-    keys = head.json_keys
-    return not keys or (bool(keys & _FEATURE_KEYS) and "results" not in keys)
+    return head.json_keys <= _FEATURE_KEYS
 
 
 def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResult]:
@@ -98,6 +101,10 @@ def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResu
             report(ReportError(path, f"feature #{position} is not a JSON object; skipped"))
             continue
         feature = js.build(event, events)
+        if "elements" not in feature and "keyword" not in feature:
+            # not a feature: say so rather than read it as zero scenarios
+            report(ReportError(path, f"item #{position} is not a Cucumber feature; skipped"))
+            continue
         yield from _Feature(path, options, report, feature, position, keys).results()
 
 

@@ -313,3 +313,14 @@ def test_sniff() -> None:
     assert not cucumber.sniff(json_head({"results": {}}))
     assert not cucumber.sniff(Head(kind="xml", root="robot"))
     assert not cucumber.sniff(json_head([{"foo": 1}]))
+    # a feature's keys before a long "elements" value cut detection's look
+    assert cucumber.sniff(Head(kind="json", json_type="array", json_keys=frozenset({"status"})))
+
+
+def test_an_array_of_something_else_is_said(tmp_path: Path) -> None:
+    results, problems = read_all(cucumber.read, write_json(tmp_path, [{"foo": 1}, 3]))
+    assert results == []
+    assert [p.message for p in problems] == [
+        "item #1 is not a Cucumber feature; skipped",
+        "feature #2 is not a JSON object; skipped",
+    ]
