@@ -44,7 +44,7 @@ from ._shape import (
     word_status,
 )
 
-NAME = "xray-json"
+NAME = "xray_json"
 
 _KEYS = frozenset({"testExecutionKey", "info", "tests"})
 
