@@ -23,8 +23,10 @@ depth of ``<suite>``) becomes a result:
   they agree with the test's status (see :mod:`._shape`).
 - **suite failures with no test to carry them** (a suite whose setup failed and that has no
   tests, one whose file did not parse): one FAILED result named after the suite.
-- **output**: the status message; for FAILED and BLOCKED tests also the failing messages of
-  their suites' setups and teardowns. **duration**: ``elapsed`` (RF 7) or end - start.
+- **output**: the status message; for FAILED and BLOCKED tests also their suites' setup
+  messages (WARN, ERROR and FAIL ones; all of them when the setup failed), up to 64 KiB a
+  suite. Robot's ``<errors>`` (bad imports, syntax) are logged as a warning. **duration**:
+  ``elapsed`` (RF 7) or end - start.
 """
 
 from __future__ import annotations

@@ -244,3 +244,13 @@ def test_execution_errors_are_said(tmp_path: Path, caplog: pytest.LogCaptureFixt
     with caplog.at_level(logging.WARNING):
         _read(tmp_path, _suite("S", _test("ok", "PASS")), errors)
     assert "1 execution error(s) or warning(s), the first: Error in file x.robot" in caplog.text
+
+
+def test_name_template_fields(tmp_path: Path) -> None:
+    suite = _suite("Top", _suite("Sub", _test("t", "PASS")))
+    [result] = _read(tmp_path, suite, name_template="{suite} | {name} ({file})")
+    assert result.name == "Sub | t (/t/Sub.robot)"
+    [plain] = _read(tmp_path, suite, name_template="{classname}.{name}")
+    assert plain.name == "Top.Sub.t"
+    with pytest.raises(ReportError, match="unknown field"):
+        _read(tmp_path, suite, name_template="{nope}")
