@@ -26,6 +26,13 @@ def corpus_file(folder: str, name: str) -> Path:
     return path
 
 
+def corpus_names(folder: str) -> set[str]:
+    """The names of the corpus files in ``folder``; the test is skipped when it is absent."""
+    if not (CORPUS / folder).is_dir():
+        pytest.skip(f"shared report corpus not found at {CORPUS}")
+    return {p.name for p in (CORPUS / folder).iterdir() if p.is_file()}
+
+
 def read_all(read: Reader, path: Path, **options: Any) -> tuple[list[RunResult], list[ReportError]]:
     """Every result of ``path`` and the problems reported on the way."""
     problems: list[ReportError] = []

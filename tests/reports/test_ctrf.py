@@ -13,20 +13,27 @@ from practitest_async.models import StepStatus
 from practitest_async.reports import ctrf
 from practitest_async.reports._base import Head, ReaderOptions, ReportError
 
-from ._json_helpers import corpus_file, counts, json_head, read_all, statuses, write_json
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("ctrf-cypress.json", counts(6)),
-        ("ctrf-dotnet.json", counts(0, 7)),
-        ("ctrf-empty.json", counts()),
-        ("ctrf-playwright-attachments.json", counts(0, 10)),
-        ("ctrf-playwright-big.json", counts(157, 0, 1)),
-        ("ctrf-vitest-steps.json", counts(49, 3)),
-    ],
+from ._json_helpers import (
+    corpus_file,
+    corpus_names,
+    counts,
+    json_head,
+    read_all,
+    statuses,
+    write_json,
 )
+
+CORPUS_CTRF = [
+    ("ctrf-cypress.json", counts(6)),
+    ("ctrf-dotnet.json", counts(0, 7)),
+    ("ctrf-empty.json", counts()),
+    ("ctrf-playwright-attachments.json", counts(0, 10)),
+    ("ctrf-playwright-big.json", counts(157, 0, 1)),
+    ("ctrf-vitest-steps.json", counts(49, 3)),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), CORPUS_CTRF)
 def test_corpus_counts_and_statuses(name: str, expected: object) -> None:
     results, problems = read_all(ctrf.read, corpus_file("ctrf", name))
     assert statuses(results) == expected
@@ -235,3 +242,7 @@ def test_large_malformed_file_names_the_byte_offset(
     with pytest.raises(ReportError, match=r"malformed JSON near byte \d+") as caught:
         list(ctrf.read(path, ReaderOptions(), lambda e: None))
     assert caught.value.line is None
+
+
+def test_every_corpus_file_is_read_above() -> None:
+    assert corpus_names("ctrf") == {name for name, _ in CORPUS_CTRF}

@@ -14,26 +14,35 @@ from practitest_async.models import StepStatus
 from practitest_async.reports import _shape, cucumber
 from practitest_async.reports._base import Head, ReaderOptions, ReportError, result_key
 
-from ._json_helpers import by_name, corpus_file, counts, json_head, read_all, statuses, write_json
+from ._json_helpers import (
+    by_name,
+    corpus_file,
+    corpus_names,
+    counts,
+    json_head,
+    read_all,
+    statuses,
+    write_json,
+)
 
 # -- the corpus ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("behave.json", counts(2, 1, 1)),
-        ("cucumber-js-pickles.json", counts(40, 16, not_completed=14)),
-        ("cucumber-js200-no-type.json", counts(1, 1, not_completed=1)),
-        ("cucumber-jvm-embeddings-big.json", counts(2, 1, not_completed=1)),
-        ("cucumber-jvm723-background-fail.json", counts(0, 2)),
-        ("cucumber-ruby-pickles.json", counts(40, 17, not_completed=13)),
-        ("cucumber-ruby200-outline-no-results.json", counts()),
-        # SOURCES.md counts 2 (1 failed, 1 passed): they are two attempts of one scenario under
-        # --retry, which the rule makes one result with the last attempt's status.
-        ("cucumber-ruby710-retry.json", counts(1)),
-    ],
-)
+CORPUS_CUCUMBER = [
+    ("behave.json", counts(2, 1, 1)),
+    ("cucumber-js-pickles.json", counts(40, 16, not_completed=14)),
+    ("cucumber-js200-no-type.json", counts(1, 1, not_completed=1)),
+    ("cucumber-jvm-embeddings-big.json", counts(2, 1, not_completed=1)),
+    ("cucumber-jvm723-background-fail.json", counts(0, 2)),
+    ("cucumber-ruby-pickles.json", counts(40, 17, not_completed=13)),
+    ("cucumber-ruby200-outline-no-results.json", counts()),
+    # SOURCES.md counts 2 (1 failed, 1 passed): they are two attempts of one scenario under
+    # --retry, which the rule makes one result with the last attempt's status.
+    ("cucumber-ruby710-retry.json", counts(1)),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), CORPUS_CUCUMBER)
 def test_corpus_counts_and_statuses(name: str, expected: object) -> None:
     results, problems = read_all(cucumber.read, corpus_file("cucumber-json", name))
     assert statuses(results) == expected
@@ -324,3 +333,7 @@ def test_an_array_of_something_else_is_said(tmp_path: Path) -> None:
         "item #1 is not a Cucumber feature; skipped",
         "feature #2 is not a JSON object; skipped",
     ]
+
+
+def test_every_corpus_file_is_read_above() -> None:
+    assert corpus_names("cucumber-json") == {name for name, _ in CORPUS_CUCUMBER}

@@ -13,24 +13,23 @@ from practitest_async.models import StepStatus
 from practitest_async.reports import robot
 from practitest_async.reports._base import Head, ReaderOptions, ReportError, result_key
 
-from ._json_helpers import by_name, corpus_file, counts, read_all, statuses
+from ._json_helpers import by_name, corpus_file, corpus_names, counts, read_all, statuses
+
+CORPUS_ROBOT = [
+    ("robot281-rebot-2001-tests.xml", counts(2000, 1)),
+    # SOURCES.md reads the tests' own <status> (2 PASS, 1 FAIL); Robot itself fails all
+    # three because the parent suite's teardown failed (its statistics say 3 fail), and so
+    # does the rule: a suite failure no case carries reaches its cases.
+    ("robot28-suite-teardown-fail.xml", counts(0, 3)),
+    ("robot322-nested.xml", counts(172, 10)),
+    ("robot40-skip.xml", counts(4, 2, 6)),
+    ("robot50-control-structures.xml", counts(6)),
+    ("robot611-setup-teardown-fail.xml", counts(4, 3)),
+    ("robot722-big.xml", counts(100, 10, 4)),
+]
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("robot281-rebot-2001-tests.xml", counts(2000, 1)),
-        # SOURCES.md reads the tests' own <status> (2 PASS, 1 FAIL); Robot itself fails all
-        # three because the parent suite's teardown failed (its statistics say 3 fail), and so
-        # does the rule: a suite failure no case carries reaches its cases.
-        ("robot28-suite-teardown-fail.xml", counts(0, 3)),
-        ("robot322-nested.xml", counts(172, 10)),
-        ("robot40-skip.xml", counts(4, 2, 6)),
-        ("robot50-control-structures.xml", counts(6)),
-        ("robot611-setup-teardown-fail.xml", counts(4, 3)),
-        ("robot722-big.xml", counts(100, 10, 4)),
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), CORPUS_ROBOT)
 def test_corpus_counts_and_statuses(name: str, expected: object) -> None:
     results, problems = read_all(robot.read, corpus_file("robot", name))
     assert statuses(results) == expected
@@ -254,3 +253,7 @@ def test_name_template_fields(tmp_path: Path) -> None:
     assert plain.name == "Top.Sub.t"
     with pytest.raises(ReportError, match="unknown field"):
         _read(tmp_path, suite, name_template="{nope}")
+
+
+def test_every_corpus_file_is_read_above() -> None:
+    assert corpus_names("robot") == {name for name, _ in CORPUS_ROBOT}

@@ -14,21 +14,29 @@ from practitest_async.models import StepStatus
 from practitest_async.reports import xray_json
 from practitest_async.reports._base import Head, ReaderOptions, ReportError
 
-from ._json_helpers import by_name, corpus_file, counts, json_head, read_all, statuses, write_json
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        # SOURCES.md counts this one test once (PASSED); by the rule each of its two
-        # data-driven iterations is its own result: one PASSED, one FAILED.
-        ("xray-doc-cloud-dataset.json", counts(1, 1)),
-        ("xray-doc-server.json", counts(1)),
-        ("xray-playwright-demo.json", counts(4)),
-        ("xray-playwright-xray-debug.json", counts(1)),
-        ("xray-pytest-reporter.json", counts(2, 2, 1)),
-    ],
+from ._json_helpers import (
+    by_name,
+    corpus_file,
+    corpus_names,
+    counts,
+    json_head,
+    read_all,
+    statuses,
+    write_json,
 )
+
+CORPUS_XRAY = [
+    # SOURCES.md counts this one test once (PASSED); by the rule each of its two
+    # data-driven iterations is its own result: one PASSED, one FAILED.
+    ("xray-doc-cloud-dataset.json", counts(1, 1)),
+    ("xray-doc-server.json", counts(1)),
+    ("xray-playwright-demo.json", counts(4)),
+    ("xray-playwright-xray-debug.json", counts(1)),
+    ("xray-pytest-reporter.json", counts(2, 2, 1)),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), CORPUS_XRAY)
 def test_corpus_counts_and_statuses(name: str, expected: object) -> None:
     results, problems = read_all(xray_json.read, corpus_file("xray-json", name))
     assert statuses(results) == expected
@@ -201,3 +209,7 @@ def test_sniff() -> None:
     assert not xray_json.sniff(json_head({"results": {"tests": []}}))
     assert not xray_json.sniff(json_head({"tests": [], "summary": {}}))
     assert not xray_json.sniff(Head(kind="xml", root="robot"))
+
+
+def test_every_corpus_file_is_read_above() -> None:
+    assert corpus_names("xray-json") == {name for name, _ in CORPUS_XRAY}
