@@ -1,0 +1,259 @@
+"""Robot Framework output.xml: every corpus file, and a small file of our own per rule."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from practitest_async.batch.results import Status
+from practitest_async.models import StepStatus
+from practitest_async.reports import robot
+from practitest_async.reports._base import Head, ReaderOptions, ReportError, result_key
+
+from ._json_helpers import by_name, corpus_file, corpus_names, counts, read_all, statuses
+
+CORPUS_ROBOT = [
+    ("robot281-rebot-2001-tests.xml", counts(2000, 1)),
+    # SOURCES.md reads the tests' own <status> (2 PASS, 1 FAIL); Robot itself fails all
+    # three because the parent suite's teardown failed (its statistics say 3 fail), and so
+    # does the rule: a suite failure no case carries reaches its cases.
+    ("robot28-suite-teardown-fail.xml", counts(0, 3)),
+    ("robot322-nested.xml", counts(172, 10)),
+    ("robot40-skip.xml", counts(4, 2, 6)),
+    ("robot50-control-structures.xml", counts(6)),
+    ("robot611-setup-teardown-fail.xml", counts(4, 3)),
+    ("robot722-big.xml", counts(100, 10, 4)),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), CORPUS_ROBOT)
+def test_corpus_counts_and_statuses(name: str, expected: object) -> None:
+    results, problems = read_all(robot.read, corpus_file("robot", name))
+    assert statuses(results) == expected
+    assert not problems
+    assert len({r.key for r in results}) == len(results)
+
+
+def test_corpus_suite_teardown_failure_reaches_every_test() -> None:
+    results, _ = read_all(robot.read, corpus_file("robot", "robot28-suite-teardown-fail.xml"))
+    passed_before = results[0]
+    assert passed_before.name == "Fail.Suite.Example test"
+    assert [(s.name, s.status) for s in passed_before.steps] == [
+        ("BuiltIn.Log    Hello world", StepStatus.PASSED),
+        ("Parent suite teardown failed: on purpose", StepStatus.FAILED),
+    ]
+    assert passed_before.output == "Parent suite teardown failed:\non purpose"
+    assert "We are failing" in (results[2].output or "")
+
+
+def test_corpus_names_steps_and_durations_across_schemas() -> None:
+    rf3 = by_name(read_all(robot.read, corpus_file("robot", "robot322-nested.xml"))[0])
+    failing_setup = rf3["Misc.Setups And Teardowns.Test with failing setup"]
+    assert failing_setup.status is Status.FAILED  # the test's own setup: Robot says FAIL
+    assert failing_setup.steps[0].name.startswith("Setup: ")
+    assert rf3["Misc.For Loops.For Loop In Test"].steps[0].name.startswith("FOR ${pet} IN")
+    rf7, _ = read_all(robot.read, corpus_file("robot", "robot722-big.xml"))
+    assert rf7[0].name == "Other.Small-Test-Set.Small Test 01"
+    assert rf7[0].duration is not None
+    assert round(rf7[0].duration.total_seconds(), 6) == 0.105749
+    skipped = next(r for r in rf7 if r.status is Status.NO_RUN)
+    assert "has been skipped" in (skipped.output or "")
+
+
+def test_corpus_rf5_control_structures_are_steps() -> None:
+    results = by_name(
+        read_all(robot.read, corpus_file("robot", "robot50-control-structures.xml"))[0]
+    )
+    assert [s.name for s in results["Test.While Until End"].steps] == [
+        "${x} = BuiltIn.Set Variable    5",
+        "WHILE ${x} > 0",
+    ]
+
+
+# -- rules, on files of our own --------------------------------------------------------------
+
+RF6 = '<robot generator="Robot 6.1.1" schemaversion="4">{body}</robot>'
+ST = 'starttime="20240101 10:00:00.000" endtime="20240101 10:00:01.500"'
+
+
+def _status(word: str, text: str = "") -> str:
+    return f'<status status="{word}" {ST}>{text}</status>'
+
+
+def _kw(name: str, word: str, kind: str = "", message: str = "") -> str:
+    kind_attr = f' type="{kind}"' if kind else ""
+    return (
+        f'<kw name="{name}" library="BuiltIn"{kind_attr}><arg>x</arg>{_status(word, message)}</kw>'
+    )
+
+
+def _test(name: str, word: str, *body: str, text: str = "") -> str:
+    return f'<test name="{name}">{"".join(body)}{_status(word, text)}</test>'
+
+
+def _suite(name: str, *body: str, word: str = "PASS", text: str = "") -> str:
+    head = f'<suite name="{name}" source="/t/{name}.robot">'
+    return f"{head}{''.join(body)}{_status(word, text)}</suite>"
+
+
+def _read(tmp_path: Path, *suites: str, **options: Any) -> list[Any]:
+    path = tmp_path / "output.xml"
+    path.write_text(RF6.format(body="".join(suites)), encoding="utf-8")
+    results, problems = read_all(robot.read, path, **options)
+    assert not problems
+    return results
+
+
+def test_statuses_and_status_map(tmp_path: Path) -> None:
+    suite = _suite(
+        "S",
+        _test("ok", "PASS", _kw("Log", "PASS")),
+        _test("bad", "FAIL", _kw("Fail", "FAIL", message="boom"), text="boom"),
+        _test("skipped", "SKIP", _kw("Skip", "SKIP"), text="not today"),
+        _test("notrun", "NOT RUN"),
+        word="FAIL",
+    )
+    results = _read(tmp_path, suite)
+    assert [(r.name, r.status) for r in results] == [
+        ("S.ok", Status.PASSED),
+        ("S.bad", Status.FAILED),
+        ("S.skipped", Status.NO_RUN),
+        ("S.notrun", Status.NO_RUN),
+    ]
+    assert results[1].steps[0].actual == "boom"
+    assert results[1].output == "boom"
+    assert results[0].key == result_key(tmp_path / "output.xml", "S", "ok", ordinal=0)
+    mapped = _read(tmp_path, suite, status_map={"skip": Status.NA}, skipped="omit")
+    assert [r.status for r in mapped] == [Status.PASSED, Status.FAILED, Status.NA]
+
+
+def test_keywords_not_run_in_a_passed_test_are_na(tmp_path: Path) -> None:
+    suite = _suite("S", _test("ok", "PASS", _kw("Pass Execution", "PASS"), _kw("Log", "NOT RUN")))
+    [result] = _read(tmp_path, suite)
+    assert result.status is Status.PASSED
+    assert [s.status for s in result.steps] == [StepStatus.PASSED, StepStatus.NA]
+
+
+def test_parent_suite_setup_failure_blocks_its_tests(tmp_path: Path) -> None:
+    setup = (
+        '<kw name="Connect" type="SETUP"><msg level="WARN">db slow</msg>'
+        f'<msg level="FAIL">db down</msg>{_status("FAIL", "db down")}</kw>'
+    )
+    message = "Parent suite setup failed:\ndb down"
+    suite = _suite(
+        "Db",
+        setup,
+        _test("reads", "FAIL", text=message),
+        _test("writes", "FAIL", text=message),
+        word="FAIL",
+        text="Suite setup failed:\ndb down",
+    )
+    results = _read(tmp_path, suite)
+    assert [r.status for r in results] == [Status.BLOCKED, Status.BLOCKED]
+    assert "Parent suite setup failed:\ndb down" in (results[0].output or "")
+    assert "db slow" in (results[0].output or "")  # the suite's messages reach its failed runs
+
+
+def test_suite_teardown_failure_fails_its_tests(tmp_path: Path) -> None:
+    teardown = f'<kw name="Cleanup" type="TEARDOWN">{_status("FAIL", "disk full")}</kw>'
+    inner = _suite("Inner", _test("ok", "PASS", _kw("Log", "PASS")))
+    other = _suite("Other", _test("fine", "PASS", _kw("Log", "PASS")))
+    top = _suite("Top", inner, teardown, word="FAIL", text="Suite teardown failed:\ndisk full")
+    results = _read(tmp_path, top, other)
+    assert [(r.name, r.status) for r in results] == [
+        ("Top.Inner.ok", Status.FAILED),
+        ("Other.fine", Status.PASSED),
+    ]
+    assert results[0].steps[-1].actual == "Parent suite teardown failed:\ndisk full"
+
+
+def test_a_failed_suite_without_tests_is_one_failed_result(tmp_path: Path) -> None:
+    broken = _suite("Broken", word="FAIL", text="Parsing 'broken.robot' failed: bad syntax")
+    empty = _suite("Empty")
+    results = _read(tmp_path, _suite("Top", broken, empty, word="FAIL"))
+    [result] = results
+    assert (result.name, result.status) == ("Top.Broken", Status.FAILED)
+    assert "bad syntax" in (result.output or "")
+
+
+def test_nameless_test_and_long_durations(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rf7 = (
+        '<robot generator="Robot 7.0" schemaversion="5"><suite name="S">'
+        '<test name=""><status status="PASS" start="2024-01-01T10:00:00" elapsed="0.25"/></test>'
+        '<test name="slow"><status status="PASS" start="2024-01-01T10:00:00" elapsed="999638317"/>'
+        '</test><status status="PASS" start="2024-01-01T10:00:00" elapsed="1"/></suite></robot>'
+    )
+    path = tmp_path / "output.xml"
+    path.write_text(rf7)
+    with caplog.at_level(logging.WARNING):
+        results, _ = read_all(robot.read, path)
+    assert [r.name for r in results] == ["S.S #1", "S.slow"]
+    assert results[0].duration is not None
+    assert results[0].duration.total_seconds() == 0.25
+    assert results[1].duration is None
+    assert "has no name" in caplog.text
+    assert "more than 7 days" in caplog.text
+
+
+def test_malformed_xml_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "output.xml"
+    path.write_text('<robot>\n<suite name="S">\n<test name="t"></suite>\n</robot>')
+    with pytest.raises(ReportError) as caught:
+        list(robot.read(path, ReaderOptions(), lambda e: None))
+    assert (caught.value.line, caught.value.column) == (3, 18)  # the closing tag's name
+    assert "mismatched tag" in str(caught.value)
+
+
+def test_entities_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "output.xml"
+    path.write_text('<!DOCTYPE robot [<!ENTITY a "aaaa">]>\n<robot><suite name="&a;"/></robot>')
+    with pytest.raises(ReportError, match="declares entities"):
+        list(robot.read(path, ReaderOptions(), lambda e: None))
+
+
+def test_another_root_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "output.xml"
+    path.write_text("<testsuites/>")
+    with pytest.raises(ReportError, match="the root is <testsuites>"):
+        list(robot.read(path, ReaderOptions(), lambda e: None))
+
+
+def test_sniff() -> None:
+    assert robot.sniff(Head(kind="xml", root="robot"))
+    assert not robot.sniff(Head(kind="xml", root="testsuites"))
+    assert not robot.sniff(Head(kind="json", json_type="object"))
+
+
+def test_attach_output_attaches_the_test_messages(tmp_path: Path) -> None:
+    kw = (
+        '<kw name="Log"><msg timestamp="20240101 10:00:00.000" level="INFO">hello</msg>'
+        f"{_status('PASS')}</kw>"
+    )
+    [result] = _read(tmp_path, _suite("S", _test("ok", "PASS", kw)), attach_output=True)
+    assert [(a.filename, a.content) for a in result.attachments] == [
+        ("S.ok-messages.txt", b"20240101 10:00:00.000 INFO hello")
+    ]
+
+
+def test_execution_errors_are_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    errors = '<errors><msg level="ERROR">Error in file x.robot: Non-existing setting</msg></errors>'
+    with caplog.at_level(logging.WARNING):
+        _read(tmp_path, _suite("S", _test("ok", "PASS")), errors)
+    assert "1 execution error(s) or warning(s), the first: Error in file x.robot" in caplog.text
+
+
+def test_name_template_fields(tmp_path: Path) -> None:
+    suite = _suite("Top", _suite("Sub", _test("t", "PASS")))
+    [result] = _read(tmp_path, suite, name_template="{suite} | {name} ({file})")
+    assert result.name == "Sub | t (/t/Sub.robot)"
+    [plain] = _read(tmp_path, suite, name_template="{classname}.{name}")
+    assert plain.name == "Top.Sub.t"
+    with pytest.raises(ReportError, match="unknown field"):
+        _read(tmp_path, suite, name_template="{nope}")
+
+
+def test_every_corpus_file_is_read_above() -> None:
+    assert corpus_names("robot") == {name for name, _ in CORPUS_ROBOT}
