@@ -61,8 +61,8 @@ def make_xray_limiter(limiter: Limiter | str | None, rate_limit: RateLimit, key:
         return AccountLimiter(rate_limit)
     if isinstance(limiter, str):
         raise ConfigurationError(
-            f"limiter {limiter!r}: only 'local' or a Limiter object is supported for Xray yet "
-            f"(budget key {key})"
+            f"limiter {limiter!r} is not supported for Xray yet: use 'local' or pass a Limiter "
+            f"object (budget key {key})"
         )
     return limiter
 
