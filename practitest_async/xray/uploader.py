@@ -277,7 +277,7 @@ class XrayUploader:
             self.report.test_execution_key = state.execution_key
         elif self._given_execution is None and state.creating and self.mode == "live":
             # A run before us died (or lost the answer) while creating the execution.
-            await self._reconcile_creation()
+            await self._reconcile_creation(in_flight=False)
 
     async def add(self, result: RunResult) -> None:
         """Queue one result; waits while ``concurrency`` imports are in flight."""
@@ -450,8 +450,11 @@ class XrayUploader:
         self.report.created_execution = True
         self._confirm(chunk.items, answer)
 
-    async def _reconcile_creation(self) -> bool:
-        """Find the execution by marker; True (and journaled) when the creation was applied."""
+    async def _reconcile_creation(self, *, in_flight: bool = True) -> bool:
+        """Find the execution by marker; True (and journaled) when the creation was applied.
+
+        Results of a creation ``in_flight`` (this run's) count as uploaded now; those of a
+        previous run's count as already uploaded when they are added."""
         for attempt in range(self.reconcile_attempts):
             if attempt:
                 await asyncio.sleep(self.reconcile_delay)
@@ -462,7 +465,8 @@ class XrayUploader:
                 self.report.test_execution_key = key
                 self.report.created_execution = True
                 self.report.reconciled += len(keys)
-                self.report.uploaded += len(keys)
+                if in_flight:
+                    self.report.uploaded += len(keys)
                 log.info("found Test Execution %s by its marker; %d results", key, len(keys))
                 return True
         self.journal.not_created(self.scope)
