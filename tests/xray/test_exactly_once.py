@@ -29,7 +29,10 @@ async def test_a_lost_answer_to_the_creating_import_leaves_one_execution(
     fake.drop_after_apply = 1  # the first import is applied, then its connection dropped
     async with client_for(fake) as xray:
         report = await xray.upload_results(
-            _results(50), project_key=PROJECT, summary="lost", chunks=ChunkRule(max_tests=20),
+            _results(50),
+            project_key=PROJECT,
+            summary="lost",
+            chunks=ChunkRule(max_tests=20),
             reconcile_delay=0.01,
         )
 
@@ -50,7 +53,9 @@ async def test_a_lost_answer_to_a_later_import_leaves_one_run_per_test(
 ) -> None:
     fake = await start_fake()
     async with client_for(fake) as xray:
-        up = xray.uploader(project_key=PROJECT, summary="lost later", chunks=ChunkRule(max_tests=20))
+        up = xray.uploader(
+            project_key=PROJECT, summary="lost later", chunks=ChunkRule(max_tests=20)
+        )
         async with up:
             for result in _results(20):
                 await up.add(result)
@@ -72,7 +77,10 @@ async def test_a_creating_import_that_was_not_applied_is_sent_again(
     fake.fail_next = [503]  # refused before applying: outcome unknown to the client
     async with client_for(fake) as xray:
         report = await xray.upload_results(
-            _results(10), project_key=PROJECT, summary="retry", reconcile_attempts=2,
+            _results(10),
+            project_key=PROJECT,
+            summary="retry",
+            reconcile_attempts=2,
             reconcile_delay=0.01,
         )
     assert report.ok
@@ -103,8 +111,15 @@ async def test_a_rerun_with_the_journal_sends_only_the_rest_into_the_same_execut
 
 async def _worker(url: str, flavor: str, credentials: dict[str, str], journal: Path, n: int):  # type: ignore[no-untyped-def]
     return await asyncio.create_subprocess_exec(
-        sys.executable, str(WORKER), url, flavor, json.dumps(credentials), str(journal), str(n),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(WORKER),
+        url,
+        flavor,
+        json.dumps(credentials),
+        str(journal),
+        str(n),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 

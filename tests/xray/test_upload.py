@@ -78,7 +78,9 @@ async def test_evidence_round_trips_byte_for_byte(fake: FakeXray) -> None:
         "ui.login",
         steps=[
             StepResult("open", "PASSED"),
-            StepResult("submit", "FAILED", actual="500", attachments=[Attachment("s.bin", step_file)]),
+            StepResult(
+                "submit", "FAILED", actual="500", attachments=[Attachment("s.bin", step_file)]
+            ),
         ],
         attachments=[Attachment("shot.png", png), Attachment("run.log", log_bytes)],
         output=long_output,
@@ -168,14 +170,16 @@ async def test_ten_thousand_results_go_into_one_execution_in_bounded_imports(
     n = 10_000
     rule = ChunkRule(max_tests=1000, max_bytes=1024 * 1024)
     results = (
-        RunResult(f"pkg.mod.Class{i // 100}.test_{i}", "FAILED" if i % 13 == 0 else "PASSED",
-                  output="x" * 50 if i % 13 == 0 else None, duration=0.01)
+        RunResult(
+            f"pkg.mod.Class{i // 100}.test_{i}",
+            "FAILED" if i % 13 == 0 else "PASSED",
+            output="x" * 50 if i % 13 == 0 else None,
+            duration=0.01,
+        )
         for i in range(n)
     )
     async with client_for(fake) as xray:
-        report = await xray.upload_results(
-            results, project_key=PROJECT, summary="big", chunks=rule
-        )
+        report = await xray.upload_results(results, project_key=PROJECT, summary="big", chunks=rule)
 
     assert report.ok
     assert report.uploaded == n
@@ -228,9 +232,12 @@ def test_flavor_and_budget_come_from_the_url() -> None:
     assert (cloud.flavor, server.flavor) == ("cloud", "server")
     assert cloud.rate_limit.calls == 300
     assert cloud.rate_limit.period == 300
-    assert cloud.budget_key != XrayClient(
-        "https://xray.cloud.getxray.app", client_id="other", client_secret="b"
-    ).budget_key
+    assert (
+        cloud.budget_key
+        != XrayClient(
+            "https://xray.cloud.getxray.app", client_id="other", client_secret="b"
+        ).budget_key
+    )
     assert server.budget_key == "xray:server:jira.example.com"
 
 
@@ -255,7 +262,9 @@ def test_from_env_reads_the_xray_variables() -> None:
 
 async def test_base64_counts_toward_the_byte_bound(fake: FakeXray) -> None:
     rule = ChunkRule(max_tests=1000, max_bytes=100_000)
-    results = [RunResult(f"t{i}", attachments=[Attachment("f", os.urandom(30_000))]) for i in range(6)]
+    results = [
+        RunResult(f"t{i}", attachments=[Attachment("f", os.urandom(30_000))]) for i in range(6)
+    ]
     async with client_for(fake) as xray:
         await xray.upload_results(results, project_key=PROJECT, summary="b64", chunks=rule)
     # 30,000 bytes are 40,000 in base64: two per import fit, three would not

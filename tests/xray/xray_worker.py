@@ -15,7 +15,9 @@ from practitest_async.xray import ChunkRule, XrayClient
 
 
 async def main(url: str, flavor: str, credentials: str, journal: str, n: int) -> None:
-    results = [RunResult(f"pkg.T.test_{i:04d}", "FAILED" if i % 7 == 0 else "PASSED") for i in range(n)]
+    results = [
+        RunResult(f"pkg.T.test_{i:04d}", "FAILED" if i % 7 == 0 else "PASSED") for i in range(n)
+    ]
     rate = RateLimit(calls=1000, period=1.0, latency_margin=0.0)
     async with XrayClient(url, flavor=flavor, rate_limit=rate, **json.loads(credentials)) as x:  # type: ignore[arg-type]
         report = await x.upload_results(
