@@ -158,3 +158,13 @@ async def test_the_cloud_budget_keeps_every_window_under_the_limit(start_fake: S
     assert report.ok
     assert [r.status for r in fake.log].count(429) == 0
     assert fake.calls_in_any_window(1.0) <= 6
+
+
+def test_jira_rate_limit_headers_give_the_wait() -> None:
+    from practitest_async.xray.transport import jwt_expiry, rate_limit_wait
+
+    assert rate_limit_wait({"Retry-After": "7"}) == 7.0
+    bucket = {"X-RateLimit-Interval-Seconds": "1", "X-RateLimit-FillRate": "5"}
+    assert rate_limit_wait(bucket) == 0.2
+    assert rate_limit_wait({}) is None  # the limiter then pauses a whole window
+    assert jwt_expiry("not-a-jwt", 100.0) == 100.0 + 23 * 3600
