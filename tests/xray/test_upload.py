@@ -271,3 +271,17 @@ async def test_base64_counts_toward_the_byte_bound(fake: FakeXray) -> None:
     assert [r.size <= 100_000 for r in fake.imports] == [True] * 3
     assert len(fake.imports) == 3
     assert base64.b64encode(b"x" * 3)  # keep the import used for the explanation above
+
+
+async def test_a_test_key_xray_does_not_know_fails_with_the_reason(fake: FakeXray) -> None:
+    results = [RunResult("known.one"), RunResult("ghost", key="CALC-999"), RunResult("known.two")]
+    async with client_for(fake) as xray:
+        report = await xray.upload_results(results, project_key=PROJECT, summary="ghost")
+    failed = {f.result.name: f.error for f in report.failed}
+    assert "CALC-999" in failed["ghost"]
+    if fake.config.flavor == "server":  # per-test errors: the others land
+        assert report.uploaded == 2
+        assert len(fake.state.runs) == 2
+    else:  # Cloud refuses the whole import (400)
+        assert "400" in failed["ghost"]
+        assert fake.state.runs == []
