@@ -198,7 +198,9 @@ class XrayTransport:
 
     # -- auth ------------------------------------------------------------------------------------
 
-    async def _authorization(self, *, renew: bool) -> str:
+    async def _authorization(self, *, renew: bool, refused: str | None = None) -> str:
+        """The Authorization header. ``renew``: the server refused ``refused`` (401); a new JWT
+        is fetched unless another task already replaced that one (one renewal per expiry)."""
         creds = self.credentials
         if self.flavor == "server":
             if creds.token is not None:
@@ -208,7 +210,8 @@ class XrayTransport:
             return "Basic " + base64.b64encode(raw).decode()
         async with self._auth_lock:
             stale = time.time() >= self._jwt_expires - JWT_RENEW_MARGIN
-            if self._jwt is None or stale or renew:
+            current = None if self._jwt is None else "Bearer " + self._jwt.reveal()
+            if current is None or stale or (renew and refused == current):
                 await self._authenticate()
             assert self._jwt is not None
             return "Bearer " + self._jwt.reveal()
@@ -270,7 +273,7 @@ class XrayTransport:
             if status == 401 and self.flavor == "cloud" and not renewed:
                 renewed = True  # an expired JWT: renew once, the refused call was not applied
                 log.info("Xray Cloud answered 401: renewing the token once")
-                await self._authorization(renew=True)
+                await self._authorization(renew=True, refused=auth)
                 continue
             if status == 429:
                 pauses += 1

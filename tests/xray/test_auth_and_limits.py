@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -168,3 +169,39 @@ def test_jira_rate_limit_headers_give_the_wait() -> None:
     assert rate_limit_wait(bucket) == 0.2
     assert rate_limit_wait({}) is None  # the limiter then pauses a whole window
     assert jwt_expiry("not-a-jwt", 100.0) == 100.0 + 23 * 3600
+
+
+async def test_concurrent_imports_refused_together_renew_the_jwt_once(
+    start_fake: StartFake, flavor: str
+) -> None:
+    if flavor == "server":
+        pytest.skip("Cloud's JWT")
+    fake = await start_fake(import_delay=0.05)
+    async with client_for(fake) as xray:
+        await xray.upload_results(_results(1), project_key=PROJECT, summary="warm")
+        key = next(iter(fake.state.executions))
+        fake.expire_tokens()
+        report = await xray.upload_results(
+            _results(8), project_key=PROJECT, test_execution_key=key, chunks=ChunkRule(max_tests=2)
+        )
+    assert report.ok
+    assert [r.path for r in fake.log].count("/api/v2/authenticate") == 2  # first, then one renewal
+
+
+async def test_clients_sharing_a_limiter_share_the_budget(start_fake: StartFake) -> None:
+    from practitest_async import AccountLimiter
+
+    fake = await start_fake(limit=6, window=1.0, rate_limit_headers=False)
+    shared = AccountLimiter(RateLimit(calls=6, period=1.0, latency_margin=0.05))
+    async with client_for(fake, limiter=shared) as one, client_for(fake, limiter=shared) as two:
+        reports = await asyncio.gather(
+            one.upload_results(
+                _results(8), project_key=PROJECT, summary="a", chunks=ONE_PER_IMPORT
+            ),
+            two.upload_results(
+                _results(8), project_key=PROJECT, summary="b", chunks=ONE_PER_IMPORT
+            ),
+        )
+    assert all(r.ok for r in reports)
+    assert [r.status for r in fake.log].count(429) == 0
+    assert fake.calls_in_any_window(1.0) <= 6
