@@ -51,6 +51,13 @@ def add_parser(sub: Any) -> None:
     up.add_argument("--flavor", choices=("server", "cloud"), help="default: from the URL")
     up.add_argument("--limiter", help="'local' (default), or a shared limiter spec")
     up.add_argument(
+        "--xray-status",
+        action="append",
+        default=[],
+        metavar="OURS=XRAY",
+        help="send our status OURS as Xray status XRAY (e.g. BLOCKED=BLOCKED, a custom status)",
+    )
+    up.add_argument(
         "--enterprise", action="store_true", help="Xray Cloud Enterprise: 1,000 calls per 5 min"
     )
 
@@ -88,6 +95,8 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
     overrides: dict[str, Any] = {"base_url": args.base_url, "flavor": args.flavor}
     if args.limiter:
         overrides["limiter"] = args.limiter
+    if args.xray_status:
+        overrides["status_map"] = _status_map(args.xray_status)
     if args.enterprise:
         overrides["rate_limit"] = cloud_rate_limit(enterprise=True)
     client = XrayClient.from_env(**overrides)
@@ -140,6 +149,23 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
         print(f"  input error: {error}", file=out)
     _write(args.summary_json, report_summary(report, input_errors, code))
     return code
+
+
+def _status_map(pairs: Sequence[str]) -> dict[str, str]:
+    from ..errors import ConfigurationError
+    from ..models import RunStatus
+
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        ours, sep, theirs = pair.partition("=")
+        try:
+            status = RunStatus.parse(ours)
+        except ValueError as exc:
+            raise ConfigurationError(f"--xray-status {pair!r}: {exc}") from None
+        if not sep or not theirs.strip():
+            raise ConfigurationError(f"--xray-status {pair!r}: expected OURS=XRAY")
+        mapping[status.value] = theirs.strip()
+    return mapping
 
 
 def report_summary(report: Any, input_errors: Sequence[Exception], code: int) -> dict[str, Any]:

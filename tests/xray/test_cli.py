@@ -111,3 +111,20 @@ async def test_exit_codes(start_fake: StartFake, tmp_path: Path) -> None:
     code, out, err = await _cli(env, EXAMPLES, bad, "--project", PROJECT)
     assert code == 4, out + err
     assert "bad.xml" in out + err
+
+
+async def test_xray_status_overrides_the_table(start_fake: StartFake, tmp_path: Path) -> None:
+    fake = await start_fake(custom_statuses=("SKIPPED",))
+    report = tmp_path / "r.xml"
+    report.write_text(
+        "<testsuite><testcase classname='a' name='b'><skipped/></testcase></testsuite>"
+    )
+    env = _env(fake)
+    code, out, err = await _cli(
+        env, report, "--project", PROJECT, "--xray-status", "NO RUN=SKIPPED"
+    )
+    assert code == 0, out + err
+    assert [r.status for r in fake.state.runs] == ["SKIPPED"]
+    code, _, err = await _cli(env, report, "--project", PROJECT, "--xray-status", "MAYBE=X")
+    assert code == 2
+    assert "MAYBE" in err

@@ -285,3 +285,14 @@ async def test_a_test_key_xray_does_not_know_fails_with_the_reason(fake: FakeXra
     else:  # Cloud refuses the whole import (400)
         assert "400" in failed["ghost"]
         assert fake.state.runs == []
+
+
+def test_a_timeout_is_never_unbounded() -> None:
+    import aiohttp
+
+    with pytest.raises(ValueError, match="bound"):
+        XrayClient("https://jira.example.com", token="t", timeout=aiohttp.ClientTimeout())
+    default = XrayClient("https://jira.example.com", token="t").transport.timeout
+    assert default.total is not None
+    assert default.sock_read is not None
+    assert default.sock_read >= 120  # imports of big chunks take minutes
