@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
@@ -40,6 +41,12 @@ def detect_flavor(base_url: str) -> Flavor:
     return (
         "cloud" if host == CLOUD_HOST_SUFFIX or host.endswith("." + CLOUD_HOST_SUFFIX) else "server"
     )
+
+
+def api_root(base_url: str) -> str:
+    """The site's root, from a URL that may already name the API (``…/api/v2``,
+    ``…/rest/raven/2.0``): the client adds those paths itself."""
+    return re.sub(r"/(api/v[12]|rest/raven/[^/]+)/*$", "", base_url.strip().rstrip("/"))
 
 
 def budget_key(base_url: str, flavor: Flavor, client_id: str | None) -> str:
@@ -95,6 +102,7 @@ class XrayClient:
         session: aiohttp.ClientSession | None = None,
         status_map: Mapping[Status | str, str] | None = None,
     ) -> None:
+        base_url = api_root(base_url)
         flavor = flavor or detect_flavor(base_url)
         if flavor not in FLAVORS:
             raise ConfigurationError(f"flavor must be 'server', 'cloud' or None, not {flavor!r}")

@@ -148,6 +148,7 @@ class Item:
     identity: str
     entry: bytes
     test_key: str | None
+    done: bool = False  # confirmed or failed
 
 
 @attrs.define(eq=False)
@@ -345,15 +346,18 @@ class XrayUploader:
             return
         while len(self._tasks) >= self.concurrency:
             await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
-        task = asyncio.create_task(self._guarded(self._send_into(chunk)))
+        task = asyncio.create_task(self._guarded(chunk))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _guarded(self, work: Any) -> None:
+    async def _guarded(self, chunk: Chunk) -> None:
+        """Send a chunk in its own task; whatever escapes fails what it left undecided."""
         try:
-            await work
-        except PractiTestError as exc:  # anything not handled per chunk stops the upload
-            self._stop(exc)
+            await self._send_into(chunk)
+        except Exception as exc:  # a task's error must end up in the report
+            error = exc if isinstance(exc, PractiTestError) else _unexpected(exc)
+            self._stop(error)
+            self._fail([i for i in chunk.items if not i.done], str(error), journal=False)
 
     def _stop(self, exc: PractiTestError) -> None:
         if self.report.fatal_error is None:
@@ -568,6 +572,8 @@ class XrayUploader:
                 )
                 if isinstance(found, str) and item.test_key is None:
                     item.test_key = found
+        for item in [*ok, *(i for i, _ in bad)]:
+            item.done = True
         for item in ok:
             if item.test_key:
                 self.report.test_keys[item.key] = item.test_key
@@ -580,6 +586,8 @@ class XrayUploader:
 
     def _fail(self, items: Sequence[Item], error: str, *, journal: bool = True) -> None:
         error = self.transport.redact(error)
+        for item in items:
+            item.done = True
         if journal:
             self.journal.fail(self.scope, [(i.key, error) for i in items])
         self.report.failed += [FailedResult.of(i.result, key=i.key, error=error) for i in items]
@@ -602,6 +610,12 @@ class XrayUploader:
                 already_uploaded=self.report.already_uploaded,
             )
         )
+
+
+def _unexpected(exc: Exception) -> PractiTestError:
+    error = PractiTestError(f"unexpected error while importing: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 def _compact(value: Any) -> bytes:

@@ -296,3 +296,10 @@ def test_a_timeout_is_never_unbounded() -> None:
     assert default.total is not None
     assert default.sock_read is not None
     assert default.sock_read >= 120  # imports of big chunks take minutes
+
+
+def test_a_base_url_that_names_the_api_is_taken_to_its_root() -> None:
+    cloud = XrayClient("https://xray.cloud.getxray.app/api/v2/", client_id="a", client_secret="b")
+    server = XrayClient("https://jira.example.com/jira/rest/raven/2.0", token="t")
+    assert cloud.transport.base_url == "https://xray.cloud.getxray.app"
+    assert server.transport.base_url == "https://jira.example.com/jira"
