@@ -200,6 +200,7 @@ def plan_summary(plan: Any, input_errors: Sequence[Exception], code: int) -> dic
         "test_execution_key": plan.test_execution_key,
         "creates_execution": plan.creates_execution,
         "imports": plan.imports,
+        "calls": plan.calls,
         "bytes": plan.bytes,
         "estimated_seconds": round(plan.estimated_seconds, 1),
         "input_errors": [str(e) for e in input_errors],

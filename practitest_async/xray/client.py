@@ -301,5 +301,7 @@ class XrayClient:
             already_uploaded=up.report.already_uploaded,
             imports=up.planned_imports,
             bytes=up.planned_bytes,
+            calls=up.planned_imports + (1 if self.flavor == "cloud" else 0),
             calls_per_second=self.rate_limit.sustained_rate,
+            burst=self.rate_limit.burst_for(self.rate_limit.calls),
         )

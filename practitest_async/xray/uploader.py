@@ -126,17 +126,22 @@ class XrayPlan:
     already_uploaded: int
     imports: int
     bytes: int
+    calls: int  # the imports, plus Cloud's authentication
     calls_per_second: float
+    burst: int = 1  # calls the limiter lets through at once from idle
 
     @property
     def estimated_seconds(self) -> float:
-        return self.imports / self.calls_per_second if self.calls_per_second else 0.0
+        """Time the budget alone needs for the calls (the server's own time not counted)."""
+        paced = max(0, self.calls - self.burst)
+        return paced / self.calls_per_second if self.calls_per_second else 0.0
 
     def summary(self) -> str:
         target = self.test_execution_key or "a new Test Execution"
         return (
             f"{self.results} results ({self.already_uploaded} already uploaded) into {target} "
-            f"of {self.project_key}: {self.imports} imports, {self.bytes:,} bytes, about "
+            f"of {self.project_key}: {self.imports} imports ({self.calls} calls), "
+            f"{self.bytes:,} bytes, about "
             f"{self.estimated_seconds:.0f}s at the configured budget"
         )
 
