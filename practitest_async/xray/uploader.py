@@ -378,7 +378,7 @@ class XrayUploader:
                 await self._send_creating(chunk, resends=0)
             except PractiTestError as exc:
                 self._stop(exc)
-                self._fail(chunk.items, str(exc))
+                self._fail([i for i in chunk.items if not i.done], str(exc))
 
     def _body(self, chunk: Chunk, execution_key: str | None) -> bytes:
         tests = b"[" + b",".join(i.entry for i in chunk.items) + b"]"
@@ -433,6 +433,8 @@ class XrayUploader:
         except OutcomeUnknownError as exc:
             log.warning("creating the Test Execution: %s; looking for it by marker", exc)
             if await self._reconcile_creation():
+                for item in chunk.items:
+                    item.done = True
                 return
             if resends >= MAX_RESENDS:
                 raise
@@ -504,8 +506,9 @@ class XrayUploader:
                 "/api/v2/graphql",
                 json_body={"query": query, "variables": {"jql": jql, "limit": 2}},
             )
-            found = (answer or {}).get("data", {}).get("getTestExecutions") or {}
-            keys = [(r.get("jira") or {}).get("key") for r in found.get("results", [])]
+            data = answer.get("data") if isinstance(answer, dict) else None
+            found = (data or {}).get("getTestExecutions") or {}
+            keys = [(r.get("jira") or {}).get("key") for r in found.get("results") or []]
         found_keys = [k for k in keys if isinstance(k, str)]
         if len(found_keys) > 1:
             log.warning("marker %s found on %s; using the first", self.marker, found_keys)
