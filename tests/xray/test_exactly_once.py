@@ -52,18 +52,12 @@ async def test_a_lost_answer_to_a_later_import_leaves_one_run_per_test(
     start_fake: StartFake,
 ) -> None:
     fake = await start_fake()
+    fake.drop_imports = {2}  # the first import into the execution: applied, answer lost
     async with client_for(fake) as xray:
-        up = xray.uploader(
-            project_key=PROJECT, summary="lost later", chunks=ChunkRule(max_tests=20)
+        report = await xray.upload_results(
+            _results(60), project_key=PROJECT, summary="later", chunks=ChunkRule(max_tests=20)
         )
-        async with up:
-            for result in _results(20):
-                await up.add(result)
-            await up._flush()  # the creating import
-            fake.drop_after_apply = 1  # the next one: applied, answer lost
-            for result in _results(60)[20:]:
-                await up.add(result)
-    report = up.report
+    assert [r.status for r in fake.imports].count(-1) == 1
     assert report.ok, report.failed
     assert len(fake.state.executions) == 1
     assert runs_per_test(fake) == {f"pkg.T.test_{i:04d}": 1 for i in range(60)}

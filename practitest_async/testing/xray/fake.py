@@ -9,7 +9,8 @@ Server's Test Run read-back ``GET /rest/raven/<v>/api/testrun`` and ``…/api/te
 a fixed window of ``limit`` calls per ``window`` seconds for the instance (429; Cloud sends no
 ``Retry-After``, Server sends Jira's headers when ``rate_limit_headers``); 413 above ``max_body``.
 
-Faults for tests: ``drop_after_apply`` (imports applied, then the connection closed unanswered),
+Faults for tests: ``drop_after_apply`` / ``drop_imports`` (imports applied, then the connection
+closed unanswered),
 ``fail_next`` (statuses answered before applying), ``expire_tokens()`` (Cloud JWTs refused).
 """
 
@@ -106,7 +107,9 @@ class FakeXray:
         self.state = XrayState(projects=set(self.config.projects))
         self.log: list[XrayRequest] = []
         self.drop_after_apply = 0  # the next N imports are applied, then left unanswered
+        self.drop_imports: set[int] = set()  # these imports (1 = the first) likewise
         self.fail_next: list[int] = []  # statuses for the next imports, before applying
+        self._applied = 0
         self._signing_key = secrets.token_bytes(32)
         self._revoked_before = 0.0
         self._window: tuple[int, int] = (-1, 0)
@@ -315,8 +318,9 @@ class FakeXray:
         if self.config.import_delay:
             await asyncio.sleep(self.config.import_delay)
         answer = self._apply(doc, plan)
-        if self.drop_after_apply > 0:
-            self.drop_after_apply -= 1
+        self._applied += 1
+        if self.drop_after_apply > 0 or self._applied in self.drop_imports:
+            self.drop_after_apply = max(0, self.drop_after_apply - 1)
             if request.transport is not None:
                 request.transport.abort()
             raise _Dropped
