@@ -223,10 +223,16 @@ class XrayTransport:
             raise ConfigurationError("Xray Cloud needs client_id and client_secret")
         body = {"client_id": creds.client_id, "client_secret": creds.client_secret.reveal()}
         path = "/api/v2/authenticate"
-        status, headers, raw = await self._exchange("POST", path, None, _dump(body), auth=None)
-        if status == 429:
+        pauses = 0
+        while True:  # exchanging the key changes nothing on the server: safe to repeat
+            status, headers, raw = await self._exchange("POST", path, None, _dump(body), auth=None)
+            if status != 429:
+                break
+            pauses += 1
+            self.stats.rate_limited += 1
+            if pauses > self.retry.max_rate_limit_pauses:
+                raise make_api_error(429, "POST", path, self._clean(raw))
             self.limiter.penalise(rate_limit_wait(headers))
-            raise make_api_error(429, "POST", path, self._clean(raw))
         answer = decode_json(status, "POST", path, self._clean(raw))
         if not isinstance(answer, str) or not answer.strip():
             raise APIError(status=status, method="POST", path=path, titles=["no token returned"])

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 
+import aiohttp
 import pytest
 
 from practitest_async import RateLimit, RunResult
@@ -205,3 +206,23 @@ async def test_clients_sharing_a_limiter_share_the_budget(start_fake: StartFake)
     assert all(r.ok for r in reports)
     assert [r.status for r in fake.log].count(429) == 0
     assert fake.calls_in_any_window(1.0) <= 6
+
+
+async def test_a_429_on_authentication_pauses_and_authenticates(start_fake: StartFake) -> None:
+    fake = await start_fake(limit=1, window=1.0)
+    if fake.config.flavor == "server":
+        pytest.skip("Cloud's authentication")
+    greedy = RateLimit(calls=1000, period=1.0, latency_margin=0.0)
+    async with client_for(fake, rate_limit=greedy) as xray, aiohttp.ClientSession() as raw:
+        await asyncio.sleep(1.0 - time.time() % 1.0 + 0.02)  # the start of a fixed window
+        async with raw.get(fake.url + "/elsewhere") as spent:  # someone else spends the window
+            assert spent.status == 401
+        report = await xray.upload_results(_results(1), project_key=PROJECT, summary="a")
+    assert report.ok
+    assert [(r.path.rsplit("/", 1)[-1], r.status) for r in fake.log] == [
+        ("elsewhere", 401),
+        ("authenticate", 429),
+        ("authenticate", 200),
+        ("execution", 429),
+        ("execution", 200),
+    ]
