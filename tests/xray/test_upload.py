@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import os
 
@@ -110,9 +109,6 @@ async def test_evidence_round_trips_byte_for_byte(fake: FakeXray) -> None:
     finish = dt.datetime.fromisoformat(run.finish or "")
     assert finish - start == dt.timedelta(seconds=90)
     assert abs(finish - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=30)
-    # the field name each flavor documents
-    wire_name = "evidences" if fake.config.flavor == "server" else "evidence"
-    assert wire_name in ("evidences", "evidence")
 
 
 async def test_custom_fields_defects_and_execution_fields(fake: FakeXray) -> None:
@@ -270,7 +266,6 @@ async def test_base64_counts_toward_the_byte_bound(fake: FakeXray) -> None:
     # 30,000 bytes are 40,000 in base64: two per import fit, three would not
     assert [r.size <= 100_000 for r in fake.imports] == [True] * 3
     assert len(fake.imports) == 3
-    assert base64.b64encode(b"x" * 3)  # keep the import used for the explanation above
 
 
 async def test_a_test_key_xray_does_not_know_fails_with_the_reason(fake: FakeXray) -> None:
