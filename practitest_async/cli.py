@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--limit", type=int, default=30, help="calls per window")
     emu.add_argument("--window", type=float, default=60.0, help="window, seconds")
 
+    from .xray.cli import add_parser as add_xray_parser
+
+    add_xray_parser(sub)  # practitest-async xray upload ... (issue 13)
+
     for name in ("projects", "whoami"):
         who = sub.add_parser(name, help="list the projects the token can see", allow_abbrev=False)
         _connection_flags(who)
@@ -99,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .demo import run_demo
 
             return asyncio.run(run_demo(window=args.window, out=sys.stdout))
+        if args.command == "xray":
+            from .xray.cli import run as run_xray
+
+            return run_xray(args)
         settings = load_settings(_flags(args))
         if args.command in ("projects", "whoami"):
             return asyncio.run(list_projects(settings, sys.stdout))

@@ -22,10 +22,10 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
-def describe(event: UploadEvent) -> str:
+def describe(event: UploadEvent, label: str = "PractiTest") -> str:
     """One plain line for an event."""
     return (
-        f"PractiTest: {event.confirmed + event.already_uploaded}/{event.results} confirmed, "
+        f"{label}: {event.confirmed + event.already_uploaded}/{event.results} confirmed, "
         f"{event.failed} failed, "
         f"{event.api_calls} calls, {event.pauses} rate-limit pauses, "
         f"ETA {_duration(event.eta_seconds)}"
@@ -42,7 +42,9 @@ class PlainProgress:
         *,
         interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        label: str = "PractiTest",
     ) -> None:
+        self._label = label
         self._stream = stream
         self._interval = interval
         self._clock = clock
@@ -65,15 +67,15 @@ class PlainProgress:
         if event.kind in ("finished", "paused") or due:
             self._last = now
             suffix = f" ({event.detail})" if event.kind == "paused" else ""
-            print(describe(event) + suffix, file=self._stream, flush=True)
+            print(describe(event, self._label) + suffix, file=self._stream, flush=True)
 
 
 class RichProgress:
     """On a terminal: a live bar with confirmed / planned, calls, pauses and an ETA."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, label: str = "PractiTest") -> None:
         self._progress = Progress(
-            TextColumn("[bold]PractiTest"),
+            TextColumn(f"[bold]{label}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[calls]} calls, {task.fields[pauses]} pauses, "),
@@ -112,10 +114,10 @@ class RichProgress:
 
 
 def progress_for(
-    stream: TextIO, *, force_terminal: bool | None = None
+    stream: TextIO, *, force_terminal: bool | None = None, label: str = "PractiTest"
 ) -> PlainProgress | RichProgress:
-    """A live bar when ``stream`` is a terminal, plain lines otherwise."""
+    """A live bar when ``stream`` is a terminal, plain lines otherwise (``label``: the target)."""
     console = Console(file=stream, force_terminal=force_terminal)
     if console.is_terminal:
-        return RichProgress(console)
-    return PlainProgress(stream)
+        return RichProgress(console, label)
+    return PlainProgress(stream, label=label)

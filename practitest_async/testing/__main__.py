@@ -43,6 +43,11 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["xray"]:  # python -m practitest_async.testing xray: the fake Xray
+        from practitest_async.testing.xray.__main__ import main as serve_xray
+
+        return serve_xray(argv[1:])
     args = parse_args(argv)
     try:
         check_loopback(args.host)

@@ -1,0 +1,307 @@
+"""``XrayClient``: one Xray instance (Server/Data Center or Cloud), its budget and its uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ..batch.report import ProgressCallback
+from ..batch.results import RunResult, Status
+from ..errors import ConfigurationError
+from ..limiter import AccountLimiter, Limiter, RateLimit
+from ..transport import RetryPolicy, Secret
+from .journal import XrayJournal
+from .transport import Credentials, XrayTransport, bounded_timeout
+from .uploader import ChunkRule, ExecutionInfo, XrayPlan, XrayReport, XrayUploader
+from .wire import FLAVORS, Flavor, WireOptions, status_table
+
+CLOUD_HOST_SUFFIX = "xray.cloud.getxray.app"
+CLOUD_URL = "https://xray.cloud.getxray.app"
+STANDARD_CALLS = 300  # Xray Cloud Standard: 300 calls per 5 minutes
+ENTERPRISE_CALLS = 1000  # Xray Cloud Enterprise: 1,000 per 5 minutes
+WINDOW = 300.0
+
+
+def cloud_rate_limit(*, enterprise: bool = False, period: float = WINDOW) -> RateLimit:
+    """Xray Cloud's documented budget (pass ``period`` to compress it in tests)."""
+    calls = ENTERPRISE_CALLS if enterprise else STANDARD_CALLS
+    return RateLimit(calls=calls, period=period, latency_margin=min(1.0, period / 100))
+
+
+def detect_flavor(base_url: str) -> Flavor:
+    """Cloud for Xray's Cloud hosts (global and regional), Server/DC otherwise."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return (
+        "cloud" if host == CLOUD_HOST_SUFFIX or host.endswith("." + CLOUD_HOST_SUFFIX) else "server"
+    )
+
+
+def api_root(base_url: str) -> str:
+    """The site's root, from a URL that may already name the API (``…/api/v2``,
+    ``…/rest/raven/2.0``): the client adds those paths itself."""
+    return re.sub(r"/(api/v[12]|rest/raven/[^/]+)/*$", "", base_url.strip().rstrip("/"))
+
+
+def budget_key(base_url: str, flavor: Flavor, client_id: str | None) -> str:
+    """The shared budget's key: one per Xray instance (a Cloud API key belongs to one)."""
+    if flavor == "cloud":
+        digest = hashlib.sha256((client_id or "").encode()).hexdigest()[:16]
+        return f"xray:cloud:{digest}"
+    return f"xray:server:{(urlsplit(base_url).hostname or '').lower()}"
+
+
+def make_xray_limiter(limiter: Limiter | str | None, rate_limit: RateLimit, key: str) -> Limiter:
+    """THE one place a limiter setting becomes a Limiter for Xray.
+
+    A Limiter object is used as is; None or ``"local"`` is an in-process limiter for this
+    instance. Shared specs (``sqlite:///…``, ``redis://…``) belong to
+    ``practitest_async.limiter.make_limiter(spec, rate_limit, key)`` (issue 8): wire it here.
+    """
+    if limiter is None or limiter == "local":
+        return AccountLimiter(rate_limit)
+    if isinstance(limiter, str):
+        raise ConfigurationError(
+            f"limiter {limiter!r} is not supported for Xray yet: use 'local' or pass a Limiter "
+            f"object (budget key {key})"
+        )
+    return limiter
+
+
+class XrayClient:
+    """A client of one Xray instance. ``async with XrayClient(...) as xray:``.
+
+    Server/DC: ``token`` (a Personal Access Token, sent as Bearer) or ``username`` + ``password``
+    (Basic). Cloud: ``client_id`` + ``client_secret`` (exchanged for a JWT, cached, renewed once
+    on 401). ``flavor=None`` picks Cloud for ``*.xray.cloud.getxray.app`` and Server otherwise.
+    ``rate_limit`` defaults to Cloud Standard's 300 calls per 300 s (pass
+    ``cloud_rate_limit(enterprise=True)`` for 1,000), on both flavors: Server has no Xray limit,
+    and Jira's own limit is met by its headers.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        flavor: Flavor | None = None,
+        rate_limit: RateLimit | None = None,
+        limiter: Limiter | str | None = None,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        retry: RetryPolicy | None = None,
+        session: aiohttp.ClientSession | None = None,
+        status_map: Mapping[Status | str, str] | None = None,
+    ) -> None:
+        base_url = api_root(base_url)
+        flavor = flavor or detect_flavor(base_url)
+        if flavor not in FLAVORS:
+            raise ConfigurationError(f"flavor must be 'server', 'cloud' or None, not {flavor!r}")
+        if flavor == "cloud" and not (client_id and client_secret):
+            raise ConfigurationError("Xray Cloud needs client_id and client_secret (an API key)")
+        if flavor == "server" and not token and not (username and password):
+            raise ConfigurationError(
+                "Xray Server/DC needs a Personal Access Token (token) or username and password"
+            )
+        self.flavor: Flavor = flavor
+        self.rate_limit = rate_limit or cloud_rate_limit()
+        self.budget_key = budget_key(base_url, flavor, client_id)
+        self.limiter = make_xray_limiter(limiter, self.rate_limit, self.budget_key)
+        self.statuses = status_table(flavor, status_map)
+        credentials = Credentials(
+            token=Secret(token) if token else None,
+            username=username,
+            password=Secret(password) if password else None,
+            client_id=client_id,
+            client_secret=Secret(client_secret) if client_secret else None,
+        )
+        self.transport = XrayTransport(
+            base_url=base_url,
+            flavor=flavor,
+            credentials=credentials,
+            limiter=self.limiter,
+            retry=retry or RetryPolicy(),
+            timeout=bounded_timeout(timeout),
+            session=session,
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> XrayClient:
+        """A client from ``XRAY_BASE_URL``, ``XRAY_TOKEN``, ``XRAY_USERNAME``, ``XRAY_PASSWORD``,
+        ``XRAY_CLIENT_ID``, ``XRAY_CLIENT_SECRET``, ``XRAY_FLAVOR``, ``XRAY_LIMITER``."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(f"XRAY_{name}", "").strip()
+            return value or None
+
+        base_url = overrides.pop("base_url", None) or get("BASE_URL")
+        if base_url is None:
+            client_id = get("CLIENT_ID")
+            if client_id is None:
+                raise ConfigurationError("set XRAY_BASE_URL (your Jira URL, or Xray Cloud's)")
+            base_url = CLOUD_URL
+        options: dict[str, Any] = {
+            "token": get("TOKEN"),
+            "username": get("USERNAME"),
+            "password": get("PASSWORD"),
+            "client_id": get("CLIENT_ID"),
+            "client_secret": get("CLIENT_SECRET"),
+            "flavor": get("FLAVOR"),
+            "limiter": get("LIMITER"),
+        }
+        options.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(base_url, **options)
+
+    def __repr__(self) -> str:
+        return f"XrayClient({self.transport.base_url!r}, flavor={self.flavor!r})"
+
+    async def __aenter__(self) -> XrayClient:
+        await self.transport.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.transport.close()
+
+    def uploader(
+        self,
+        *,
+        project_key: str,
+        test_execution_key: str | None = None,
+        test_plan_key: str | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        version: str | None = None,
+        revision: str | None = None,
+        environments: Iterable[str] = (),
+        journal: XrayJournal | str | os.PathLike[str] | None = None,
+        progress: ProgressCallback | None = None,
+        chunks: ChunkRule | None = None,
+        concurrency: int = 2,
+        extras: Callable[[RunResult], Mapping[str, Any] | None] | None = None,
+        comment_limit: int = 30_000,
+        reconcile_attempts: int = 3,
+        reconcile_delay: float = 2.0,
+        expected_results: int = 0,
+    ) -> XrayUploader:
+        """``async with xray.uploader(project_key=...) as up: await up.add(result)``.
+
+        ``extras(result)`` returns Xray JSON fields merged into that result's ``tests[]``
+        entry (``defects``, ``executedBy``, ``assignee``, ``customFields``…).
+        """
+        return XrayUploader(
+            self.transport,
+            project_key=project_key,
+            wire=WireOptions(
+                flavor=self.flavor,
+                project_key=project_key,
+                statuses=self.statuses,
+                comment_limit=comment_limit,
+            ),
+            test_execution_key=test_execution_key,
+            info=ExecutionInfo(
+                summary=summary,
+                description=description,
+                version=version,
+                revision=revision,
+                test_plan_key=test_plan_key,
+                environments=tuple(environments),
+            ),
+            journal=journal,
+            progress=progress,
+            chunks=chunks,
+            concurrency=concurrency,
+            extras=extras,
+            reconcile_attempts=reconcile_attempts,
+            reconcile_delay=reconcile_delay,
+            expected_results=expected_results,
+        )
+
+    async def upload_results(
+        self,
+        results: Iterable[RunResult] | AsyncIterable[RunResult],
+        *,
+        project_key: str,
+        test_execution_key: str | None = None,
+        test_plan_key: str | None = None,
+        summary: str | None = None,
+        version: str | None = None,
+        revision: str | None = None,
+        environments: Iterable[str] = (),
+        journal: XrayJournal | str | os.PathLike[str] | None = None,
+        progress: ProgressCallback | None = None,
+        **options: Any,
+    ) -> XrayReport:
+        """Upload ``results`` into one Test Execution (created unless ``test_execution_key``)."""
+        up = self.uploader(
+            project_key=project_key,
+            test_execution_key=test_execution_key,
+            test_plan_key=test_plan_key,
+            summary=summary,
+            version=version,
+            revision=revision,
+            environments=environments,
+            journal=journal,
+            progress=progress,
+            **options,
+        )
+        async with up:
+            if isinstance(results, AsyncIterable):
+                async for result in results:
+                    await up.add(result)
+            else:
+                for result in results:
+                    await up.add(result)
+        return up.report
+
+    async def plan_upload(
+        self,
+        results: Iterable[RunResult],
+        *,
+        project_key: str,
+        test_execution_key: str | None = None,
+        journal: XrayJournal | str | os.PathLike[str] | None = None,
+        chunks: ChunkRule | None = None,
+        **options: Any,
+    ) -> XrayPlan:
+        """What :meth:`upload_results` would send; sends nothing (reads the journal only)."""
+        up = self.uploader(
+            project_key=project_key,
+            test_execution_key=test_execution_key,
+            journal=journal,
+            chunks=chunks,
+            **options,
+        )
+        up.mode = "dry"
+        async with up:
+            for result in results:
+                await up.add(result)
+        return XrayPlan(
+            project_key=up.project_key,
+            test_execution_key=up.report.test_execution_key,
+            creates_execution=up.report.test_execution_key is None and up.planned_imports > 0,
+            results=up._seen,
+            already_uploaded=up.report.already_uploaded,
+            imports=up.planned_imports,
+            bytes=up.planned_bytes,
+            calls=up.planned_imports + (1 if self.flavor == "cloud" else 0),
+            calls_per_second=self.rate_limit.sustained_rate,
+            burst=self.rate_limit.burst_for(self.rate_limit.calls),
+        )
