@@ -1,0 +1,331 @@
+"""Routing: which set, and which instance of it, each result's run goes to.
+
+1. The set is found by exact name (one call) or read by id; a missing set is created with
+   ``instances.test-ids`` of the tests that already exist among the first results.
+2. The set's instances are read 100 per page (or looked up one name at a time when that is
+   cheaper, see :mod:`.index`) to map test name (or test id) -> instance.
+3. Results with an instance go to the :class:`.Sender`. Tests that exist but have no instance
+   in the set get one through ``POST instances.json`` (20 per request) first. Tests that do not
+   exist go through ``runs/auto_create.json`` (one call each; later results of the same test
+   wait for it and then join the bulk requests). With ``create_missing=False`` they fail as
+   "no such test".
+"""
+
+from __future__ import annotations
+
+import collections
+import secrets
+from collections.abc import Iterable
+
+from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
+from ..models import Instance, Test
+from ..services import Services
+from . import wire
+from .index import Key, NameIndex
+from .outcomes import Outcomes
+from .pending import Pending, UploadScope, derived_key, instance_key
+from .results import RunResult
+from .sender import Sender
+from .writer import Writer
+
+INSTANCES_PER_REQUEST = 20
+
+
+class Router:
+    """Finds (or makes) the set, and gives each result its instance."""
+
+    def __init__(
+        self,
+        services: Services,
+        project_id: int,
+        *,
+        base_url: str,
+        test_set: str | int,
+        create_missing: bool,
+        writer: Writer,
+        outcomes: Outcomes,
+        sender: Sender,
+        scope: UploadScope,
+    ) -> None:
+        self._services = services
+        self._project_id = project_id
+        self._base_url = base_url
+        self.test_set = test_set
+        self.create_missing = create_missing
+        self._writer = writer
+        self._outcomes = outcomes
+        self._sender = sender
+        self._scope = scope
+        self._ordinals: collections.Counter[tuple[str, int | None, int | None]] = (
+            collections.Counter()
+        )
+        self.awaiting_test: dict[str, list[Pending]] = {}  # by name, behind its auto_create
+        self.awaiting_instance: dict[int, list[Pending]] = {}  # by test id, behind a POST
+        self._tests: NameIndex[Test] | None = None
+        self._instances: NameIndex[Instance] | None = None
+
+    @property
+    def has_set(self) -> bool:
+        """Whether the set is known (found or created)."""
+        return bool(self._scope.journal)
+
+    def backlog(self) -> int:
+        """Results waiting for an instance to be created."""
+        waiting = sum(map(len, self.awaiting_test.values()))
+        return waiting + sum(map(len, self.awaiting_instance.values()))
+
+    def waiting(self) -> bool:
+        """Whether some results wait for an instance to be created."""
+        return bool(self.awaiting_test or self.awaiting_instance)
+
+    def pending(self, result: RunResult) -> Pending:
+        """``result`` on its way, with its key (its own, or its identity and ordinal)."""
+        identity = (result.name, result.test_id, result.instance_id)
+        ordinal = self._ordinals[identity]
+        self._ordinals[identity] += 1
+        key = result.key or derived_key(*identity, ordinal)
+        return Pending(result=result, key=key, marker=wire.marker_for(self._scope.markers, key))
+
+    def fail_stranded(self) -> None:
+        """Safety net: a result still waiting when everything has finished is reported."""
+        stranded = [p for waiting in self.awaiting_test.values() for p in waiting]
+        stranded += [p for waiting in self.awaiting_instance.values() for p in waiting]
+        for p in stranded:
+            if not p.done:
+                self._outcomes.fail(
+                    p, "not sent: the request it waited for ended without an answer"
+                )
+        self.awaiting_test.clear()
+        self.awaiting_instance.clear()
+
+    # --- placing results -----------------------------------------------------------------------
+
+    async def place(self, pendings: list[Pending]) -> None:
+        """Give each result its instance (known, looked up, or to be created)."""
+        for p in pendings:
+            if p.result.instance_id is not None:
+                p.instance_id = p.result.instance_id
+                self._sender.enqueue(p)
+        others = [p for p in pendings if p.result.instance_id is None]
+        if not others:
+            return
+        instances = self._instance_index()
+        await instances.resolve([instance_key(p.result) for p in others])
+        unplaced: list[Pending] = []
+        for p in others:
+            found = instances.get(instance_key(p.result))
+            if found is not None:
+                p.instance_id = found.id
+                self._sender.enqueue(p)
+            else:
+                unplaced.append(p)
+        await self._place_new(unplaced)
+
+    async def _place_new(self, unplaced: list[Pending]) -> None:
+        """Results whose test has no instance in the set yet."""
+        by_test_id = [p for p in unplaced if p.result.test_id is not None]
+        by_name = [p for p in unplaced if p.result.test_id is None]
+        need_instance: dict[int, list[Pending]] = {}
+        for p in by_test_id:
+            assert p.result.test_id is not None
+            need_instance.setdefault(p.result.test_id, []).append(p)
+        if by_name:
+            tests = self._test_index()
+            await tests.resolve([p.result.name for p in by_name])
+            instances = self._instance_index()
+            for p in by_name:
+                test = tests.get(p.result.name)
+                if test is not None and (known := instances.get(("test", test.id))) is not None:
+                    p.instance_id = known.id
+                    self._sender.enqueue(p)
+                elif test is not None:
+                    need_instance.setdefault(test.id, []).append(p)
+                elif p.result.name in self.awaiting_test:
+                    p.queued = True
+                    self.awaiting_test[p.result.name].append(p)
+                elif self.create_missing:
+                    self.awaiting_test[p.result.name] = []
+                    self._spawn_auto_create(p)
+                else:
+                    self._outcomes.fail(
+                        p, f"no test named {p.result.name!r} in project {self._project_id}"
+                    )
+        self._create_instances(need_instance)
+
+    def _release(self, pendings: Iterable[Pending], instance_id: int) -> None:
+        for p in pendings:
+            p.instance_id = instance_id
+            self._sender.enqueue(p)
+
+    # --- new instances -------------------------------------------------------------------------
+
+    def _create_instances(self, need: dict[int, list[Pending]]) -> None:
+        new_ids: list[int] = []
+        for test_id, waiting in need.items():
+            for p in waiting:
+                p.queued = True
+            if test_id in self.awaiting_instance:
+                self.awaiting_instance[test_id].extend(waiting)
+            else:
+                self.awaiting_instance[test_id] = list(waiting)
+                new_ids.append(test_id)
+        for start in range(0, len(new_ids), INSTANCES_PER_REQUEST):
+            ids = new_ids[start : start + INSTANCES_PER_REQUEST]
+            waiting = [p for t in ids for p in self.awaiting_instance[t]]
+            self._sender.spawn(self._post_instances(ids), waiting)
+
+    async def _post_instances(self, test_ids: list[int]) -> None:
+        out = self._outcomes
+        try:
+            created = await self._writer.create_instances(self._scope.set_id or 0, test_ids)
+        except OutcomeUnknownError:
+            created = await self._instances_after_unknown(test_ids)
+        except ValidationError as exc:  # refused whole: find the test it is about by halves
+            if len(test_ids) > 1:
+                half = len(test_ids) // 2
+                for part in (test_ids[:half], test_ids[half:]):
+                    await self._post_instances(part)
+                return
+            out.fail_all(self.awaiting_instance.pop(test_ids[0], []), exc)
+            return
+        except PractiTestError as exc:
+            for test_id in test_ids:
+                out.fail_all(self.awaiting_instance.pop(test_id, []), exc)
+            return
+        for instance in created:
+            self._instance_index().add(instance)
+            out.report.created_instances.append(instance.id)
+            self._release(self.awaiting_instance.pop(instance.test_id or 0, []), instance.id)
+        for test_id in test_ids:  # asked for but not answered
+            for p in self.awaiting_instance.pop(test_id, []):
+                out.fail(p, f"PractiTest did not create an instance of test {test_id}")
+        self._sender.send_ready(flush=False)
+
+    async def _instances_after_unknown(self, test_ids: list[int]) -> list[Instance]:
+        set_id = self._scope.set_id or 0
+        listing = self._services.instances.list(
+            self._project_id, set_ids=[set_id], test_ids=test_ids
+        )
+        existing = [i async for i in listing]
+        missing = sorted(set(test_ids) - {i.test_id for i in existing})
+        if missing:
+            existing += await self._writer.create_instances(set_id, missing)
+        return existing
+
+    # --- new tests -----------------------------------------------------------------------------
+
+    def _spawn_auto_create(self, p: Pending) -> None:
+        p.queued = True
+        name = p.result.name
+        self._sender.spawn(self._auto_create(p), [p], after=lambda: self._next_for_test(name))
+
+    async def _auto_create(self, p: Pending) -> None:
+        """One result of a test that does not exist yet: ``runs/auto_create.json`` creates the
+        test, its instance and the run. Later results of the test wait for it (one auto_create
+        per test at a time, or PractiTest would create the test twice); when it fails, the
+        next of them tries its own (``_next_for_test``, run when this task ends)."""
+        sent = await self._sender.auto_create(p, self._scope.set_id or 0)
+        if sent is None:
+            return
+        run, made = sent
+        out = self._outcomes
+        if made is not None and made.created_test_id is not None:
+            out.report.created_tests.append(made.created_test_id)
+        if made is not None and made.created_instance_id is not None:
+            out.report.created_instances.append(made.created_instance_id)
+        out.confirm(p, run)
+        name = p.result.name
+        instance = Instance(id=run.instance_id or 0, name=name, test_id=run.test_id)
+        self._instance_index().add(instance)
+        self._release(self.awaiting_test.pop(name, []), instance.id)
+        self._sender.send_ready(flush=False)
+
+    def _next_for_test(self, name: str) -> None:
+        """The auto_create for ``name`` ended: if results of that test still wait (it failed),
+        the next of them tries its own."""
+        waiting = self.awaiting_test.get(name)
+        if waiting:
+            self._spawn_auto_create(waiting.pop(0))
+        else:
+            self.awaiting_test.pop(name, None)
+
+    # --- the set -------------------------------------------------------------------------------
+
+    async def ensure_set(self, first: list[RunResult]) -> None:
+        """Find the set, or create it with instances of the tests of ``first`` that exist."""
+        project = self._project_id
+        if isinstance(self.test_set, int):
+            found = await self._services.sets.get(project, self.test_set)
+            self._use_set(found.id, exists=True)
+            return
+        page = await self._services.sets.list(project, name_exact=self.test_set)
+        if page.items:
+            self._use_set(page.items[0].id, exists=True)
+            return
+        # A new set is created with instances of the tests that already exist (one call).
+        names = [r.name for r in first if r.test_id is None and r.instance_id is None]
+        tests = self._test_index()
+        await tests.resolve(names)
+        test_ids = {r.test_id for r in first if r.test_id is not None}
+        test_ids |= {t.id for n in names if (t := tests.get(n)) is not None}
+        try:
+            created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
+        except OutcomeUnknownError:  # was it made? Look before making another
+            page = await self._services.sets.list(project, name_exact=self.test_set)
+            if page.items:
+                self._use_set(page.items[0].id, exists=True)
+                return
+            created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
+        self._use_set(created.id, exists=instances is None)
+        for instance in instances or []:
+            self._instance_index().add(instance)
+
+    def _use_set(self, set_id: int, *, exists: bool) -> None:
+        self._scope.set_id = set_id
+        self._outcomes.report.set_id = set_id if set_id > 0 else None
+        self._scope.journal = f"{self._base_url}|{self._project_id}|{set_id}"
+        nonce = self._outcomes.journal_upload(secrets.token_hex(6))
+        self._scope.markers = f"{self._scope.journal}|{nonce}"
+        self._instances = self._make_instance_index(set_id, empty=not exists)
+
+    def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Instance]:
+        service = self._services.instances
+        project = self._project_id
+
+        async def lookup(key: Key) -> list[Instance]:
+            if isinstance(key, tuple):
+                listing = service.list(project, set_ids=[set_id], test_ids=[key[1]])
+            else:
+                listing = service.list(project, set_ids=[set_id], name_exact=str(key))
+            return (await listing).items
+
+        return NameIndex(
+            page=lambda n: service.list(project, set_ids=[set_id]).page(n),
+            lookup=lookup,
+            keys_of=_instance_keys,
+            empty=empty,
+        )
+
+    def _instance_index(self) -> NameIndex[Instance]:
+        assert self._instances is not None
+        return self._instances
+
+    def _test_index(self) -> NameIndex[Test]:
+        if self._tests is None:
+            service = self._services.tests
+            project = self._project_id
+
+            async def lookup(key: Key) -> list[Test]:
+                return (await service.list(project, name_exact=str(key))).items
+
+            self._tests = NameIndex(
+                page=lambda n: service.list(project).page(n),
+                lookup=lookup,
+                keys_of=lambda t: [t.name] if t.name is not None else [],
+            )
+        return self._tests
+
+
+def _instance_keys(instance: Instance) -> list[Key]:
+    keys: list[Key] = [] if instance.name is None else [instance.name]
+    return keys if instance.test_id is None else [*keys, ("test", instance.test_id)]
