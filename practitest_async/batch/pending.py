@@ -28,6 +28,7 @@ class Pending:
     queued: bool = False  # handed to a request or a wait: no longer the router's to fail
     in_doubt: bool = False  # a request carrying it left and its outcome is not known yet
     done: bool = False
+    cached: bool = False  # its instance came from the id cache (healed if refused as stale)
 
     @functools.cached_property
     def fingerprint(self) -> str:

@@ -9,6 +9,11 @@
    exist go through ``runs/auto_create.json`` (one call each; later results of the same test
    wait for it and then join the bulk requests). With ``create_missing=False`` they fail as
    "no such test".
+
+With an id cache (:mod:`.cache`), steps 1 and 2 are skipped for what it remembers: the set id,
+test name -> test id and test id -> instance id; what the server tells us is remembered for the
+next upload. A result refused alone on a remembered instance (404/422: deleted since) is
+healed: the entries are dropped and the result is placed again from the server.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
 from ..models import Instance, Test
 from ..services import Services
 from . import wire
+from .cache import IdCache, cache_scope
 from .index import Key, NameIndex
 from .outcomes import Outcomes
 from .pending import Pending, UploadScope, derived_key, instance_key
@@ -29,6 +35,7 @@ from .sender import Sender
 from .writer import Writer
 
 INSTANCES_PER_REQUEST = 20
+GROUP_OF_ENTRIES = 500  # learned ids written to the cache together
 
 
 class Router:
@@ -46,6 +53,7 @@ class Router:
         outcomes: Outcomes,
         sender: Sender,
         scope: UploadScope,
+        cache: IdCache | None = None,
     ) -> None:
         self._services = services
         self._project_id = project_id
@@ -63,6 +71,12 @@ class Router:
         self.awaiting_instance: dict[int, list[Pending]] = {}  # by test id, behind a POST
         self._tests: NameIndex[Test] | None = None
         self._instances: NameIndex[Instance] | None = None
+        self._cache = cache
+        self._cache_scope = cache_scope(base_url, project_id)
+        self._learned_tests: dict[str, int] = {}  # to remember, written in batches
+        self._learned_instances: dict[int, int] = {}
+        if cache is not None:
+            sender.on_stale = self._heal
 
     @property
     def has_set(self) -> bool:
@@ -107,6 +121,8 @@ class Router:
                 p.instance_id = p.result.instance_id
                 self._sender.enqueue(p)
         others = [p for p in pendings if p.result.instance_id is None]
+        if self._cache is not None:
+            others = self._place_from_cache(others)
         if not others:
             return
         instances = self._instance_index()
@@ -116,10 +132,12 @@ class Router:
             found = instances.get(instance_key(p.result))
             if found is not None:
                 p.instance_id = found.id
+                self._learn(p.result.name if p.result.test_id is None else None, found)
                 self._sender.enqueue(p)
             else:
                 unplaced.append(p)
         await self._place_new(unplaced)
+        self.flush_cache(at_least=GROUP_OF_ENTRIES)
 
     async def _place_new(self, unplaced: list[Pending]) -> None:
         """Results whose test has no instance in the set yet."""
@@ -135,8 +153,11 @@ class Router:
             instances = self._instance_index()
             for p in by_name:
                 test = tests.get(p.result.name)
+                if test is not None:
+                    self._learned_tests[p.result.name] = test.id
                 if test is not None and (known := instances.get(("test", test.id))) is not None:
                     p.instance_id = known.id
+                    self._learn(None, known)
                     self._sender.enqueue(p)
                 elif test is not None:
                     need_instance.setdefault(test.id, []).append(p)
@@ -194,6 +215,7 @@ class Router:
             return
         for instance in created:
             self._instance_index().add(instance)
+            self._learn(None, instance)
             out.report.created_instances.append(instance.id)
             self._release(self.awaiting_instance.pop(instance.test_id or 0, []), instance.id)
         for test_id in test_ids:  # asked for but not answered
@@ -237,6 +259,7 @@ class Router:
         name = p.result.name
         instance = Instance(id=run.instance_id or 0, name=name, test_id=run.test_id)
         self._instance_index().add(instance)
+        self._learn(name, instance)
         self._release(self.awaiting_test.pop(name, []), instance.id)
         self._sender.send_ready(flush=False)
 
@@ -258,9 +281,14 @@ class Router:
             found = await self._services.sets.get(project, self.test_set)
             self._use_set(found.id, exists=True)
             return
+        cache = self._cache
+        if cache is not None and (known := cache.set_id(self._cache_scope, self.test_set)):
+            self._use_set(known, exists=True)
+            return
         page = await self._services.sets.list(project, name_exact=self.test_set)
         if page.items:
             self._use_set(page.items[0].id, exists=True)
+            self._remember_set(page.items[0].id)
             return
         # A new set is created with instances of the tests that already exist (one call).
         names = [r.name for r in first if r.test_id is None and r.instance_id is None]
@@ -277,8 +305,10 @@ class Router:
                 return
             created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
         self._use_set(created.id, exists=instances is None)
+        self._remember_set(created.id)
         for instance in instances or []:
             self._instance_index().add(instance)
+            self._learn(None, instance)
 
     def _use_set(self, set_id: int, *, exists: bool) -> None:
         self._scope.set_id = set_id
@@ -287,6 +317,68 @@ class Router:
         nonce = self._outcomes.journal_upload(secrets.token_hex(6))
         self._scope.markers = f"{self._scope.journal}|{nonce}"
         self._instances = self._make_instance_index(set_id, empty=not exists)
+
+    # --- the id cache ----------------------------------------------------------------------------
+
+    def _place_from_cache(self, pendings: list[Pending]) -> list[Pending]:
+        """Send what the cache knows the instance of; return the rest."""
+        assert self._cache is not None
+        scope, set_id = self._cache_scope, self._scope.set_id
+        if set_id is None or set_id <= 0:
+            return pendings
+        names = [p.result.name for p in pendings if p.result.test_id is None]
+        test_ids = self._cache.test_ids(scope, names) if names else {}
+
+        def test_of(p: Pending) -> int | None:
+            return p.result.test_id if p.result.test_id is not None else test_ids.get(p.result.name)
+
+        wanted = [t for p in pendings if (t := test_of(p)) is not None]
+        instances = self._cache.instance_ids(scope, set_id, wanted) if wanted else {}
+        rest: list[Pending] = []
+        for p in pendings:
+            instance_id = instances.get(test_of(p) or 0)
+            if instance_id is None:
+                rest.append(p)
+            else:
+                p.instance_id, p.cached = instance_id, True
+                self._sender.enqueue(p)
+        return rest
+
+    def _learn(self, name: str | None, instance: Instance) -> None:
+        """Remember where ``instance`` (of the test called ``name``) is, for the next upload."""
+        if self._cache is None or instance.test_id is None or instance.id <= 0:
+            return
+        if name is not None or instance.name is not None:
+            self._learned_tests[name or instance.name or ""] = instance.test_id
+        self._learned_instances[instance.test_id] = instance.id
+
+    def _remember_set(self, set_id: int) -> None:
+        if self._cache is not None and isinstance(self.test_set, str) and set_id > 0:
+            self._cache.remember_set(self._cache_scope, self.test_set, set_id)
+
+    def flush_cache(self, *, at_least: int = 0) -> None:
+        """Write what was learned to the cache (in batches: one transaction per call)."""
+        cache, set_id = self._cache, self._scope.set_id
+        learned = len(self._learned_tests) + len(self._learned_instances)
+        if cache is None or learned == 0 or learned < at_least:
+            return
+        cache.remember_tests(self._cache_scope, self._learned_tests)
+        if set_id is not None and set_id > 0:
+            cache.remember_instances(self._cache_scope, set_id, self._learned_instances)
+        self._learned_tests.clear()
+        self._learned_instances.clear()
+
+    def _heal(self, p: Pending) -> bool:
+        """``p`` was refused alone on an instance from the cache: forget it and place ``p``
+        again from the server (see the module docstring)."""
+        assert self._cache is not None
+        if p.instance_id is not None:
+            self._cache.forget_instance(self._cache_scope, p.instance_id)
+        if p.result.test_id is None:
+            self._cache.forget_test_name(self._cache_scope, p.result.name)
+        p.instance_id, p.cached, p.queued = None, False, False
+        self._sender.spawn(self.place([p]), [p])
+        return True
 
     def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Instance]:
         service = self._services.instances

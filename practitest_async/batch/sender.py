@@ -15,7 +15,7 @@ import collections
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
+from ..errors import NotFoundError, OutcomeUnknownError, PractiTestError, ValidationError
 from ..models import Run, RunDraft
 from ..services import AutoCreated
 from . import wire
@@ -52,6 +52,9 @@ class Sender:
         self.ready: collections.deque[Pending] = collections.deque()
         self.tasks: set[asyncio.Task[None]] = set()
         self._busy_instances: set[int] = set()  # a request for them is in flight
+        # Takes back a result refused alone whose instance came from the id cache (it may be
+        # stale: deleted since); returns whether it did. Set by the router.
+        self.on_stale: Callable[[Pending], bool] | None = None
 
     # --- background tasks ------------------------------------------------------------------
 
@@ -143,7 +146,7 @@ class Sender:
             if again:
                 out.sent -= len(again)
                 await self._post_runs(again)
-        except ValidationError as exc:  # refused whole: nothing was applied
+        except (ValidationError, NotFoundError) as exc:  # refused whole: nothing was applied
             settled(chunk)
             await self._split_or_fail(chunk, exc)
         except PractiTestError as exc:  # refused before it was applied (401, 404, 429...)
@@ -160,11 +163,16 @@ class Sender:
         finally:
             out.emit_pause_if_any()
 
-    async def _split_or_fail(self, chunk: list[Pending], exc: ValidationError) -> None:
-        """A 422 refuses the whole request (nothing applied): find the bad results by halves."""
+    async def _split_or_fail(self, chunk: list[Pending], exc: PractiTestError) -> None:
+        """A 422 or 404 refuses the whole request (nothing applied): find the bad results by
+        halves. One refused alone on an instance from the id cache is healed, not failed."""
         self._outcomes.journal_forget(chunk)
         if len(chunk) == 1:
-            self._outcomes.fail(chunk[0], str(exc))
+            p = chunk[0]
+            if p.cached and self.on_stale is not None and self.on_stale(p):
+                self._outcomes.sent -= 1  # it will be sent again, on its real instance
+                return
+            self._outcomes.fail(p, str(exc))
             return
         half = len(chunk) // 2
         for part in (chunk[:half], chunk[half:]):

@@ -35,6 +35,7 @@ from ..errors import PractiTestError
 from ..limiter import Limiter
 from ..services import Services
 from ..transport import Transport
+from .cache import IdCache
 from .journal import Journal
 from .outcomes import RUNS_PER_REQUEST, Outcomes
 from .pending import Pending, UploadScope
@@ -84,6 +85,7 @@ class Uploader:
         buffer_size: int = 200,
         expected_results: int | None = None,
         dry_run: bool = False,
+        cache: IdCache | str | os.PathLike[str] | None = None,
     ) -> None:
         if isinstance(test_set, str) and not test_set.strip():
             raise ValueError("test_set must be a set name or a set id")
@@ -102,6 +104,9 @@ class Uploader:
         # A path is opened (and closed) here; a Journal object stays the caller's to close.
         self._owns_journal = isinstance(journal, (str, os.PathLike))
         self.journal = Journal(journal) if isinstance(journal, (str, os.PathLike)) else journal
+        # The same for the id cache (see .cache): ids remembered from earlier uploads.
+        self._owns_cache = isinstance(cache, (str, os.PathLike))
+        self.cache = IdCache(cache) if isinstance(cache, (str, os.PathLike)) else cache
         self.writer: Writer = DryWriter() if dry_run else LiveWriter(services, self.project_id)
         self.report = UploadReport(project_id=self.project_id)
         scope = UploadScope(began=time.time())
@@ -137,6 +142,7 @@ class Uploader:
             outcomes=self._outcomes,
             sender=self._sender,
             scope=scope,
+            cache=self.cache,
         )
         self._queue: asyncio.Queue[RunResult | None] = asyncio.Queue(maxsize=buffer_size)
         self._dispatcher: asyncio.Task[None] | None = None
@@ -200,7 +206,7 @@ class Uploader:
                     await self._queue.put(None)
                 await self._dispatcher
             finally:
-                self._close_journal()
+                self._close_files()
             self._outcomes.finish_report()
             self._outcomes.emit("finished")
         return self.report
@@ -211,11 +217,15 @@ class Uploader:
         for task in [*tasks, *([self._dispatcher] if self._dispatcher else [])]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._close_journal()
+        self._close_files()
 
-    def _close_journal(self) -> None:
+    def _close_files(self) -> None:
         if self._owns_journal and self.journal is not None:
             self.journal.close()
+        if self.cache is not None:
+            self._router.flush_cache()
+            if self._owns_cache:
+                self.cache.close()
 
     # --- the dispatcher --------------------------------------------------------------------
 
