@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import collections
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
-from ..models import Instance, Test
+from ..models import Instance
 from ..services import Services
 from . import wire
 from .cache import IdCache, cache_scope
 from .index import Key, NameIndex
 from .outcomes import Outcomes
 from .pending import Pending, UploadScope, derived_key, instance_key
+from .refs import InstanceRef, TestRef, instance_refs, test_refs
 from .results import RunResult
 from .sender import Sender
 from .writer import Writer
@@ -54,6 +55,7 @@ class Router:
         sender: Sender,
         scope: UploadScope,
         cache: IdCache | None = None,
+        expected_more: Callable[[], int] | None = None,
     ) -> None:
         self._services = services
         self._project_id = project_id
@@ -69,9 +71,10 @@ class Router:
         )
         self.awaiting_test: dict[str, list[Pending]] = {}  # by name, behind its auto_create
         self.awaiting_instance: dict[int, list[Pending]] = {}  # by test id, behind a POST
-        self._tests: NameIndex[Test] | None = None
-        self._instances: NameIndex[Instance] | None = None
+        self._tests: NameIndex[TestRef] | None = None
+        self._instances: NameIndex[InstanceRef] | None = None
         self._cache = cache
+        self._expected_more = expected_more  # results yet to route, when the caller said
         self._cache_scope = cache_scope(base_url, project_id)
         self._learned_tests: dict[str, int] = {}  # to remember, written in batches
         self._learned_instances: dict[int, int] = {}
@@ -213,7 +216,8 @@ class Router:
             for test_id in test_ids:
                 out.fail_all(self.awaiting_instance.pop(test_id, []), exc)
             return
-        for instance in created:
+        for made in created:
+            instance = InstanceRef.of(made)
             self._instance_index().add(instance)
             self._learn(None, instance)
             out.report.created_instances.append(instance.id)
@@ -257,7 +261,7 @@ class Router:
             out.report.created_instances.append(made.created_instance_id)
         out.confirm(p, run)
         name = p.result.name
-        instance = Instance(id=run.instance_id or 0, name=name, test_id=run.test_id)
+        instance = InstanceRef(run.instance_id or 0, run.test_id, name)
         self._instance_index().add(instance)
         self._learn(name, instance)
         self._release(self.awaiting_test.pop(name, []), instance.id)
@@ -306,7 +310,8 @@ class Router:
             created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
         self._use_set(created.id, exists=instances is None)
         self._remember_set(created.id)
-        for instance in instances or []:
+        for made in instances or []:
+            instance = InstanceRef.of(made)
             self._instance_index().add(instance)
             self._learn(None, instance)
 
@@ -344,7 +349,7 @@ class Router:
                 self._sender.enqueue(p)
         return rest
 
-    def _learn(self, name: str | None, instance: Instance) -> None:
+    def _learn(self, name: str | None, instance: InstanceRef) -> None:
         """Remember where ``instance`` (of the test called ``name``) is, for the next upload."""
         if self._cache is None or instance.test_id is None or instance.id <= 0:
             return
@@ -380,44 +385,49 @@ class Router:
         self._sender.spawn(self.place([p]), [p])
         return True
 
-    def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Instance]:
+    def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[InstanceRef]:
         service = self._services.instances
         project = self._project_id
 
-        async def lookup(key: Key) -> list[Instance]:
+        async def lookup(key: Key) -> list[InstanceRef]:
             if isinstance(key, tuple):
                 listing = service.list(project, set_ids=[set_id], test_ids=[key[1]])
             else:
                 listing = service.list(project, set_ids=[set_id], name_exact=str(key))
-            return (await listing).items
+            return (await listing.with_decoder(instance_refs)).items
 
         return NameIndex(
-            page=lambda n: service.list(project, set_ids=[set_id]).page(n),
+            page=lambda n: (
+                service.list(project, set_ids=[set_id]).with_decoder(instance_refs).page(n)
+            ),
             lookup=lookup,
             keys_of=_instance_keys,
             empty=empty,
+            expected=self._expected_more,
         )
 
-    def _instance_index(self) -> NameIndex[Instance]:
+    def _instance_index(self) -> NameIndex[InstanceRef]:
         assert self._instances is not None
         return self._instances
 
-    def _test_index(self) -> NameIndex[Test]:
+    def _test_index(self) -> NameIndex[TestRef]:
         if self._tests is None:
             service = self._services.tests
             project = self._project_id
 
-            async def lookup(key: Key) -> list[Test]:
-                return (await service.list(project, name_exact=str(key))).items
+            async def lookup(key: Key) -> list[TestRef]:
+                listing = service.list(project, name_exact=str(key))
+                return (await listing.with_decoder(test_refs)).items
 
             self._tests = NameIndex(
-                page=lambda n: service.list(project).page(n),
+                page=lambda n: service.list(project).with_decoder(test_refs).page(n),
                 lookup=lookup,
                 keys_of=lambda t: [t.name] if t.name is not None else [],
+                expected=self._expected_more,
             )
         return self._tests
 
 
-def _instance_keys(instance: Instance) -> list[Key]:
+def _instance_keys(instance: InstanceRef) -> list[Key]:
     keys: list[Key] = [] if instance.name is None else [instance.name]
     return keys if instance.test_id is None else [*keys, ("test", instance.test_id)]

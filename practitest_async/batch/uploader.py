@@ -143,6 +143,7 @@ class Uploader:
             sender=self._sender,
             scope=scope,
             cache=self.cache,
+            expected_more=self._expected_more,
         )
         self._queue: asyncio.Queue[RunResult | None] = asyncio.Queue(maxsize=buffer_size)
         self._dispatcher: asyncio.Task[None] | None = None
@@ -270,6 +271,10 @@ class Uploader:
         ):
             await asyncio.wait(sender.tasks, return_when=asyncio.FIRST_COMPLETED)
             sender.send_ready(flush=False)
+
+    def _expected_more(self) -> int:
+        """Results the caller said are still to come (0 when it did not say)."""
+        return max(0, (self.expected_results or 0) - self._outcomes.seen)
 
     def _backlog(self) -> int:
         return len(self._sender.ready) + self._router.backlog()
