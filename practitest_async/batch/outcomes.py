@@ -74,7 +74,8 @@ class Outcomes:
         """``p`` is run ``run``."""
         p.done = True
         self.report.uploaded += 1
-        self.report.run_ids[p.key] = run.id
+        if not self.dry_run:  # a plan's runs are made up
+            self.report.run_ids[p.key] = run.id
         if self.journal is not None and not self.dry_run:
             self.journal.confirm(self.scope.journal, [(p.key, run.id, run.instance_id)])
         self.emit("confirmed", "reconciled" if reconciled else "")

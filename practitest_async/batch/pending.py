@@ -67,7 +67,8 @@ class UploadScope:
 
 def instance_key(result: RunResult) -> Key:
     """How the set's instance index knows the instance of ``result``."""
-    return ("test", result.test_id) if result.test_id is not None else result.name
+    # A test id is an int and a name a str, so they never collide as keys.
+    return result.test_id if result.test_id is not None else result.name
 
 
 def derived_key(name: str, test_id: int | None, instance_id: int | None, ordinal: int) -> str:

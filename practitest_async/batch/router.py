@@ -97,11 +97,16 @@ class Router:
 
     def pending(self, result: RunResult) -> Pending:
         """``result`` on its way, with its key (its own, or its identity and ordinal)."""
+        if result.key is not None:  # no need to number it (and so no memory per result)
+            return Pending(result=result, key=result.key, marker=self._marker(result.key))
         identity = (result.name, result.test_id, result.instance_id)
         ordinal = self._ordinals[identity]
         self._ordinals[identity] += 1
-        key = result.key or derived_key(*identity, ordinal)
-        return Pending(result=result, key=key, marker=wire.marker_for(self._scope.markers, key))
+        key = derived_key(*identity, ordinal)
+        return Pending(result=result, key=key, marker=self._marker(key))
+
+    def _marker(self, key: str) -> str:
+        return wire.marker_for(self._scope.markers, key)
 
     def fail_stranded(self) -> None:
         """Safety net: a result still waiting when everything has finished is reported."""
@@ -158,7 +163,7 @@ class Router:
                 test = tests.get(p.result.name)
                 if test is not None:
                     self._learned_tests[p.result.name] = test.id
-                if test is not None and (known := instances.get(("test", test.id))) is not None:
+                if test is not None and (known := instances.get(test.id)) is not None:
                     p.instance_id = known.id
                     self._learn(None, known)
                     self._sender.enqueue(p)
@@ -220,7 +225,8 @@ class Router:
             instance = InstanceRef.of(made)
             self._instance_index().add(instance)
             self._learn(None, instance)
-            out.report.created_instances.append(instance.id)
+            if not out.dry_run:
+                out.report.created_instances.append(instance.id)
             self._release(self.awaiting_instance.pop(instance.test_id or 0, []), instance.id)
         for test_id in test_ids:  # asked for but not answered
             for p in self.awaiting_instance.pop(test_id, []):
@@ -255,9 +261,9 @@ class Router:
             return
         run, made = sent
         out = self._outcomes
-        if made is not None and made.created_test_id is not None:
+        if made is not None and made.created_test_id is not None and not out.dry_run:
             out.report.created_tests.append(made.created_test_id)
-        if made is not None and made.created_instance_id is not None:
+        if made is not None and made.created_instance_id is not None and not out.dry_run:
             out.report.created_instances.append(made.created_instance_id)
         out.confirm(p, run)
         name = p.result.name
@@ -390,8 +396,8 @@ class Router:
         project = self._project_id
 
         async def lookup(key: Key) -> list[InstanceRef]:
-            if isinstance(key, tuple):
-                listing = service.list(project, set_ids=[set_id], test_ids=[key[1]])
+            if isinstance(key, int):  # a test id (see instance_key)
+                listing = service.list(project, set_ids=[set_id], test_ids=[key])
             else:
                 listing = service.list(project, set_ids=[set_id], name_exact=str(key))
             return (await listing.with_decoder(instance_refs)).items
@@ -430,4 +436,4 @@ class Router:
 
 def _instance_keys(instance: InstanceRef) -> list[Key]:
     keys: list[Key] = [] if instance.name is None else [instance.name]
-    return keys if instance.test_id is None else [*keys, ("test", instance.test_id)]
+    return keys if instance.test_id is None else [*keys, instance.test_id]
