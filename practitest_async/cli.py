@@ -266,7 +266,7 @@ def report_summary(
         "set_id": report.set_id,
         "created_tests": report.created_tests,
         "created_instances": report.created_instances,
-        "run_ids": report.run_ids,
+        "run_ids": dict(report.run_ids),
         "api_calls": report.api_calls,
         "rate_limit_pauses": report.rate_limit_pauses,
         "elapsed_seconds": round(report.elapsed, 3),

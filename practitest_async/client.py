@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import attrs
 
+from .batch.cache import IdCache
 from .batch.journal import Journal
 from .batch.report import ProgressCallback, UploadPlan, UploadReport
 from .batch.results import RunResult
@@ -144,6 +145,7 @@ class Client(Services):
         journal: Journal | str | os.PathLike[str] | None = None,
         progress: ProgressCallback | None = None,
         raise_on_failure: bool = True,
+        cache: IdCache | str | os.PathLike[str] | None = None,
         **options: Any,
     ) -> Uploader:
         """A streaming uploader for a harness that reports as tests finish::
@@ -154,7 +156,9 @@ class Client(Services):
 
         ``add`` returns at once while there is room; full requests go out in the background;
         leaving the block sends the rest and waits. Failed results raise :class:`UploadError`
-        on exit unless ``raise_on_failure=False``.
+        on exit unless ``raise_on_failure=False``. ``cache`` (an :class:`IdCache` or a file
+        path; off by default) remembers set, test and instance ids for the next upload, which
+        then reads nothing it remembers.
         """
         return Uploader(
             self,
@@ -167,6 +171,7 @@ class Client(Services):
             journal=journal,
             progress=progress,
             raise_on_failure=raise_on_failure,
+            cache=cache,
             **options,
         )
 
@@ -180,6 +185,7 @@ class Client(Services):
         version: str | None = None,
         journal: Journal | str | os.PathLike[str] | None = None,
         progress: ProgressCallback | None = None,
+        cache: IdCache | str | os.PathLike[str] | None = None,
         **options: Any,
     ) -> UploadReport:
         """Upload any number of results as runs, with the fewest calls, exactly once (with a
@@ -194,6 +200,7 @@ class Client(Services):
             journal=journal,
             progress=progress,
             raise_on_failure=False,
+            cache=cache,
             **options,
         )
         await _feed(up, results)
@@ -207,6 +214,7 @@ class Client(Services):
         test_set: str | int,
         create_missing: bool = True,
         journal: Journal | str | os.PathLike[str] | None = None,
+        cache: IdCache | str | os.PathLike[str] | None = None,
     ) -> UploadPlan:
         """Dry run: which calls of which kind an upload would make, and the time they need at
         the configured rate. Reads (set, instances, tests) are made; nothing is written."""
@@ -217,6 +225,7 @@ class Client(Services):
             journal=journal,
             raise_on_failure=False,
             dry_run=True,
+            cache=cache,
         )
         await _feed(up, results)
         assert isinstance(up.writer, DryWriter)

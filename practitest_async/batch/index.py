@@ -2,11 +2,20 @@
 
 A set with 2,000 instances is 20 pages; five results need five ``name_exact`` look-ups. The
 index reads page 1 (which tells how many pages there are), then, for each group of names it
-still misses, either reads every remaining page or looks the names up one by one, whichever
-costs fewer calls, counting the look-ups already made: a harness that reports one result at a
-time pays at most about twice what reading every page would have cost. Names are compared
-exactly (PractiTest's ``name_exact`` is case-sensitive). When two entities share a name, the
-first one listed wins.
+still misses:
+
+1. when the look-ups already made plus the names still expected (this group's, or the caller's
+   ``expected`` hint of how many results are yet to come, whichever is more) reach the pages
+   left, it reads every remaining page: look-ups would cost more;
+2. else, when the last page it read resolved a name it was looking for, it reads the next page
+   (results usually come in the order their tests were added to the set, the order pages list
+   them: then every page read pays for itself and an upload of the whole set costs its pages);
+3. else it looks the missing names up one by one.
+
+So a large upload in the set's order reads each page once and makes no look-up; one in another
+order pays at most about twice its pages (rule 1, counting the look-ups made); a harness that
+reports one result at a time pays a look-up per name. Names are compared exactly (PractiTest's
+``name_exact`` is case-sensitive). When two entities share a name, the first one listed wins.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ class NameIndex(Generic[T]):
         lookup: Callable[[Key], Awaitable[list[T]]],
         keys_of: Callable[[T], Iterable[Key]],
         empty: bool = False,
+        expected: Callable[[], int] | None = None,
     ) -> None:
         self._page = page
         self._lookup = lookup
@@ -40,6 +50,8 @@ class NameIndex(Generic[T]):
         self._next_page: int | None = None if empty else 1
         self._total_pages: int | None = None
         self._lookups = 0
+        self._last_page_paid = True
+        self._expected = expected
         self._lock = asyncio.Lock()
 
     @property
@@ -68,15 +80,21 @@ class NameIndex(Generic[T]):
         """Make :meth:`get` answer for every key in ``keys``, with the fewest calls."""
         async with self._lock:
             missing = self._missing(keys)
-            if missing and self._next_page == 1:
-                await self._read_page()
-                missing = self._missing(missing)
-            if not missing:
-                return
-            remaining = (self._total_pages or 0) - (self._next_page or 1) + 1
-            if self._total_pages is None or len(missing) + self._lookups >= remaining:
-                while not self.complete:
+            while missing:
+                if self._next_page == 1 or self._last_page_paid:
                     await self._read_page()
+                    left = self._missing(missing)
+                    self._last_page_paid = len(left) < len(missing)
+                    missing = left
+                    continue
+                remaining = (self._total_pages or 0) - (self._next_page or 1) + 1
+                to_come = max(len(missing), self._expected() if self._expected else 0)
+                if self._total_pages is None or to_come + self._lookups >= remaining:
+                    while not self.complete:
+                        await self._read_page()
+                    return
+                break
+            if not missing:
                 return
             self._lookups += len(missing)
             found = await asyncio.gather(*(self._lookup(k) for k in missing))

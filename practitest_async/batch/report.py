@@ -9,6 +9,7 @@ import attrs
 
 from ..errors import PractiTestError
 from .results import Attachment, RunResult
+from .runids import RunIds
 
 EventKind = Literal["planned", "sent", "confirmed", "failed", "paused", "finished"]
 
@@ -64,7 +65,8 @@ class UploadReport:
     uploaded: int = 0
     already_uploaded: int = 0
     failed: list[FailedResult] = attrs.field(factory=list)
-    run_ids: dict[str, int] = attrs.field(factory=dict)
+    # key -> run id; a mapping that moves to a temporary file past 20,000 entries (memory flat)
+    run_ids: RunIds = attrs.field(factory=RunIds)
     created_tests: list[int] = attrs.field(factory=list)
     created_instances: list[int] = attrs.field(factory=list)
     reconciled: int = 0

@@ -1,0 +1,140 @@
+"""Settling results whose outcome is unknown, by reading the server before re-sending anything.
+
+A result is in doubt when a request carrying it left and no readable answer came back (a
+timeout, a dropped connection, a 5xx), or when a previous process died with it ``sending`` in
+the journal. Each result's run output ends with its marker (:func:`.wire.marker_for`); the
+runs of its instance updated since the upload began are read back, and a result whose marker
+is found is confirmed, not re-sent. The rest were not applied: they go back to the sender.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+from ..models import Run
+from ..services import Services
+from . import wire
+from .journal import CONFIRMED, SENDING
+from .outcomes import Outcomes
+from .pending import Pending, UploadScope
+
+IDS_PER_GET = 50  # ids in one GET's query string (FireCracker's bound against long URLs)
+MAX_RESENDS = 3
+
+
+class Reconciler:
+    """Reads back what may have been applied; confirms it, or hands it back to be re-sent."""
+
+    def __init__(
+        self,
+        services: Services,
+        project_id: int,
+        outcomes: Outcomes,
+        scope: UploadScope,
+        *,
+        mark_runs: bool,
+    ) -> None:
+        self._services = services
+        self._project_id = project_id
+        self._outcomes = outcomes
+        self._scope = scope
+        self.mark_runs = mark_runs
+
+    async def skip_confirmed(self, pendings: list[Pending]) -> list[Pending]:
+        """Drop results an earlier run confirmed; reconcile the ones it left ``sending``.
+        Returns the results still to send."""
+        out = self._outcomes
+        journal = out.journal
+        if journal is None:
+            return pendings
+        entries = journal.entries(self._scope.journal, [p.key for p in pendings])
+        todo: list[Pending] = []
+        unsure: list[Pending] = []
+        for p in pendings:
+            entry = entries.get(p.key)
+            if entry is not None and entry.fingerprint not in (None, p.fingerprint):
+                p.in_doubt = True  # not ours to change in the journal
+                out.fail(
+                    p,
+                    f"the journal {journal.path} holds a different result under the key "
+                    f"{p.key!r}: it belongs to another upload (use one journal per upload)",
+                )
+            elif entry is not None and entry.state == CONFIRMED:
+                p.done = True
+                out.report.already_uploaded += 1
+                if entry.run_id is not None:
+                    out.report.run_ids[p.key] = entry.run_id
+            elif entry is not None and entry.state == SENDING and not out.dry_run:
+                p.instance_id = entry.instance_id
+                p.in_doubt = True
+                unsure.append(p)
+            else:
+                todo.append(p)
+        if unsure and not self.mark_runs:
+            for p in unsure:
+                out.fail(p, "an earlier run sent it and its outcome is unknown (mark_runs off)")
+            unsure = []
+        if unsure:
+            applied = await self.find_applied(unsure)
+            for p in unsure:
+                if p.marker in applied:
+                    out.confirm(p, applied[p.marker], reconciled=True)
+                else:
+                    p.instance_id, p.in_doubt = None, False
+                    todo.append(p)
+            out.journal_forget([p for p in unsure if p.marker not in applied])
+        return todo
+
+    async def settle(self, chunk: list[Pending]) -> list[Pending]:
+        """A request carrying ``chunk`` got no answer: confirm those applied, fail those sent
+        too often, and return the rest (forgotten in the journal) to be sent again."""
+        out = self._outcomes
+        if not self.mark_runs:
+            for p in chunk:
+                out.fail(p, "outcome unknown (the answer was lost); not re-sent (mark_runs off)")
+            return []
+        applied = await self.find_applied(chunk)
+        again: list[Pending] = []
+        for p in chunk:
+            if p.marker in applied:
+                out.confirm(p, applied[p.marker], reconciled=True)
+                continue
+            p.in_doubt = False  # read back: it was not applied
+            if p.resends >= MAX_RESENDS:
+                out.fail(p, "refused without an answer several times; not sent again")
+            else:
+                p.resends += 1
+                again.append(p)
+        if again:
+            out.journal_forget(again)
+        return again
+
+    async def find_applied(self, pendings: Sequence[Pending]) -> dict[str, Run]:
+        """Read back the runs of these results' instances; map each marker found to its run."""
+        await self._locate_instances([p for p in pendings if p.instance_id is None])
+        wanted = {p.marker for p in pendings}
+        ids = sorted({p.instance_id for p in pendings if p.instance_id is not None})
+        hours = math.ceil((time.time() - self._scope.began) / 3600) + 1  # clock skew: +1 h
+        found: dict[str, Run] = {}
+        for start in range(0, len(ids), IDS_PER_GET):
+            listing = self._services.runs.list(
+                self._project_id,
+                instance_ids=ids[start : start + IDS_PER_GET],
+                updated_hours_ago=hours,
+            )
+            async for run in listing:
+                for marker in wire.markers_in(run.automated_execution_output) & wanted:
+                    found.setdefault(marker, run)
+        self._outcomes.report.reconciled += len(found)
+        return found
+
+    async def _locate_instances(self, pendings: Sequence[Pending]) -> None:
+        """Fresh look-ups (not the index, which may remember "absent") after an auto_create."""
+        for p in pendings:
+            page = await self._services.instances.list(
+                self._project_id, set_ids=[self._scope.set_id or 0], name_exact=p.result.name
+            )
+            if page.items:
+                p.instance_id = page.items[0].id

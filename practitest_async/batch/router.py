@@ -1,0 +1,439 @@
+"""Routing: which set, and which instance of it, each result's run goes to.
+
+1. The set is found by exact name (one call) or read by id; a missing set is created with
+   ``instances.test-ids`` of the tests that already exist among the first results.
+2. The set's instances are read 100 per page (or looked up one name at a time when that is
+   cheaper, see :mod:`.index`) to map test name (or test id) -> instance.
+3. Results with an instance go to the :class:`.Sender`. Tests that exist but have no instance
+   in the set get one through ``POST instances.json`` (20 per request) first. Tests that do not
+   exist go through ``runs/auto_create.json`` (one call each; later results of the same test
+   wait for it and then join the bulk requests). With ``create_missing=False`` they fail as
+   "no such test".
+
+With an id cache (:mod:`.cache`), steps 1 and 2 are skipped for what it remembers: the set id,
+test name -> test id and test id -> instance id; what the server tells us is remembered for the
+next upload. A result refused alone on a remembered instance (404/422: deleted since) is
+healed: the entries are dropped and the result is placed again from the server.
+"""
+
+from __future__ import annotations
+
+import collections
+import secrets
+from collections.abc import Callable, Iterable
+
+from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
+from ..models import Instance
+from ..services import Services
+from . import wire
+from .cache import IdCache, cache_scope
+from .index import Key, NameIndex
+from .outcomes import Outcomes
+from .pending import Pending, UploadScope, derived_key, instance_key
+from .refs import InstanceRef, TestRef, instance_refs, test_refs
+from .results import RunResult
+from .sender import Sender
+from .writer import Writer
+
+INSTANCES_PER_REQUEST = 20
+GROUP_OF_ENTRIES = 500  # learned ids written to the cache together
+
+
+class Router:
+    """Finds (or makes) the set, and gives each result its instance."""
+
+    def __init__(
+        self,
+        services: Services,
+        project_id: int,
+        *,
+        base_url: str,
+        test_set: str | int,
+        create_missing: bool,
+        writer: Writer,
+        outcomes: Outcomes,
+        sender: Sender,
+        scope: UploadScope,
+        cache: IdCache | None = None,
+        expected_more: Callable[[], int] | None = None,
+    ) -> None:
+        self._services = services
+        self._project_id = project_id
+        self._base_url = base_url
+        self.test_set = test_set
+        self.create_missing = create_missing
+        self._writer = writer
+        self._outcomes = outcomes
+        self._sender = sender
+        self._scope = scope
+        self._ordinals: collections.Counter[tuple[str, int | None, int | None]] = (
+            collections.Counter()
+        )
+        self.awaiting_test: dict[str, list[Pending]] = {}  # by name, behind its auto_create
+        self.awaiting_instance: dict[int, list[Pending]] = {}  # by test id, behind a POST
+        self._tests: NameIndex[TestRef] | None = None
+        self._instances: NameIndex[InstanceRef] | None = None
+        self._cache = cache
+        self._expected_more = expected_more  # results yet to route, when the caller said
+        self._cache_scope = cache_scope(base_url, project_id)
+        self._learned_tests: dict[str, int] = {}  # to remember, written in batches
+        self._learned_instances: dict[int, int] = {}
+        if cache is not None:
+            sender.on_stale = self._heal
+
+    @property
+    def has_set(self) -> bool:
+        """Whether the set is known (found or created)."""
+        return bool(self._scope.journal)
+
+    def backlog(self) -> int:
+        """Results waiting for an instance to be created."""
+        waiting = sum(map(len, self.awaiting_test.values()))
+        return waiting + sum(map(len, self.awaiting_instance.values()))
+
+    def waiting(self) -> bool:
+        """Whether some results wait for an instance to be created."""
+        return bool(self.awaiting_test or self.awaiting_instance)
+
+    def pending(self, result: RunResult) -> Pending:
+        """``result`` on its way, with its key (its own, or its identity and ordinal)."""
+        if result.key is not None:  # no need to number it (and so no memory per result)
+            return Pending(result=result, key=result.key, marker=self._marker(result.key))
+        identity = (result.name, result.test_id, result.instance_id)
+        ordinal = self._ordinals[identity]
+        self._ordinals[identity] += 1
+        key = derived_key(*identity, ordinal)
+        return Pending(result=result, key=key, marker=self._marker(key))
+
+    def _marker(self, key: str) -> str:
+        return wire.marker_for(self._scope.markers, key)
+
+    def fail_stranded(self) -> None:
+        """Safety net: a result still waiting when everything has finished is reported."""
+        stranded = [p for waiting in self.awaiting_test.values() for p in waiting]
+        stranded += [p for waiting in self.awaiting_instance.values() for p in waiting]
+        for p in stranded:
+            if not p.done:
+                self._outcomes.fail(
+                    p, "not sent: the request it waited for ended without an answer"
+                )
+        self.awaiting_test.clear()
+        self.awaiting_instance.clear()
+
+    # --- placing results -----------------------------------------------------------------------
+
+    async def place(self, pendings: list[Pending]) -> None:
+        """Give each result its instance (known, looked up, or to be created)."""
+        for p in pendings:
+            if p.result.instance_id is not None:
+                p.instance_id = p.result.instance_id
+                self._sender.enqueue(p)
+        others = [p for p in pendings if p.result.instance_id is None]
+        if self._cache is not None:
+            others = self._place_from_cache(others)
+        if not others:
+            return
+        instances = self._instance_index()
+        await instances.resolve([instance_key(p.result) for p in others])
+        unplaced: list[Pending] = []
+        for p in others:
+            found = instances.get(instance_key(p.result))
+            if found is not None:
+                p.instance_id = found.id
+                self._learn(p.result.name if p.result.test_id is None else None, found)
+                self._sender.enqueue(p)
+            else:
+                unplaced.append(p)
+        await self._place_new(unplaced)
+        self.flush_cache(at_least=GROUP_OF_ENTRIES)
+
+    async def _place_new(self, unplaced: list[Pending]) -> None:
+        """Results whose test has no instance in the set yet."""
+        by_test_id = [p for p in unplaced if p.result.test_id is not None]
+        by_name = [p for p in unplaced if p.result.test_id is None]
+        need_instance: dict[int, list[Pending]] = {}
+        for p in by_test_id:
+            assert p.result.test_id is not None
+            need_instance.setdefault(p.result.test_id, []).append(p)
+        if by_name:
+            tests = self._test_index()
+            await tests.resolve([p.result.name for p in by_name])
+            instances = self._instance_index()
+            for p in by_name:
+                test = tests.get(p.result.name)
+                if test is not None:
+                    self._learned_tests[p.result.name] = test.id
+                if test is not None and (known := instances.get(test.id)) is not None:
+                    p.instance_id = known.id
+                    self._learn(None, known)
+                    self._sender.enqueue(p)
+                elif test is not None:
+                    need_instance.setdefault(test.id, []).append(p)
+                elif p.result.name in self.awaiting_test:
+                    p.queued = True
+                    self.awaiting_test[p.result.name].append(p)
+                elif self.create_missing:
+                    self.awaiting_test[p.result.name] = []
+                    self._spawn_auto_create(p)
+                else:
+                    self._outcomes.fail(
+                        p, f"no test named {p.result.name!r} in project {self._project_id}"
+                    )
+        self._create_instances(need_instance)
+
+    def _release(self, pendings: Iterable[Pending], instance_id: int) -> None:
+        for p in pendings:
+            p.instance_id = instance_id
+            self._sender.enqueue(p)
+
+    # --- new instances -------------------------------------------------------------------------
+
+    def _create_instances(self, need: dict[int, list[Pending]]) -> None:
+        new_ids: list[int] = []
+        for test_id, waiting in need.items():
+            for p in waiting:
+                p.queued = True
+            if test_id in self.awaiting_instance:
+                self.awaiting_instance[test_id].extend(waiting)
+            else:
+                self.awaiting_instance[test_id] = list(waiting)
+                new_ids.append(test_id)
+        for start in range(0, len(new_ids), INSTANCES_PER_REQUEST):
+            ids = new_ids[start : start + INSTANCES_PER_REQUEST]
+            waiting = [p for t in ids for p in self.awaiting_instance[t]]
+            self._sender.spawn(self._post_instances(ids), waiting)
+
+    async def _post_instances(self, test_ids: list[int]) -> None:
+        out = self._outcomes
+        try:
+            created = await self._writer.create_instances(self._scope.set_id or 0, test_ids)
+        except OutcomeUnknownError:
+            created = await self._instances_after_unknown(test_ids)
+        except ValidationError as exc:  # refused whole: find the test it is about by halves
+            if len(test_ids) > 1:
+                half = len(test_ids) // 2
+                for part in (test_ids[:half], test_ids[half:]):
+                    await self._post_instances(part)
+                return
+            out.fail_all(self.awaiting_instance.pop(test_ids[0], []), exc)
+            return
+        except PractiTestError as exc:
+            for test_id in test_ids:
+                out.fail_all(self.awaiting_instance.pop(test_id, []), exc)
+            return
+        for made in created:
+            instance = InstanceRef.of(made)
+            self._instance_index().add(instance)
+            self._learn(None, instance)
+            if not out.dry_run:
+                out.report.created_instances.append(instance.id)
+            self._release(self.awaiting_instance.pop(instance.test_id or 0, []), instance.id)
+        for test_id in test_ids:  # asked for but not answered
+            for p in self.awaiting_instance.pop(test_id, []):
+                out.fail(p, f"PractiTest did not create an instance of test {test_id}")
+        self._sender.send_ready(flush=False)
+
+    async def _instances_after_unknown(self, test_ids: list[int]) -> list[Instance]:
+        set_id = self._scope.set_id or 0
+        listing = self._services.instances.list(
+            self._project_id, set_ids=[set_id], test_ids=test_ids
+        )
+        existing = [i async for i in listing]
+        missing = sorted(set(test_ids) - {i.test_id for i in existing})
+        if missing:
+            existing += await self._writer.create_instances(set_id, missing)
+        return existing
+
+    # --- new tests -----------------------------------------------------------------------------
+
+    def _spawn_auto_create(self, p: Pending) -> None:
+        p.queued = True
+        name = p.result.name
+        self._sender.spawn(self._auto_create(p), [p], after=lambda: self._next_for_test(name))
+
+    async def _auto_create(self, p: Pending) -> None:
+        """One result of a test that does not exist yet: ``runs/auto_create.json`` creates the
+        test, its instance and the run. Later results of the test wait for it (one auto_create
+        per test at a time, or PractiTest would create the test twice); when it fails, the
+        next of them tries its own (``_next_for_test``, run when this task ends)."""
+        sent = await self._sender.auto_create(p, self._scope.set_id or 0)
+        if sent is None:
+            return
+        run, made = sent
+        out = self._outcomes
+        if made is not None and made.created_test_id is not None and not out.dry_run:
+            out.report.created_tests.append(made.created_test_id)
+        if made is not None and made.created_instance_id is not None and not out.dry_run:
+            out.report.created_instances.append(made.created_instance_id)
+        out.confirm(p, run)
+        name = p.result.name
+        instance = InstanceRef(run.instance_id or 0, run.test_id, name)
+        self._instance_index().add(instance)
+        self._learn(name, instance)
+        self._release(self.awaiting_test.pop(name, []), instance.id)
+        self._sender.send_ready(flush=False)
+
+    def _next_for_test(self, name: str) -> None:
+        """The auto_create for ``name`` ended: if results of that test still wait (it failed),
+        the next of them tries its own."""
+        waiting = self.awaiting_test.get(name)
+        if waiting:
+            self._spawn_auto_create(waiting.pop(0))
+        else:
+            self.awaiting_test.pop(name, None)
+
+    # --- the set -------------------------------------------------------------------------------
+
+    async def ensure_set(self, first: list[RunResult]) -> None:
+        """Find the set, or create it with instances of the tests of ``first`` that exist."""
+        project = self._project_id
+        if isinstance(self.test_set, int):
+            found = await self._services.sets.get(project, self.test_set)
+            self._use_set(found.id, exists=True)
+            return
+        cache = self._cache
+        if cache is not None and (known := cache.set_id(self._cache_scope, self.test_set)):
+            self._use_set(known, exists=True)
+            return
+        page = await self._services.sets.list(project, name_exact=self.test_set)
+        if page.items:
+            self._use_set(page.items[0].id, exists=True)
+            self._remember_set(page.items[0].id)
+            return
+        # A new set is created with instances of the tests that already exist (one call).
+        names = [r.name for r in first if r.test_id is None and r.instance_id is None]
+        tests = self._test_index()
+        await tests.resolve(names)
+        test_ids = {r.test_id for r in first if r.test_id is not None}
+        test_ids |= {t.id for n in names if (t := tests.get(n)) is not None}
+        try:
+            created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
+        except OutcomeUnknownError:  # was it made? Look before making another
+            page = await self._services.sets.list(project, name_exact=self.test_set)
+            if page.items:
+                self._use_set(page.items[0].id, exists=True)
+                return
+            created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
+        self._use_set(created.id, exists=instances is None)
+        self._remember_set(created.id)
+        for made in instances or []:
+            instance = InstanceRef.of(made)
+            self._instance_index().add(instance)
+            self._learn(None, instance)
+
+    def _use_set(self, set_id: int, *, exists: bool) -> None:
+        self._scope.set_id = set_id
+        self._outcomes.report.set_id = set_id if set_id > 0 else None
+        self._scope.journal = f"{self._base_url}|{self._project_id}|{set_id}"
+        nonce = self._outcomes.journal_upload(secrets.token_hex(6))
+        self._scope.markers = f"{self._scope.journal}|{nonce}"
+        self._instances = self._make_instance_index(set_id, empty=not exists)
+
+    # --- the id cache ----------------------------------------------------------------------------
+
+    def _place_from_cache(self, pendings: list[Pending]) -> list[Pending]:
+        """Send what the cache knows the instance of; return the rest."""
+        assert self._cache is not None
+        scope, set_id = self._cache_scope, self._scope.set_id
+        if set_id is None or set_id <= 0:
+            return pendings
+        names = [p.result.name for p in pendings if p.result.test_id is None]
+        test_ids = self._cache.test_ids(scope, names) if names else {}
+
+        def test_of(p: Pending) -> int | None:
+            return p.result.test_id if p.result.test_id is not None else test_ids.get(p.result.name)
+
+        wanted = [t for p in pendings if (t := test_of(p)) is not None]
+        instances = self._cache.instance_ids(scope, set_id, wanted) if wanted else {}
+        rest: list[Pending] = []
+        for p in pendings:
+            instance_id = instances.get(test_of(p) or 0)
+            if instance_id is None:
+                rest.append(p)
+            else:
+                p.instance_id, p.cached = instance_id, True
+                self._sender.enqueue(p)
+        return rest
+
+    def _learn(self, name: str | None, instance: InstanceRef) -> None:
+        """Remember where ``instance`` (of the test called ``name``) is, for the next upload."""
+        if self._cache is None or instance.test_id is None or instance.id <= 0:
+            return
+        if name is not None or instance.name is not None:
+            self._learned_tests[name or instance.name or ""] = instance.test_id
+        self._learned_instances[instance.test_id] = instance.id
+
+    def _remember_set(self, set_id: int) -> None:
+        if self._cache is not None and isinstance(self.test_set, str) and set_id > 0:
+            self._cache.remember_set(self._cache_scope, self.test_set, set_id)
+
+    def flush_cache(self, *, at_least: int = 0) -> None:
+        """Write what was learned to the cache (in batches: one transaction per call)."""
+        cache, set_id = self._cache, self._scope.set_id
+        learned = len(self._learned_tests) + len(self._learned_instances)
+        if cache is None or learned == 0 or learned < at_least:
+            return
+        cache.remember_tests(self._cache_scope, self._learned_tests)
+        if set_id is not None and set_id > 0:
+            cache.remember_instances(self._cache_scope, set_id, self._learned_instances)
+        self._learned_tests.clear()
+        self._learned_instances.clear()
+
+    def _heal(self, p: Pending) -> bool:
+        """``p`` was refused alone on an instance from the cache: forget it and place ``p``
+        again from the server (see the module docstring)."""
+        assert self._cache is not None
+        if p.instance_id is not None:
+            self._cache.forget_instance(self._cache_scope, p.instance_id)
+        if p.result.test_id is None:
+            self._cache.forget_test_name(self._cache_scope, p.result.name)
+        p.instance_id, p.cached, p.queued = None, False, False
+        self._sender.spawn(self.place([p]), [p])
+        return True
+
+    def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[InstanceRef]:
+        service = self._services.instances
+        project = self._project_id
+
+        async def lookup(key: Key) -> list[InstanceRef]:
+            if isinstance(key, int):  # a test id (see instance_key)
+                listing = service.list(project, set_ids=[set_id], test_ids=[key])
+            else:
+                listing = service.list(project, set_ids=[set_id], name_exact=str(key))
+            return (await listing.with_decoder(instance_refs)).items
+
+        return NameIndex(
+            page=lambda n: (
+                service.list(project, set_ids=[set_id]).with_decoder(instance_refs).page(n)
+            ),
+            lookup=lookup,
+            keys_of=_instance_keys,
+            empty=empty,
+            expected=self._expected_more,
+        )
+
+    def _instance_index(self) -> NameIndex[InstanceRef]:
+        assert self._instances is not None
+        return self._instances
+
+    def _test_index(self) -> NameIndex[TestRef]:
+        if self._tests is None:
+            service = self._services.tests
+            project = self._project_id
+
+            async def lookup(key: Key) -> list[TestRef]:
+                listing = service.list(project, name_exact=str(key))
+                return (await listing.with_decoder(test_refs)).items
+
+            self._tests = NameIndex(
+                page=lambda n: service.list(project).with_decoder(test_refs).page(n),
+                lookup=lookup,
+                keys_of=lambda t: [t.name] if t.name is not None else [],
+                expected=self._expected_more,
+            )
+        return self._tests
+
+
+def _instance_keys(instance: InstanceRef) -> list[Key]:
+    keys: list[Key] = [] if instance.name is None else [instance.name]
+    return keys if instance.test_id is None else [*keys, instance.test_id]

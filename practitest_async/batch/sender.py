@@ -1,0 +1,241 @@
+"""Packing ready results into requests and sending them; what is in flight lives here.
+
+A result is *ready* once it has an instance. Ready results are packed into ``POST runs.json``
+requests of up to 20 on distinct instances, within a byte budget, never with an instance that a
+request in flight already carries (runs of one instance go out one request at a time). At most
+``max_in_flight`` requests run at once, as background tasks. Each request is journaled
+``sending`` before it leaves; its answer confirms its results, a 422 splits it by halves to find
+the culprit, and a lost answer goes to the :class:`.Reconciler` before anything is re-sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from ..errors import NotFoundError, OutcomeUnknownError, PractiTestError, ValidationError
+from ..models import Run, RunDraft
+from ..services import AutoCreated
+from . import wire
+from .outcomes import RUNS_PER_REQUEST, Outcomes
+from .pending import Pending, settled
+from .reconciler import MAX_RESENDS, Reconciler
+from .writer import Writer
+
+GROUP = 100  # results routed together; also how many ready results make a request worth it
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+class Sender:
+    """The ready results, the requests in flight, and how results are packed into them."""
+
+    def __init__(
+        self,
+        writer: Writer,
+        outcomes: Outcomes,
+        reconciler: Reconciler,
+        *,
+        version: str | None,
+        mark_runs: bool,
+        attach_full_output: bool,
+        max_in_flight: int,
+    ) -> None:
+        self._writer = writer
+        self._outcomes = outcomes
+        self._reconciler = reconciler
+        self.version = version
+        self.mark_runs = mark_runs
+        self.attach_full_output = attach_full_output
+        self.max_in_flight = max(1, max_in_flight)
+        self.ready: collections.deque[Pending] = collections.deque()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._busy_instances: set[int] = set()  # a request for them is in flight
+        # Takes back a result refused alone whose instance came from the id cache (it may be
+        # stale: deleted since); returns whether it did. Set by the router.
+        self.on_stale: Callable[[Pending], bool] | None = None
+
+    # --- background tasks ------------------------------------------------------------------
+
+    def spawn(
+        self,
+        coro: Coroutine[Any, Any, None],
+        owners: Sequence[Pending],
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        """Run a request in the background; ``after`` runs when it ends. Should it die of an
+        error (a failed read-back, say), the results it carried are reported failed with that
+        error, and those that may have been applied stay ``sending`` in the journal for the
+        next run to reconcile: a result is never silently dropped, nor sent twice."""
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self.tasks.add(task)
+
+        def finished(task: asyncio.Task[None]) -> None:
+            self.tasks.discard(task)
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                for p in owners:
+                    if not p.done:
+                        self._outcomes.fail(p, f"{type(exc).__name__}: {exc}")
+            if after is not None:
+                after()
+
+        task.add_done_callback(finished)
+
+    def cancel_all(self) -> None:
+        """Cancel every request in flight."""
+        for task in self.tasks:
+            task.cancel()
+
+    # --- packing ---------------------------------------------------------------------------
+
+    def enqueue(self, p: Pending) -> None:
+        """``p`` has its instance: send it with the next request that has room."""
+        p.queued = True
+        self.ready.append(p)
+
+    def send_ready(self, *, flush: bool) -> None:
+        """Pack ready results into requests: full ones always, partial ones when flushing (or
+        when so many wait on few instances that no full request can form)."""
+        while self.ready and len(self.tasks) < self.max_in_flight:
+            chunk, rest = take_chunk(self.ready, self._busy_instances)
+            full = len(chunk) >= RUNS_PER_REQUEST or sum(p.weight for p in chunk) > (
+                MAX_REQUEST_BYTES // 2
+            )
+            if not chunk or not (full or flush or len(self.ready) >= GROUP):
+                return
+            self.ready = rest
+            ids = {p.instance_id for p in chunk if p.instance_id is not None}
+            self._busy_instances |= ids  # runs of one instance go out one request at a time
+
+            def release(ids: set[int] = ids) -> None:
+                self._busy_instances -= ids
+
+            self.spawn(self._post_runs(chunk), chunk, after=release)
+
+    def draft(self, p: Pending, instance_id: int | None = None) -> RunDraft:
+        """What is sent for ``p`` (on its instance, or on ``instance_id``)."""
+        chosen = p.instance_id if instance_id is None else instance_id
+        assert chosen is not None
+        return wire.to_draft(
+            p.result,
+            chosen,
+            version=self.version,
+            marker=p.marker if self.mark_runs else None,
+            attach_full_output=self.attach_full_output,
+        )
+
+    # --- POST runs.json --------------------------------------------------------------------
+
+    async def _post_runs(self, chunk: list[Pending]) -> None:
+        out = self._outcomes
+        if out.fatal is not None:
+            for p in chunk:
+                out.fail(p, str(out.fatal))
+            return
+        drafts = [self.draft(p) for p in chunk]
+        out.journal_sending(chunk)
+        for p in chunk:
+            p.in_doubt = True
+        out.sent += len(chunk)
+        out.emit("sent")
+        try:
+            runs = await self._writer.post_runs(drafts)
+        except OutcomeUnknownError:
+            again = await self._reconciler.settle(chunk)
+            if again:
+                out.sent -= len(again)
+                await self._post_runs(again)
+        except (ValidationError, NotFoundError) as exc:  # refused whole: nothing was applied
+            settled(chunk)
+            await self._split_or_fail(chunk, exc)
+        except PractiTestError as exc:  # refused before it was applied (401, 404, 429...)
+            settled(chunk)
+            out.fail_all(chunk, exc)
+        else:
+            by_instance = {run.instance_id: run for run in runs}
+            for p in chunk:
+                run = by_instance.get(p.instance_id)
+                if run is None:
+                    out.fail(p, "PractiTest's answer did not include this run")
+                else:
+                    out.confirm(p, run)
+        finally:
+            out.emit_pause_if_any()
+
+    async def _split_or_fail(self, chunk: list[Pending], exc: PractiTestError) -> None:
+        """A 422 or 404 refuses the whole request (nothing applied): find the bad results by
+        halves. One refused alone on an instance from the id cache is healed, not failed."""
+        self._outcomes.journal_forget(chunk)
+        if len(chunk) == 1:
+            p = chunk[0]
+            if p.cached and self.on_stale is not None and self.on_stale(p):
+                self._outcomes.sent -= 1  # it will be sent again, on its real instance
+                return
+            self._outcomes.fail(p, str(exc))
+            return
+        half = len(chunk) // 2
+        for part in (chunk[:half], chunk[half:]):
+            self._outcomes.sent -= len(part)
+            await self._post_runs(part)
+
+    # --- POST runs/auto_create.json --------------------------------------------------------
+
+    async def auto_create(self, p: Pending, set_id: int) -> tuple[Run, AutoCreated | None] | None:
+        """Send ``p`` through ``runs/auto_create.json`` (its test does not exist yet),
+        settling a lost answer before sending again. Returns its run and, when PractiTest
+        answered, what it created; None when ``p`` failed (and was reported so)."""
+        out = self._outcomes
+        if out.fatal is not None:
+            out.fail_all([p], out.fatal)
+            return None
+        while True:
+            out.journal_sending([p])
+            p.in_doubt = True
+            out.sent += 1
+            out.emit("sent")
+            try:
+                made = await self._writer.auto_create(set_id, p.result.name, self.draft(p, 0))
+            except OutcomeUnknownError:
+                if not self.mark_runs:
+                    out.fail(p, "outcome unknown (the answer was lost); not re-sent")
+                    return None
+                applied = await self._reconciler.find_applied([p])
+                if p.marker in applied:
+                    return applied[p.marker], None
+                p.in_doubt = False  # read back: it was not applied
+                out.journal_forget([p])
+                out.sent -= 1
+                if p.resends >= MAX_RESENDS:
+                    out.fail(p, "refused without an answer several times; not sent again")
+                    return None
+                p.resends += 1
+            except PractiTestError as exc:
+                p.in_doubt = False
+                out.fail_all([p], exc)
+                return None
+            else:
+                return made.run, made
+            finally:
+                out.emit_pause_if_any()
+
+
+def take_chunk(
+    ready: collections.deque[Pending], busy: set[int]
+) -> tuple[list[Pending], collections.deque[Pending]]:
+    """The first request that can be made from ``ready``: up to 20 results on distinct
+    instances that no request in flight holds, within the byte budget; and what is left, in
+    order."""
+    chunk: list[Pending] = []
+    rest: collections.deque[Pending] = collections.deque()
+    seen: set[int | None] = set(busy)
+    size = 0
+    for p in ready:
+        fits = size + p.weight <= MAX_REQUEST_BYTES or not chunk
+        if len(chunk) < RUNS_PER_REQUEST and p.instance_id not in seen and fits:
+            chunk.append(p)
+            seen.add(p.instance_id)
+            size += p.weight
+        else:
+            rest.append(p)
+    return chunk, rest
