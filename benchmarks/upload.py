@@ -66,8 +66,6 @@ def _vm_hwm_mb() -> float:
 
 
 async def _per_result(client: Any, n: int, scenario: str, set_id: int) -> None:
-    from practitest_async import RunDraft
-
     todo = results(n)
 
     async def worker() -> None:
@@ -81,8 +79,7 @@ async def _per_result(client: Any, n: int, scenario: str, set_id: int) -> None:
                 page = await client.instances.list(
                     PROJECT, set_ids=[set_id], name_exact=result.name
                 )
-                draft = RunDraft(instance_id=page.items[0].id, exit_code=exit_code)
-                await client.runs.create(PROJECT, draft)
+                await client.runs.create(PROJECT, instance_id=page.items[0].id, exit_code=exit_code)
 
     await asyncio.gather(*(worker() for _ in range(8)))
 
