@@ -43,6 +43,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from .errors import UnexpectedAnswerError
+
 JSON: TypeAlias = "dict[str, JSON] | list[JSON] | str | int | float | bool | None"
 CustomFields: TypeAlias = dict[int, JSON]
 """Custom-field values as the server sent them, keyed by the field's id."""
@@ -614,12 +616,14 @@ def unwrap_data(body: Any) -> Any:
 
 class Ref(NamedTuple):
     """The ids of one resource of a bulk answer: its own, and the ones the batch layer links
-    by (``instance-id`` of a run, ``test-id`` of an instance or a run, ``set-id``)."""
+    by (``instance-id`` of a run, ``test-id`` of an instance or a run, ``set-id``), and its
+    ``name`` (how the batch layer finds tests and instances)."""
 
     id: int
     instance_id: int | None = None
     test_id: int | None = None
     set_id: int | None = None
+    name: str | None = None
 
 
 def _optional_int(value: Any) -> int | None:
@@ -645,16 +649,33 @@ def decode_refs(answer: Any) -> list[Ref]:
 
 
 def refs_of(data: Iterable[Mapping[str, Any]]) -> list[Ref]:
-    """The :class:`Ref` of each resource object of ``data`` (a page's items)."""
+    """The :class:`Ref` of each resource object of ``data`` (a page's items).
+
+    An item without an id or attributes is :class:`UnexpectedAnswerError`, never skipped: a
+    caller that took it as absent would create what already exists."""
+    if not isinstance(data, list):
+        raise UnexpectedAnswerError(f"expected a list of resources, got {str(data)[:200]}")
     out: list[Ref] = []
     for item in data:
-        a = item.get("attributes") or {}
-        out.append(
-            Ref(
-                int(item["id"]),
-                _optional_int(a.get("instance-id")),
-                _optional_int(a.get("test-id")),
-                _optional_int(a.get("set-id")),
+        a = item.get("attributes") if isinstance(item, Mapping) else None
+        ident = item.get("id") if isinstance(item, Mapping) else None
+        if not isinstance(a, Mapping) or ident is None or isinstance(ident, bool):
+            raise UnexpectedAnswerError(
+                f"a resource without an id or attributes in the answer: {str(item)[:200]}"
             )
-        )
+        name = a.get("name")
+        try:
+            out.append(
+                Ref(
+                    int(ident),
+                    _optional_int(a.get("instance-id")),
+                    _optional_int(a.get("test-id")),
+                    _optional_int(a.get("set-id")),
+                    name if isinstance(name, str) else None,
+                )
+            )
+        except (TypeError, ValueError):
+            raise UnexpectedAnswerError(
+                f"a resource id is not a number: {str(item)[:200]}"
+            ) from None
     return out

@@ -105,6 +105,12 @@ class TransportError(PractiTestError):
         super().__init__(f"{method} {path} failed: {type(cause).__name__}: {detail}")
 
 
+class UnexpectedAnswerError(PractiTestError, ValueError):
+    """An answer whose content is not what the API documents (e.g. list items without an id).
+
+    Never taken as "nothing there": a caller that did would create what already exists."""
+
+
 class CircuitOpenError(TransportError):
     """Several requests in a row got no HTTP answer: the server is taken as gone.
 

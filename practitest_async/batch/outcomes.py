@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..codec import Ref
 from ..errors import AuthenticationError, PermissionDeniedError, PractiTestError
 from ..limiter import AccountLimiter, Limiter
 from ..models import Run
@@ -70,7 +71,7 @@ class Outcomes:
 
     # --- results ---------------------------------------------------------------------------
 
-    def confirm(self, p: Pending, run: Run, *, reconciled: bool = False) -> None:
+    def confirm(self, p: Pending, run: Run | Ref, *, reconciled: bool = False) -> None:
         """``p`` is run ``run``."""
         p.done = True
         self.report.uploaded += 1

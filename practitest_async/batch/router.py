@@ -22,15 +22,14 @@ import collections
 import secrets
 from collections.abc import Callable, Iterable
 
+from ..codec import Ref, refs_of
 from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
-from ..models import Instance
 from ..services import Services
 from . import wire
 from .cache import IdCache, cache_scope
 from .index import Key, NameIndex
 from .outcomes import Outcomes
 from .pending import Pending, UploadScope, derived_key, instance_key
-from .refs import InstanceRef, TestRef, instance_refs, test_refs
 from .results import RunResult
 from .sender import Sender
 from .writer import Writer
@@ -71,8 +70,8 @@ class Router:
         )
         self.awaiting_test: dict[str, list[Pending]] = {}  # by name, behind its auto_create
         self.awaiting_instance: dict[int, list[Pending]] = {}  # by test id, behind a POST
-        self._tests: NameIndex[TestRef] | None = None
-        self._instances: NameIndex[InstanceRef] | None = None
+        self._tests: NameIndex[Ref] | None = None
+        self._instances: NameIndex[Ref] | None = None
         self._cache = cache
         self._expected_more = expected_more  # results yet to route, when the caller said
         self._cache_scope = cache_scope(base_url, project_id)
@@ -221,8 +220,7 @@ class Router:
             for test_id in test_ids:
                 out.fail_all(self.awaiting_instance.pop(test_id, []), exc)
             return
-        for made in created:
-            instance = InstanceRef.of(made)
+        for instance in created:
             self._instance_index().add(instance)
             self._learn(None, instance)
             if not out.dry_run:
@@ -233,11 +231,11 @@ class Router:
                 out.fail(p, f"PractiTest did not create an instance of test {test_id}")
         self._sender.send_ready(flush=False)
 
-    async def _instances_after_unknown(self, test_ids: list[int]) -> list[Instance]:
+    async def _instances_after_unknown(self, test_ids: list[int]) -> list[Ref]:
         set_id = self._scope.set_id or 0
         listing = self._services.instances.list(
             self._project_id, set_ids=[set_id], test_ids=test_ids
-        )
+        ).with_decoder(refs_of)
         existing = [i async for i in listing]
         missing = sorted(set(test_ids) - {i.test_id for i in existing})
         if missing:
@@ -267,7 +265,7 @@ class Router:
             out.report.created_instances.append(made.created_instance_id)
         out.confirm(p, run)
         name = p.result.name
-        instance = InstanceRef(run.instance_id or 0, run.test_id, name)
+        instance = Ref(run.instance_id or 0, test_id=run.test_id, name=name)
         self._instance_index().add(instance)
         self._learn(name, instance)
         self._release(self.awaiting_test.pop(name, []), instance.id)
@@ -317,7 +315,7 @@ class Router:
         self._use_set(created.id, exists=instances is None)
         self._remember_set(created.id)
         for made in instances or []:
-            instance = InstanceRef.of(made)
+            instance = Ref(made.id, test_id=made.test_id, name=made.name)
             self._instance_index().add(instance)
             self._learn(None, instance)
 
@@ -355,7 +353,7 @@ class Router:
                 self._sender.enqueue(p)
         return rest
 
-    def _learn(self, name: str | None, instance: InstanceRef) -> None:
+    def _learn(self, name: str | None, instance: Ref) -> None:
         """Remember where ``instance`` (of the test called ``name``) is, for the next upload."""
         if self._cache is None or instance.test_id is None or instance.id <= 0:
             return
@@ -391,42 +389,40 @@ class Router:
         self._sender.spawn(self.place([p]), [p])
         return True
 
-    def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[InstanceRef]:
+    def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Ref]:
         service = self._services.instances
         project = self._project_id
 
-        async def lookup(key: Key) -> list[InstanceRef]:
+        async def lookup(key: Key) -> list[Ref]:
             if isinstance(key, int):  # a test id (see instance_key)
                 listing = service.list(project, set_ids=[set_id], test_ids=[key])
             else:
                 listing = service.list(project, set_ids=[set_id], name_exact=str(key))
-            return (await listing.with_decoder(instance_refs)).items
+            return (await listing.with_decoder(refs_of)).items
 
         return NameIndex(
-            page=lambda n: (
-                service.list(project, set_ids=[set_id]).with_decoder(instance_refs).page(n)
-            ),
+            page=lambda n: service.list(project, set_ids=[set_id]).with_decoder(refs_of).page(n),
             lookup=lookup,
             keys_of=_instance_keys,
             empty=empty,
             expected=self._expected_more,
         )
 
-    def _instance_index(self) -> NameIndex[InstanceRef]:
+    def _instance_index(self) -> NameIndex[Ref]:
         assert self._instances is not None
         return self._instances
 
-    def _test_index(self) -> NameIndex[TestRef]:
+    def _test_index(self) -> NameIndex[Ref]:
         if self._tests is None:
             service = self._services.tests
             project = self._project_id
 
-            async def lookup(key: Key) -> list[TestRef]:
+            async def lookup(key: Key) -> list[Ref]:
                 listing = service.list(project, name_exact=str(key))
-                return (await listing.with_decoder(test_refs)).items
+                return (await listing.with_decoder(refs_of)).items
 
             self._tests = NameIndex(
-                page=lambda n: service.list(project).with_decoder(test_refs).page(n),
+                page=lambda n: service.list(project).with_decoder(refs_of).page(n),
                 lookup=lookup,
                 keys_of=lambda t: [t.name] if t.name is not None else [],
                 expected=self._expected_more,
@@ -434,6 +430,6 @@ class Router:
         return self._tests
 
 
-def _instance_keys(instance: InstanceRef) -> list[Key]:
+def _instance_keys(instance: Ref) -> list[Key]:
     keys: list[Key] = [] if instance.name is None else [instance.name]
     return keys if instance.test_id is None else [*keys, instance.test_id]
