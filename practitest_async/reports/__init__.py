@@ -30,13 +30,14 @@ from ._base import (
     GroupBy,
     Head,
     PathArg,
+    ReaderModule,
     ReaderOptions,
     ReportError,
     SkippedMode,
     key_path,
     result_key,
 )
-from .detect import detect_format, head_of, reader, readers
+from .detect import describe, detect_format, head_of, reader, readers
 from .grouping import group_results
 
 __all__ = [
@@ -116,7 +117,9 @@ def parse_status_map(items: Iterable[str] | Mapping[str, Status | str] | None) -
         for item in items:
             raw, sep, status = item.partition("=")
             if not sep or not raw.strip():
-                raise ValueError(f"status map {item!r}: expected RAW=STATUS, e.g. inconclusive=FAILED")
+                raise ValueError(
+                    f"status map {item!r}: expected RAW=STATUS, e.g. inconclusive=FAILED"
+                )
             pairs.append((raw, status))
     out: dict[str, Status] = {}
     for raw, status in pairs:
@@ -128,7 +131,9 @@ def parse_status_map(items: Iterable[str] | Mapping[str, Status | str] | None) -
             )
         except ValueError:
             known = ", ".join(s.value for s in Status)
-            raise ValueError(f"status map {raw}={status}: unknown status (known: {known})") from None
+            raise ValueError(
+                f"status map {raw}={status}: unknown status (known: {known})"
+            ) from None
         out[raw.strip().lower()] = parsed
     return out
 
@@ -139,7 +144,7 @@ def parse_status_map(items: Iterable[str] | Mapping[str, Status | str] | None) -
 def read_reports(
     paths: Iterable[PathArg] | PathArg,
     *,
-    format: str | None = None,  # noqa: A002 - the command's --format
+    format: str | None = None,
     status_map: Mapping[str, Status | str] | Iterable[str] | None = None,
     group_by: GroupBy = "case",
     name_template: str = "{classname}.{name}",
@@ -188,7 +193,7 @@ def read_reports(
 
 def _read_all(
     raws: list[PathArg],
-    forced: object,
+    forced: ReaderModule | None,
     options: ReaderOptions,
     report: Callable[[ReportError], None],
     group_by: GroupBy,
@@ -216,21 +221,16 @@ def _read_all(
 
 def _read_file(
     path: Path,
-    forced: object,
+    forced: ReaderModule | None,
     options: ReaderOptions,
     report: Callable[[ReportError], None],
     group_by: GroupBy,
     partial: bool,
 ) -> Iterator[RunResult]:
-    if forced is None:
-        head = head_of(path)
-        module = next((m for m in readers().values() if m.sniff(head)), None)
-        if module is None:
-            detect_format(path)  # raises, naming the root
-            return
-    else:
-        module = forced  # type: ignore[assignment]
-        head = head_of(path)
+    head = head_of(path)
+    module = forced or next((m for m in readers().values() if m.sniff(head)), None)
+    if module is None:
+        raise ReportError(path, f"not a report in a known format: {describe(head)}")
     if head.kind == "xml" and not partial:
         check_xml(path)
     yield from group_results(module.read(path, options, report), path, group_by)
@@ -265,6 +265,8 @@ def _stop(*_: object) -> None:
 
 
 def _at_end(parser: object, exc: expat.ExpatError) -> bool:
-    return exc.code in (expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
-                        expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN],
-                        expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION])
+    return exc.code in (
+        expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
+        expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN],
+        expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION],
+    )

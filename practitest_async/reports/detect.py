@@ -20,13 +20,19 @@ from xml.parsers import expat
 
 from ._base import Head, PathArg, ReaderModule, ReportError
 
-__all__ = ["READERS", "detect_format", "head_of", "reader", "readers"]
+__all__ = ["READERS", "REFUSED", "detect_format", "head_of", "reader", "readers"]
 
 READERS = ("junit", "testng", "nunit", "xunit", "trx", "robot", "cucumber", "ctrf", "xray_json")
 """Reader modules of this package, in the order they are asked (the first ``sniff`` wins)."""
 
 PREFIX = 64 * 1024
 """How much of a file detection reads."""
+
+REFUSED = (
+    "refused: the file declares entities (DTD), which could expand without bound or read local "
+    "files"
+)
+"""Why a file that declares entities (billion laughs, XXE) is not read (defusedxml's policy)."""
 
 _registry: dict[str, ReaderModule] | None = None
 
@@ -101,7 +107,7 @@ def head_of(path: PathArg) -> Head:
         data = data[3:]
     stripped = data.lstrip()
     if stripped.startswith(b"<"):
-        return _xml_head(data)
+        return _xml_head(path, data)
     if stripped[:1] in (b"{", b"["):
         return _json_head(stripped.decode("utf-8", errors="replace"))
     if not stripped:
@@ -114,19 +120,27 @@ class _Root(Exception):
         self.tag, self.attrs = tag, attrs
 
 
-def _xml_head(data: bytes) -> Head:
+class _Refused(Exception):
+    pass
+
+
+def _xml_head(path: PathArg, data: bytes) -> Head:
     parser = expat.ParserCreate(namespace_separator="\x1f")
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         raise _Root(tag, attrs)
 
     def refuse(*_: object) -> None:
-        raise _Root("", {})  # a DTD's entities: the reader refuses the file; detection stops
+        raise _Refused  # before anything could be expanded (the root's attributes could)
 
     parser.StartElementHandler = start
     parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
     try:
         parser.Parse(data, False)
+    except _Refused:
+        line, column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+        raise ReportError(path, REFUSED, line=line, column=column) from None
     except _Root as root:
         namespace, _, local = root.tag.rpartition("\x1f")
         if not local:

@@ -64,6 +64,7 @@ import defusedxml
 
 from ..batch.results import Attachment, RunResult, Status
 from ._base import Head, ReaderOptions, Report, ReportError, key_part, key_path
+from .detect import REFUSED
 
 __all__ = ["NAME", "REFUSED", "JUnitError", "read", "sniff"]
 
@@ -74,10 +75,6 @@ log = logging.getLogger(__name__)
 JUnitError = ReportError
 """The error of the JUnit reader (the same class as :class:`ReportError`)."""
 
-REFUSED = (
-    "refused: the file declares entities (DTD), which could expand without bound or read local "
-    "files"
-)
 MAX_SECONDS = 7 * 24 * 3600
 """A longer ``time`` is a unit mistake (nanoseconds written as seconds), not a duration."""
 HELD_PER_SUITE = 1000
@@ -283,7 +280,9 @@ class _CaseProblem(Exception):
 
 
 class _NotJUnit(Exception):
-    pass
+    def __init__(self, message: str, place: tuple[int, int]) -> None:
+        super().__init__(message)
+        self.place = place
 
 
 class _FileReader:
@@ -303,7 +302,8 @@ class _FileReader:
         self.property: tuple[str, list[str]] | None = None
         self.depth = 0
         self.skip_depth = 0  # inside an element we do not read (its children too)
-        self.ready: list[RunResult] = []
+        self.ready: list[RunResult | ReportError] = []  # since the last chunk, in file order
+        self.refused_at: tuple[int, int] | None = None
         self.parser = self._parser()
         # raw status words, mapped once per file
         status = options.status
@@ -329,12 +329,17 @@ class _FileReader:
         return parser
 
     def _refuse_entity(self, name: str, _param: bool, value: str | None, *rest: Any) -> None:
+        self.refused_at = self.place()
         raise defusedxml.EntitiesForbidden(name, value, *rest[:4])
 
     def _refuse_unparsed(self, name: str, *rest: Any) -> None:
+        self.refused_at = self.place()
         raise defusedxml.EntitiesForbidden(name, None, *rest[:4])
 
-    def _refuse_external(self, context: str, base: str, sysid: str, pubid: str) -> None:
+    def _refuse_external(
+        self, context: str, base: str | None, sysid: str | None, pubid: str | None
+    ) -> int:
+        self.refused_at = self.place()
         raise defusedxml.ExternalReferenceForbidden(context, base, sysid, pubid)
 
     def place(self) -> tuple[int, int]:
@@ -351,19 +356,28 @@ class _FileReader:
                 while chunk := source.read(_CHUNK):
                     parser.Parse(chunk, False)
                     if ready:
-                        yield from ready
-                        ready.clear()
+                        yield from self._flush()
                 parser.Parse(b"", True)
         except expat.ExpatError as exc:
-            yield from ready
-            raise self.error(expat.errors.messages[exc.code], (exc.lineno, exc.offset + 1)) from None
+            yield from self._flush()
+            raise self.error(
+                expat.errors.messages[exc.code], (exc.lineno, exc.offset + 1)
+            ) from None
         except defusedxml.DefusedXmlException:
-            raise self.error(REFUSED, self.place()) from None
+            raise self.error(REFUSED, self.refused_at) from None
         except _NotJUnit as exc:
-            raise self.error(str(exc), (1, 1) if self.depth == 0 else self.place()) from None
+            raise self.error(str(exc), exc.place) from None
         except OSError as exc:
             raise self.error(f"cannot read: {exc.strerror or exc}", None) from None
-        yield from ready
+        yield from self._flush()
+
+    def _flush(self) -> Iterator[RunResult]:
+        ready, self.ready = self.ready, []
+        for item in ready:
+            if isinstance(item, ReportError):
+                self.report(item)
+            else:
+                yield item
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         self.depth += 1
@@ -386,7 +400,8 @@ class _FileReader:
         if self.depth == 1 and tag not in ("testsuites", "testsuite"):
             raise _NotJUnit(
                 f"not a JUnit report: the root element is <{tag}>, "
-                "expected <testsuites> or <testsuite>"
+                "expected <testsuites> or <testsuite>",
+                self.place(),
             )
         if tag == "testcase":
             if not self.suites:
@@ -395,9 +410,11 @@ class _FileReader:
         elif tag == "testsuite":
             outer = self.suites[-1] if self.suites else None
             self.suites.append(
-                _Suite(attrs.get("name", ""), attrs.get("file", outer.file if outer else ""), (
-                    self.place()
-                ))
+                _Suite(
+                    attrs.get("name", ""),
+                    attrs.get("file", outer.file if outer else ""),
+                    (self.place()),
+                )
             )
         elif self.depth == 1:
             pass  # <testsuites>
@@ -425,12 +442,14 @@ class _FileReader:
             self.section = section
             self.parser.CharacterDataHandler = section.text.append
         elif tag == "system-out" or tag == "system-err":
-            self.parser.CharacterDataHandler = (case.out if tag == "system-out" else case.err).append
+            self.parser.CharacterDataHandler = (
+                case.out if tag == "system-out" else case.err
+            ).append
             self.skip_depth = 1
         elif tag == "properties":
             self.in_properties = True
         elif tag == "property" and self.in_properties:
-            texts = []
+            texts: list[str] = []
             self.property = (attrs.get("name", ""), texts)
             value = attrs.get("value")
             if value is None:
@@ -482,7 +501,7 @@ class _FileReader:
         try:
             result = self._result(case, suite)
         except _CaseProblem as problem:
-            self.report(self.error(str(problem), case.place))
+            self.ready.append(self.error(str(problem), case.place))  # reported in file order
             return
         if result is None:
             return
@@ -611,7 +630,7 @@ class _FileReader:
                 else:
                     case.fields[number] = [*_as_strings(previous), value]
         except _CaseProblem as problem:
-            self.report(self.error(str(problem), case.place))
+            self.ready.append(self.error(str(problem), case.place))
             case.bad = True
 
     def _where(self, case: _Case) -> str:
@@ -666,7 +685,7 @@ class _FileReader:
 
     def _release(self, suite: _Suite, *, final: bool) -> None:
         if suite.held:
-            self.ready.extend(suite.held)
+            self.ready += suite.held
         suite.held = None if final else []
         suite.retried.clear()
 
