@@ -48,6 +48,7 @@ How a ``<testcase>`` becomes a result:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import math
@@ -195,7 +196,7 @@ class _Ordinals:
             bits = self.bits = bytearray(self.BITS >> 3)
         data = key.encode()
         one = zlib.crc32(data) & (self.BITS - 1)
-        two = (zlib.adler32(data) * 0x9E3779B1 >> 7) & (self.BITS - 1)
+        two = zlib.adler32(data) & (self.BITS - 1)
         mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
         if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
             count = self.counts.get(key, 0) + 1
@@ -242,22 +243,28 @@ class _Section:
         return "\n".join(line for line in [f"[{label}] {head}".rstrip(), *details] if line)
 
 
-class _Case:
-    __slots__ = (
-        *("attrs", "bad", "err", "failed", "fields", "flaky", "out", "place", "skipped"),
-        "test_id",
-    )
+class _Parts:
+    """What a case holds besides its attributes; most cases have none, so it is made on demand."""
 
-    def __init__(self, attrs: dict[str, str], place: tuple[int, int]) -> None:
-        self.attrs = attrs
-        self.place = place
+    __slots__ = ("err", "failed", "flaky", "out", "skipped")
+
+    def __init__(self) -> None:
         self.failed: list[_Section] = []
         self.flaky: list[_Section] = []
         self.skipped: list[_Section] = []
         self.out: list[str] = []
         self.err: list[str] = []
+
+
+class _Case:
+    __slots__ = ("attrs", "bad", "fields", "parts", "place", "test_id")
+
+    def __init__(self, attrs: dict[str, str], place: tuple[int, int]) -> None:
+        self.attrs = attrs
+        self.place = place
+        self.parts: _Parts | None = None
         self.test_id: int | None = None
-        self.fields: CustomFields = {}
+        self.fields: CustomFields | None = None
         self.bad = False  # a property it carries could not be used (reported)
 
 
@@ -374,10 +381,10 @@ class _FileReader:
     def _flush(self) -> Iterator[RunResult]:
         ready, self.ready = self.ready, []
         for item in ready:
-            if isinstance(item, ReportError):
+            if type(item) is ReportError:
                 self.report(item)
             else:
-                yield item
+                yield item  # type: ignore[misc]
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         self.depth += 1
@@ -433,17 +440,19 @@ class _FileReader:
     def _case_child(self, case: _Case, tag: str, attrs: dict[str, str]) -> None:
         if tag in _SECTIONS:
             section = _Section(tag, attrs)
+            parts = case.parts = case.parts or _Parts()
             if tag in _FAILED:
-                case.failed.append(section)
+                parts.failed.append(section)
             elif tag in _FLAKY:
-                case.flaky.append(section)
+                parts.flaky.append(section)
             else:
-                case.skipped.append(section)
+                parts.skipped.append(section)
             self.section = section
             self.parser.CharacterDataHandler = section.text.append
         elif tag == "system-out" or tag == "system-err":
+            parts = case.parts = case.parts or _Parts()
             self.parser.CharacterDataHandler = (
-                case.out if tag == "system-out" else case.err
+                parts.out if tag == "system-out" else parts.err
             ).append
             self.skip_depth = 1
         elif tag == "properties":
@@ -498,8 +507,11 @@ class _FileReader:
         suite.cases += 1
         if case.bad:
             return
+        attrs = case.attrs
+        classname = attrs.get("classname") or attrs.get("class") or ""
+        name = attrs.get("name") or ""
         try:
-            result = self._result(case, suite)
+            result = self._result(case, suite, classname, name)
         except _CaseProblem as problem:
             self.ready.append(self.error(str(problem), case.place))  # reported in file order
             return
@@ -511,7 +523,6 @@ class _FileReader:
                 self.ready.append(result)
                 return
             held = suite.held = []
-        classname, name = self._identity(case.attrs)
         index = suite.retried.pop((classname, name), None)
         if index is not None:  # a retry of an earlier failed attempt: one result
             earlier = held[index]
@@ -528,33 +539,32 @@ class _FileReader:
         if len(held) >= HELD_PER_SUITE:
             self._release(suite, final=False)
 
-    @staticmethod
-    def _identity(attrs: dict[str, str]) -> tuple[str, str]:
-        return attrs.get("classname") or attrs.get("class") or "", attrs.get("name") or ""
-
-    def _result(self, case: _Case, suite: _Suite) -> RunResult | None:
+    def _result(self, case: _Case, suite: _Suite, classname: str, name: str) -> RunResult | None:
         attrs = case.attrs
-        classname, name = self._identity(attrs)
         options = self.options
-        if case.failed:
-            first = case.failed[0].kind
+        parts = case.parts
+        sections: list[str] = []
+        if parts is None:
+            status = self.st_passed
+        elif parts.failed:
+            first = parts.failed[0].kind
             status = self.st_error if first in ("error", "rerunError") else self.st_failure
-            sections = [s.render() for s in case.failed + case.flaky]
-        elif case.skipped:
-            xfail = case.skipped[0].type == "pytest.xfail"
+            sections = [s.render() for s in parts.failed + parts.flaky]
+        elif parts.skipped:
+            xfail = parts.skipped[0].type == "pytest.xfail"
             status = self.st_xfail if xfail else self.st_skipped
             if options.skipped == "omit" and status is Status.NO_RUN:
                 return None
-            sections = [s.render() for s in case.skipped]
-        elif (raw := attrs.get("status")) and raw.lower() in _NOT_RUN:
-            status = options.status(raw, Status.NO_RUN)
+            sections = [s.render() for s in parts.skipped]
+        elif parts.flaky:
+            status, sections = self.st_flaky, [s.render() for s in parts.flaky]
+        else:
+            status = self.st_passed
+        if (raw := attrs.get("status")) and status is self.st_passed and raw.lower() in _NOT_RUN:
+            status = options.status(raw, Status.NO_RUN)  # GoogleTest notrun, tst disabled
             if options.skipped == "omit" and status is Status.NO_RUN:
                 return None
-            sections = [f"[{raw.lower()}]"]
-        elif case.flaky:
-            status, sections = self.st_flaky, [s.render() for s in case.flaky]
-        else:
-            status, sections = self.st_passed, []
+            sections = [f"[{raw.lower()}]", *sections]
         shown_class = classname
         if classname and (classname == name or name.endswith(" " + classname)):
             shown_class = ""
@@ -577,42 +587,54 @@ class _FileReader:
         title = title.strip()
         if not title:
             raise _CaseProblem("test case has no name (no name or classname attribute)")
-        identity = f"{key_part(suite.name)}::{key_part(classname)}::{key_part(name)}"
+        identity = f"{suite.name}::{classname}::{name}"
+        if identity.count("::") != 2:  # one inside a part: written ": :" (see key_part)
+            identity = f"{key_part(suite.name)}::{key_part(classname)}::{key_part(name)}"
         key = f"{self.file_key}::{identity}::{self.ordinals.next(identity)}"
         attachments: list[Attachment] = []
         output: str | None = None
-        if case.out or case.err or sections:
-            stdout, stderr = "".join(case.out), "".join(case.err)
+        if sections or parts is not None:
+            stdout = "".join(parts.out) if parts else ""
+            stderr = "".join(parts.err) if parts else ""
             attachments = self._linked_files(case, [*sections, stdout, stderr])
             if options.attach_output:
                 attachments += _output_files(title, stdout, stderr)
             elif status is Status.FAILED:
                 sections += [_block("system-out", stdout), _block("system-err", stderr)]
             output = "\n\n".join(s for s in sections if s) or None
+        duration = self._duration(case)
+        if _FAST and not attachments and not case.fields and case.test_id is None:
+            return _plain_result(title, status, duration, output, key)
         try:
             return RunResult(
                 title,
                 status,
-                duration=self._duration(case),
+                duration=duration,
                 output=output,
                 attachments=attachments,
-                custom_fields=case.fields,
+                custom_fields=case.fields or {},
                 test_id=case.test_id,
                 key=key,
             )
         except ValueError as exc:
             raise _CaseProblem(f"test case {title!r}: {exc}") from None
 
-    def _duration(self, case: _Case) -> float | None:
+    def _duration(self, case: _Case) -> dt.timedelta | None:
         text = case.attrs.get("time")
         if not text:
             return None
+        known = _DURATIONS.get(text)
+        if known is not None:
+            return known
         try:
             seconds = float(text)
         except ValueError:
             seconds = math.nan
         if 0 <= seconds <= MAX_SECONDS:
-            return seconds
+            duration = dt.timedelta(seconds=seconds)
+            if len(_DURATIONS) < 4096:  # the same few values recur: "0", "0.001", ...
+                _DURATIONS[text] = duration
+            return duration
         why = "over 7 days" if seconds > MAX_SECONDS else "not a number of seconds"
         log.warning("%s: ignoring time=%r (%s)", self._where(case), text, why)
         return None
@@ -624,11 +646,9 @@ class _FileReader:
                 case.test_id = _positive_int(name, value)
             elif name.startswith("practitest-field-"):
                 number = _positive_int(name, name.removeprefix("practitest-field-"))
-                previous = case.fields.get(number)
-                if previous is None:
-                    case.fields[number] = value
-                else:
-                    case.fields[number] = [*_as_strings(previous), value]
+                fields = case.fields = case.fields or {}
+                previous = fields.get(number)
+                fields[number] = value if previous is None else [*_as_strings(previous), value]
         except _CaseProblem as problem:
             self.ready.append(self.error(str(problem), case.place))
             case.bad = True
@@ -703,6 +723,37 @@ class _FileReader:
             output="\n\n".join(extra) or None,
             key=f"{self.file_key}::{identity}::{self.ordinals.next(identity)}",
         )
+
+
+_DURATIONS: dict[str, dt.timedelta] = {}
+_PLAIN_FIELDS = (
+    *("name", "status", "duration", "output", "steps", "attachments", "custom_fields"),
+    *("version", "test_id", "instance_id", "key"),
+)
+# RunResult's converters and checks cost more than the rest of a case; a plain result (no
+# attachments, fields or test id) is built directly from values already in their final form,
+# as long as RunResult has exactly the fields this knows (else the constructor is used).
+_FAST = tuple(f.name for f in attrs.fields(RunResult)) == _PLAIN_FIELDS
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _plain_result(
+    name: str, status: Status, duration: dt.timedelta | None, output: str | None, key: str
+) -> RunResult:
+    result: RunResult = _new(RunResult)
+    _set(result, "name", name)
+    _set(result, "status", status)
+    _set(result, "duration", duration)
+    _set(result, "output", output)
+    _set(result, "steps", ())
+    _set(result, "attachments", ())
+    _set(result, "custom_fields", {})
+    _set(result, "version", None)
+    _set(result, "test_id", None)
+    _set(result, "instance_id", None)
+    _set(result, "key", key)
+    return result
 
 
 def _evolve(result: RunResult, **changes: Any) -> RunResult:
