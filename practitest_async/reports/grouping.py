@@ -6,9 +6,10 @@ actual result), so a first upload of 10,000 cases in 500 classes costs about 500
 10,000. A run holds at most :data:`MAX_STEPS` steps; a larger group is split into numbered parts
 (``"com.acme.CartTest (part 2)"``). The run's status follows from its steps, by PractiTest's rule.
 
-Streaming: a group is closed when the cases move on to another group (readers yield a class's
-cases together), so memory holds one group of at most :data:`MAX_STEPS` cases. A group that comes
-back later in the file continues with its next part number, so no two results share a key.
+Streaming: up to :data:`MAX_OPEN` groups are fed at once (readers yield a class's cases together,
+but not every tool does), each of at most :data:`MAX_STEPS` cases, so memory stays bounded. A
+group closed early that comes back later continues with its next part number, so no two results
+share a key.
 
 Which class and suite a result belongs to comes from its key: readers build it with
 :func:`~._base.result_key` as ``result_key(path, suite, class, name, ordinal=n)``.
@@ -17,6 +18,7 @@ Which class and suite a result belongs to comes from its key: readers build it w
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +29,9 @@ from ._base import GroupBy, key_path
 __all__ = ["MAX_STEPS", "group_results"]
 
 MAX_STEPS = 100
+MAX_OPEN = 64
+"""Groups fed at once (cases of several classes interleaved); the least recently fed one is
+closed when another opens beyond this, so memory stays within MAX_OPEN x MAX_STEPS cases."""
 
 
 def group_results(results: Iterator[RunResult], path: Path, by: GroupBy) -> Iterator[RunResult]:
@@ -36,24 +41,28 @@ def group_results(results: Iterator[RunResult], path: Path, by: GroupBy) -> Iter
         return
     prefix = key_path(path) + "::"
     parts_done: dict[tuple[str, ...], int] = {}  # group -> parts emitted so far
-    current: tuple[str, ...] | None = None
-    members: list[RunResult] = []
-    split = False  # the current group already went out as a numbered part
+    open_groups: OrderedDict[tuple[str, ...], list[RunResult]] = OrderedDict()
+    opened: dict[tuple[str, ...], int] = {}  # when each open group was opened
     stem = path.stem
     for result in results:
         group = _group_of(result, prefix, by)
-        if group != current or len(members) == MAX_STEPS:
-            if members:
-                assert current is not None
-                more = group == current  # full, and the group goes on
-                yield _emit(current, members, parts_done, numbered=split or more, stem=stem)
-                split = more
-            if group != current:
-                split = parts_done.get(group, 0) > 0
-            current, members = group, []
+        members = open_groups.get(group)
+        if members is None:
+            if len(open_groups) >= MAX_OPEN:  # the least recently fed group is done
+                oldest, done = open_groups.popitem(last=False)
+                del opened[oldest]
+                yield _emit(oldest, done, parts_done, numbered=False, stem=stem)
+            members = open_groups[group] = []
+            opened[group] = len(opened) + len(parts_done)
+        else:
+            open_groups.move_to_end(group)
+            if len(members) == MAX_STEPS:  # full, and the group goes on: a numbered part
+                yield _emit(group, members, parts_done, numbered=True, stem=stem)
+                members = open_groups[group] = []
         members.append(result)
-    if members and current is not None:
-        yield _emit(current, members, parts_done, numbered=split, stem=stem)
+    for group in sorted(open_groups, key=opened.__getitem__):  # in the order they began
+        members = open_groups[group]
+        yield _emit(group, members, parts_done, numbered=False, stem=stem)
 
 
 def _group_of(result: RunResult, prefix: str, by: GroupBy) -> tuple[str, ...]:

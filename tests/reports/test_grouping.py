@@ -9,6 +9,7 @@ import pytest
 from practitest_async.batch import Status
 from practitest_async.models import StepStatus
 from practitest_async.reports import read_reports
+from practitest_async.reports.grouping import MAX_OPEN
 
 
 def write(tmp_path: Path, suites: dict[str, list[str]]) -> Path:
@@ -68,16 +69,25 @@ def test_a_group_over_100_cases_is_split_into_numbered_parts(tmp_path: Path) -> 
     assert len({r.key for r in results}) == 4
 
 
-def test_a_class_that_comes_back_later_continues_with_its_next_part(tmp_path: Path) -> None:
+def test_interleaved_classes_are_still_one_result_each(tmp_path: Path) -> None:
     path = write(tmp_path, {"S": [case("A", "t1"), case("B", "t2"), case("A", "t3")]})
 
     results = list(read_reports(path, group_by="class"))
     assert [(r.name, [s.name for s in r.steps]) for r in results] == [
-        ("A", ["A.t1"]),
+        ("A", ["A.t1", "A.t3"]),
         ("B", ["B.t2"]),
-        ("A (part 2)", ["A.t3"]),
     ]
-    assert len({r.key for r in results}) == 3
+
+
+def test_a_class_closed_early_continues_with_its_next_part(tmp_path: Path) -> None:
+    # More classes interleaved than are kept open: memory stays bounded, keys stay distinct.
+    cases = [case(f"C{i}", "t") for i in range(MAX_OPEN + 1)] + [case("C0", "again")]
+    path = write(tmp_path, {"S": cases})
+
+    results = list(read_reports(path, group_by="class"))
+    assert len(results) == MAX_OPEN + 2
+    assert [r.name for r in results if r.name.startswith("C0")] == ["C0", "C0 (part 2)"]
+    assert len({r.key for r in results}) == len(results)
 
 
 def test_grouping_is_checked_before_reading(tmp_path: Path) -> None:
