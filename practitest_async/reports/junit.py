@@ -307,7 +307,9 @@ class _FileReader:
         self.section: _Section | None = None
         self.in_properties = False
         self.property: tuple[str, list[str]] | None = None
-        self.depth = 0
+        self.rooted = False  # the root element was seen (and is <testsuites> or <testsuite>)
+        self.case_attrs: dict[str, str] | None = None  # of the open <testcase>
+        self.case_place = (0, 0)  # where it starts
         self.skip_depth = 0  # inside an element we do not read (its children too)
         self.ready: list[RunResult | ReportError] = []  # since the last chunk, in file order
         self.refused_at: tuple[int, int] | None = None
@@ -387,7 +389,6 @@ class _FileReader:
                 yield item  # type: ignore[misc]
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
-        self.depth += 1
         if self.skip_depth:
             self.skip_depth += 1
             return
@@ -400,31 +401,39 @@ class _FileReader:
             self.parser.CharacterDataHandler = texts.append
             self.skip_depth = 1  # deeper elements: not read
             return
-        case = self.case
-        if case is not None:
+        if self.case_attrs is not None:  # a child of the open case
+            case = self.case
+            if case is None:
+                case = self.case = _Case(self.case_attrs, self.case_place)
             self._case_child(case, tag, attrs)
             return
-        if self.depth == 1 and tag not in ("testsuites", "testsuite"):
-            raise _NotJUnit(
-                f"not a JUnit report: the root element is <{tag}>, "
-                "expected <testsuites> or <testsuite>",
-                self.place(),
-            )
-        if tag == "testcase":
+        if tag == "testcase" and self.rooted:
             if not self.suites:
                 self.suites.append(_Suite("", "", (1, 1)))  # cases under <testsuites> directly
-            self.case = _Case(attrs, self.place())
+            self.case_attrs = attrs
+            parser = self.parser
+            self.case_place = (parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
+        elif not self.rooted:
+            if tag not in ("testsuites", "testsuite"):
+                raise _NotJUnit(
+                    f"not a JUnit report: the root element is <{tag}>, "
+                    "expected <testsuites> or <testsuite>",
+                    self.place(),
+                )
+            self.rooted = True
+            if tag == "testsuite":
+                self.suites.append(
+                    _Suite(attrs.get("name", ""), attrs.get("file", ""), self.place())
+                )
         elif tag == "testsuite":
             outer = self.suites[-1] if self.suites else None
             self.suites.append(
                 _Suite(
                     attrs.get("name", ""),
                     attrs.get("file", outer.file if outer else ""),
-                    (self.place()),
+                    self.place(),
                 )
             )
-        elif self.depth == 1:
-            pass  # <testsuites>
         elif self.suites and tag in ("error", "failure"):
             self.section = suite_section = _Section(tag, attrs)
             self.suites[-1].failures.append(suite_section)
@@ -469,7 +478,6 @@ class _FileReader:
             self.skip_depth = 1
 
     def _end(self, tag: str) -> None:
-        self.depth -= 1
         if self.skip_depth:
             self.skip_depth -= 1
             if self.skip_depth == 0:
@@ -483,22 +491,74 @@ class _FileReader:
             self.section = None
             self.parser.CharacterDataHandler = None
             return
-        case = self.case
-        if case is not None:
+        attrs = self.case_attrs
+        if attrs is not None:
+            case = self.case
             if tag == "testcase":
-                self.case = None
-                self._case_done(case)
-            elif tag == "property" and self.property is not None:
+                self.case_attrs = self.case = None
+                if case is not None or not self._plain_case(attrs):
+                    self._case_done(case or _Case(attrs, self.case_place))
+            elif case is not None and tag == "property" and self.property is not None:
                 self.parser.CharacterDataHandler = None
                 self._property(case, *self.property)
                 self.property = None
-            elif tag == "properties":
+            elif case is not None and tag == "properties":
                 self.in_properties = False
             return
         if tag == "testsuite" and self.suites:
             self._suite_done(self.suites.pop())
         elif tag == "testsuites" and self.suites:
             self._suite_done(self.suites.pop())  # the stand-in for cases outside any suite
+
+    def _plain_case(self, attrs: dict[str, str]) -> bool:
+        """The common case, done inline: a case with no child (so PASSED), a name, no status
+        attribute, the default name template, in a suite that holds nothing back. False (and
+        nothing done) for any other: :meth:`_case_done` takes it."""
+        suite = self.suites[-1]
+        name = attrs.get("name")
+        separator = self.names.class_dot_name
+        if not name or separator is None or "status" in attrs or not _FAST:
+            return False
+        classname = attrs.get("classname") or attrs.get("class") or ""
+        if suite.retried and (classname, name) in suite.retried:
+            return False  # a retry of a failed case: merged by _case_done
+        suite.cases += 1
+        if classname and classname != name and not name.endswith(" " + classname):
+            title = f"{classname}{separator}{name}".strip()
+        else:
+            title = name.strip()
+        if not title:
+            suite.cases -= 1
+            return False
+        identity = f"{suite.name}::{classname}::{name}"
+        if identity.count("::") != 2:  # one inside a part: written ": :" (see key_part)
+            identity = f"{key_part(suite.name)}::{key_part(classname)}::{key_part(name)}"
+        text = attrs.get("time")
+        duration = None
+        if text:
+            duration = _DURATIONS.get(text)
+            if duration is None:
+                duration = self._seconds(text, self.case_place)
+        result: RunResult = _new(RunResult)
+        _set(result, "name", title)
+        _set(result, "status", self.st_passed)
+        _set(result, "duration", duration)
+        _set(result, "output", None)
+        _set(result, "steps", ())
+        _set(result, "attachments", ())
+        _set(result, "custom_fields", {})
+        _set(result, "version", None)
+        _set(result, "test_id", None)
+        _set(result, "instance_id", None)
+        _set(result, "key", f"{self.file_key}::{identity}::{self.ordinals.next(identity)}")
+        held = suite.held
+        if held is None:
+            self.ready.append(result)
+        else:  # after a failure in the suite: held until its end, like the failed results
+            held.append(result)
+            if len(held) >= HELD_PER_SUITE:
+                self._release(suite, final=False)
+        return True
 
     # -- one case
 
@@ -624,8 +684,9 @@ class _FileReader:
         if not text:
             return None
         known = _DURATIONS.get(text)
-        if known is not None:
-            return known
+        return known if known is not None else self._seconds(text, case.place)
+
+    def _seconds(self, text: str, place: tuple[int, int]) -> dt.timedelta | None:
         try:
             seconds = float(text)
         except ValueError:
@@ -636,7 +697,8 @@ class _FileReader:
                 _DURATIONS[text] = duration
             return duration
         why = "over 7 days" if seconds > MAX_SECONDS else "not a number of seconds"
-        log.warning("%s: ignoring time=%r (%s)", self._where(case), text, why)
+        where = ":".join([str(self.path), *(str(n) for n in place)])
+        log.warning("%s: ignoring time=%r (%s)", where, text, why)
         return None
 
     def _property(self, case: _Case, name: str, texts: list[str]) -> None:
