@@ -210,7 +210,7 @@ def _read_all(
             seen.add(marker)
             try:
                 count = 0
-                for result in _read_file(path, forced, options, report, group_by, partial):
+                for result in _open_file(path, forced, options, report, group_by, partial):
                     count += 1
                     yield result
                 if count == 0:
@@ -219,7 +219,7 @@ def _read_all(
                 report(error)
 
 
-def _read_file(
+def _open_file(
     path: Path,
     forced: ReaderModule | None,
     options: ReaderOptions,
@@ -233,7 +233,7 @@ def _read_file(
         raise ReportError(path, f"not a report in a known format: {describe(head)}")
     if head.kind == "xml" and not partial:
         check_xml(path)
-    yield from group_results(module.read(path, options, report), path, group_by)
+    return group_results(module.read(path, options, report), path, group_by)
 
 
 def check_xml(path: Path) -> None:

@@ -36,9 +36,10 @@ closed when another opens beyond this, so memory stays within MAX_OPEN x MAX_STE
 
 def group_results(results: Iterator[RunResult], path: Path, by: GroupBy) -> Iterator[RunResult]:
     """The results of one report file, grouped ``by`` class or suite (``case``: as they are)."""
-    if by == "case":
-        yield from results
-        return
+    return results if by == "case" else _grouped(results, path, by)
+
+
+def _grouped(results: Iterator[RunResult], path: Path, by: GroupBy) -> Iterator[RunResult]:
     prefix = key_path(path) + "::"
     parts_done: dict[tuple[str, ...], int] = {}  # group -> parts emitted so far
     open_groups: OrderedDict[tuple[str, ...], list[RunResult]] = OrderedDict()

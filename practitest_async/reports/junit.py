@@ -175,6 +175,9 @@ def check_template(template: str) -> None:
 # -- ordinals --------------------------------------------------------------------------------------
 
 
+_BIT_MASK = (1 << 25) - 1
+
+
 class _Ordinals:
     """0 for the first case of a key in a file, then a distinct, repeatable number per repeat.
 
@@ -184,7 +187,7 @@ class _Ordinals:
     same every time the same file is read.
     """
 
-    BITS = 1 << 25
+    BITS = _BIT_MASK + 1
 
     def __init__(self) -> None:
         self.bits: bytearray | None = None  # allocated on the first case
@@ -199,12 +202,16 @@ class _Ordinals:
         two = zlib.adler32(data) & (self.BITS - 1)
         mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
         if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
-            count = self.counts.get(key, 0) + 1
-            self.counts[key] = count
-            return count
+            return self.repeat(key)
         bits[one >> 3] |= mask_one
         bits[two >> 3] |= mask_two
         return 0
+
+    def repeat(self, key: str) -> int:
+        """The ordinal of a key the bit set may have seen."""
+        count = self.counts.get(key, 0) + 1
+        self.counts[key] = count
+        return count
 
 
 # -- one file --------------------------------------------------------------------------------------
@@ -313,6 +320,7 @@ class _FileReader:
         self.skip_depth = 0  # inside an element we do not read (its children too)
         self.ready: list[RunResult | ReportError] = []  # since the last chunk, in file order
         self.refused_at: tuple[int, int] | None = None
+        self.problems = False  # a ReportError waits in ready
         self.parser = self._parser()
         # raw status words, mapped once per file
         status = options.status
@@ -359,16 +367,21 @@ class _FileReader:
         return ReportError(self.path, message, line=line, column=column)
 
     def results(self) -> Iterator[RunResult]:
-        parser, ready = self.parser, self.ready
+        parser = self.parser
         try:
             with self.path.open("rb") as source:
                 while chunk := source.read(_CHUNK):
                     parser.Parse(chunk, False)
+                    ready = self.ready
                     if ready:
-                        yield from self._flush()
+                        self.ready = []
+                        if self.problems:
+                            yield from self._flush(ready)
+                        else:
+                            yield from ready  # type: ignore[misc]
                 parser.Parse(b"", True)
         except expat.ExpatError as exc:
-            yield from self._flush()
+            yield from self._flush(self.ready)
             raise self.error(
                 expat.errors.messages[exc.code], (exc.lineno, exc.offset + 1)
             ) from None
@@ -378,10 +391,10 @@ class _FileReader:
             raise self.error(str(exc), exc.place) from None
         except OSError as exc:
             raise self.error(f"cannot read: {exc.strerror or exc}", None) from None
-        yield from self._flush()
+        yield from self._flush(self.ready)
 
-    def _flush(self) -> Iterator[RunResult]:
-        ready, self.ready = self.ready, []
+    def _flush(self, ready: list[RunResult | ReportError]) -> Iterator[RunResult]:
+        self.ready = []
         for item in ready:
             if type(item) is ReportError:
                 self.report(item)
@@ -550,7 +563,21 @@ class _FileReader:
         _set(result, "version", None)
         _set(result, "test_id", None)
         _set(result, "instance_id", None)
-        _set(result, "key", f"{self.file_key}::{identity}::{self.ordinals.next(identity)}")
+        bits = self.ordinals.bits
+        if bits is None:
+            ordinal = self.ordinals.next(identity)
+        else:  # _Ordinals.next, inline: this runs once per case
+            data = identity.encode()
+            one = zlib.crc32(data) & _BIT_MASK
+            two = zlib.adler32(data) & _BIT_MASK
+            mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
+            if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
+                ordinal = self.ordinals.repeat(identity)
+            else:
+                bits[one >> 3] |= mask_one
+                bits[two >> 3] |= mask_two
+                ordinal = 0
+        _set(result, "key", f"{self.file_key}::{identity}::{ordinal}")
         held = suite.held
         if held is None:
             self.ready.append(result)
@@ -574,6 +601,7 @@ class _FileReader:
             result = self._result(case, suite, classname, name)
         except _CaseProblem as problem:
             self.ready.append(self.error(str(problem), case.place))  # reported in file order
+            self.problems = True
             return
         if result is None:
             return
@@ -713,6 +741,7 @@ class _FileReader:
                 fields[number] = value if previous is None else [*_as_strings(previous), value]
         except _CaseProblem as problem:
             self.ready.append(self.error(str(problem), case.place))
+            self.problems = True
             case.bad = True
 
     def _where(self, case: _Case) -> str:
