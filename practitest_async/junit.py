@@ -9,9 +9,11 @@ import: :func:`iter_results` (JUnit only, as before), :func:`expand_paths`, :cla
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 
 from .batch.results import RunResult, Status
-from .reports import expand_paths, read_reports
+from .reports import expand_paths as _expand_reports
+from .reports import read_reports
 from .reports._base import GroupBy, PathArg, ReportError, SkippedMode
 from .reports.junit import REFUSED, JUnitError
 
@@ -43,4 +45,15 @@ def iter_results(
         status_map=status_map,
         group_by=group_by,
         partial=partial,
+        suffixes=_XML,
     )
+
+
+_XML = frozenset({".xml"})
+
+
+def expand_paths(paths: Iterable[PathArg] | PathArg) -> list[Path]:
+    """JUnit report files named by ``paths``: files as given, directories as every ``*.xml``
+    below them (sorted), glob patterns as their matches (see
+    :func:`practitest_async.reports.expand_paths`, which also takes ``*.json`` and ``*.trx``)."""
+    return _expand_reports(paths, suffixes=_XML)

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from xml.parsers import expat
 
+import attrs
+
 from ..batch.results import RunResult, Status
 from ._base import (
     GroupBy,
@@ -64,15 +66,18 @@ _GROUPS = ("case", "class", "suite")
 # -- which files -----------------------------------------------------------------------------------
 
 
-def expand_paths(paths: Iterable[PathArg] | PathArg) -> list[Path]:
+def expand_paths(
+    paths: Iterable[PathArg] | PathArg, *, suffixes: Iterable[str] = REPORT_SUFFIXES
+) -> list[Path]:
     """Report files named by ``paths``: files as given, directories as every ``*.xml``,
     ``*.json`` and ``*.trx`` below them (sorted), glob patterns (``**`` included) as their
     matches (sorted). A path that does not exist is kept, so that reading it reports the error;
-    duplicates are dropped."""
+    duplicates are dropped. ``suffixes`` are what a directory is searched for."""
     found: list[Path] = []
     seen: set[str] = set()
+    wanted = frozenset(suffixes)
     for raw in _as_list(paths):
-        for path in _expand_one(raw):
+        for path in _expand_one(raw, wanted):
             if (marker := os.path.abspath(path)) not in seen:
                 seen.add(marker)
                 found.append(path)
@@ -84,22 +89,23 @@ def _as_list(paths: Iterable[PathArg] | PathArg) -> list[PathArg]:
     return [paths] if isinstance(paths, str | os.PathLike) else list(paths)
 
 
-def _expand_one(raw: PathArg) -> list[Path]:
+def _expand_one(raw: PathArg, suffixes: frozenset[str] = REPORT_SUFFIXES) -> list[Path]:
     path = Path(raw)
     if path.is_dir():
-        return _reports_below(path)
+        return _reports_below(path, suffixes)
     if path.exists() or not _GLOB_MAGIC.search(os.fspath(raw)):
         return [path]
     matches: list[Path] = []
     for match in sorted(glob.glob(os.fspath(raw), recursive=True)):
-        matches.extend(_reports_below(Path(match)) if os.path.isdir(match) else [Path(match)])
+        if os.path.isdir(match):
+            matches.extend(_reports_below(Path(match), suffixes))
+        else:
+            matches.append(Path(match))
     return matches
 
 
-def _reports_below(directory: Path) -> list[Path]:
-    return sorted(
-        p for p in directory.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES and p.is_file()
-    )
+def _reports_below(directory: Path, suffixes: frozenset[str]) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix.lower() in suffixes and p.is_file())
 
 
 # -- options ---------------------------------------------------------------------------------------
@@ -153,6 +159,7 @@ def read_reports(
     errors: list[ReportError] | None = None,
     fail_fast: bool = False,
     partial: bool = False,
+    suffixes: Iterable[str] = REPORT_SUFFIXES,
 ) -> Iterator[RunResult]:
     """Yield a :class:`RunResult` per result in the reports at ``paths``, in any known format.
 
@@ -188,52 +195,50 @@ def read_reports(
             raise error
         errors.append(error)
 
-    return _read_all(_as_list(paths), forced, options, report, group_by, partial)
+    reading = _Reading(forced, options, report, group_by, partial, frozenset(suffixes))
+    return _read_all(_as_list(paths), reading)
 
 
-def _read_all(
-    raws: list[PathArg],
-    forced: ReaderModule | None,
-    options: ReaderOptions,
-    report: Callable[[ReportError], None],
-    group_by: GroupBy,
-    partial: bool,
-) -> Iterator[RunResult]:
+@attrs.frozen
+class _Reading:
+    forced: ReaderModule | None
+    options: ReaderOptions
+    report: Callable[[ReportError], None]
+    group_by: GroupBy
+    partial: bool
+    suffixes: frozenset[str]
+
+
+def _read_all(raws: list[PathArg], reading: _Reading) -> Iterator[RunResult]:
     seen: set[str] = set()
     for raw in raws:
-        files = _expand_one(raw)
+        files = _expand_one(raw, reading.suffixes)
         if not files:
-            report(ReportError(raw, "no report file found there"))
+            reading.report(ReportError(raw, "no report file found there"))
         for path in files:
             if (marker := os.path.abspath(path)) in seen:
                 continue
             seen.add(marker)
             try:
                 count = 0
-                for result in _open_file(path, forced, options, report, group_by, partial):
+                for result in _open_file(path, reading):
                     count += 1
                     yield result
                 if count == 0:
                     log.warning("%s: no test results in it (an empty report)", path)
             except ReportError as error:
-                report(error)
+                reading.report(error)
 
 
-def _open_file(
-    path: Path,
-    forced: ReaderModule | None,
-    options: ReaderOptions,
-    report: Callable[[ReportError], None],
-    group_by: GroupBy,
-    partial: bool,
-) -> Iterator[RunResult]:
+def _open_file(path: Path, reading: _Reading) -> Iterator[RunResult]:
     head = head_of(path)
-    module = forced or next((m for m in readers().values() if m.sniff(head)), None)
+    module = reading.forced or next((m for m in readers().values() if m.sniff(head)), None)
     if module is None:
         raise ReportError(path, f"not a report in a known format: {describe(head)}")
-    if head.kind == "xml" and not partial:
+    if head.kind == "xml" and not reading.partial:
         check_xml(path)
-    return group_results(module.read(path, options, report), path, group_by)
+    results = module.read(path, reading.options, reading.report)
+    return group_results(results, path, reading.group_by)
 
 
 def check_xml(path: Path) -> None:
