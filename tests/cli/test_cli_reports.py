@@ -167,3 +167,42 @@ async def test_hard_corpus_files_upload_with_exit_0(fast: FakePractiTest, name: 
 
     assert code == 0, out + err
     assert fast.state.runs
+
+
+REPORT_CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "report-corpus"
+
+
+def _report_corpus() -> list[tuple[Path, int]]:
+    """(file, n) from the tables of report-corpus/SOURCES.md (n: results its sources count)."""
+    sources = REPORT_CORPUS / "SOURCES.md"
+    if not sources.is_file():
+        return []
+    found = []
+    for line in sources.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) > 8 and cells[7].isdigit():
+            [path] = list(REPORT_CORPUS.glob(f"*/{cells[0]}")) or [REPORT_CORPUS / cells[0]]
+            found.append((path, int(cells[7])))
+    return found
+
+
+@pytest.mark.parametrize(("path", "count"), _report_corpus(), ids=lambda v: getattr(v, "name", ""))
+async def test_every_report_corpus_file_plans_with_exit_0(
+    fast: FakePractiTest, tmp_path: Path, path: Path, count: int
+) -> None:
+    from practitest_async.reports import ReportError, detect_format
+
+    try:
+        detect_format(path)
+    except ReportError:
+        pytest.skip(f"no reader for {path.name} yet (its module is not merged)")
+    summary = tmp_path / "plan.json"
+
+    code, out, err = await _cli(
+        fast_env(fast), "upload", path, *TARGET, "--dry-run", "--summary-json", summary
+    )
+
+    assert code == 0, out + err
+    assert json.loads(summary.read_text())["input_errors"] == []
+    if count == 0:
+        assert "no test results in it (an empty report)" in out + err
