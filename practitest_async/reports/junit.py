@@ -307,6 +307,8 @@ class _FileReader:
         self.options = options
         self.report = report
         self.names = _template(options.name_template)
+        # the default template's separator when plain cases can be built inline, else None
+        self.plain_separator = self.names.class_dot_name if _FAST else None
         self.file_key = key_path(self.path)
         self.ordinals = _Ordinals()
         self.suites: list[_Suite] = []
@@ -527,11 +529,11 @@ class _FileReader:
         """The common case, done inline: a case with no child (so PASSED), a name, no status
         attribute, the default name template, in a suite that holds nothing back. False (and
         nothing done) for any other: :meth:`_case_done` takes it."""
-        suite = self.suites[-1]
         name = attrs.get("name")
-        separator = self.names.class_dot_name
-        if not name or separator is None or "status" in attrs or not _FAST:
+        separator = self.plain_separator
+        if not name or separator is None or "status" in attrs:
             return False
+        suite = self.suites[-1]
         classname = attrs.get("classname") or attrs.get("class") or ""
         if suite.retried and (classname, name) in suite.retried:
             return False  # a retry of a failed case: merged by _case_done
