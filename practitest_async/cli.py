@@ -1,4 +1,4 @@
-"""The ``practitest-async`` command: upload JUnit results, try it on the emulator, check a set-up.
+"""The ``practitest-async`` command: upload test reports, try it on the emulator, check a set-up.
 
 Exit codes: 0 every result uploaded; 1 some results not uploaded (listed); 2 usage or
 configuration error; 3 authentication or permission refused; 4 an input file could not be read.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import junit
+from . import reports
 from .batch.report import UploadPlan, UploadReport
 from .client import Client
 from .errors import (
@@ -25,6 +25,7 @@ from .errors import (
     PractiTestError,
 )
 from .progress import progress_for
+from .report_options import add_report_flags, count_results, read_options
 from .settings import Settings, load_settings
 
 EXIT_OK, EXIT_NOT_UPLOADED, EXIT_USAGE, EXIT_AUTH, EXIT_INPUT = 0, 1, 2, 3, 4
@@ -42,8 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    up = sub.add_parser("upload", help="upload JUnit XML results", allow_abbrev=False)
-    up.add_argument("paths", nargs="+", help="JUnit XML files, directories or glob patterns")
+    up = sub.add_parser(
+        "upload",
+        help="upload test reports (JUnit, TestNG, NUnit, xUnit.net, TRX, Robot, Cucumber, CTRF, "
+        "Xray JSON)",
+        allow_abbrev=False,
+    )
+    up.add_argument("paths", nargs="+", help="report files, directories or glob patterns")
     up.add_argument("--project", type=int, help="project id (PRACTITEST_PROJECT)")
     up.add_argument("--set", dest="test_set", help="test set name or id (PRACTITEST_SET)")
     up.add_argument(
@@ -60,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--skipped", choices=("no-run", "omit"), default="no-run")
     up.add_argument("--attach-output", action="store_true", help="attach system-out/err")
     up.add_argument("--fail-fast", action="store_true", help="stop at the first bad file")
+    add_report_flags(up)
     _connection_flags(up)
 
     demo = sub.add_parser("demo", help="upload the examples to the built-in emulator")
@@ -117,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AuthenticationError, PermissionDeniedError) as exc:
         print(f"practitest-async: {exc}", file=sys.stderr)
         return EXIT_AUTH
-    except junit.JUnitError as exc:
+    except reports.ReportError as exc:
         print(f"practitest-async: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except PractiTestError as exc:
@@ -150,18 +157,17 @@ async def list_projects(settings: Settings, out: TextIO) -> int:
 async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     """``practitest-async upload``: stream the reports' results into PractiTest."""
     project, test_set = settings.require_upload_target()
-    paths = junit.expand_paths(args.paths)
+    paths = reports.expand_paths(args.paths)
     if not paths:
-        raise junit.JUnitError(args.paths[0], "no report files matched")
-    input_errors: list[junit.JUnitError] = []
-    results = junit.iter_results(
-        paths,
-        name_template=settings.name_template,
-        skipped=args.skipped,
-        attach_output=args.attach_output,
-        fail_fast=args.fail_fast,
-        errors=input_errors,
-    )
+        raise reports.ReportError(args.paths[0], "no report files matched")
+    input_errors: list[reports.ReportError] = []
+    options = read_options(args, settings.name_template)
+    try:
+        results = reports.read_reports(
+            paths, fail_fast=args.fail_fast, errors=input_errors, **options
+        )
+    except ValueError as exc:  # a name template or option the readers cannot use
+        raise ConfigurationError(str(exc)) from None
     async with settings.client() as client:
         test_set = await resolve_set(client, project, test_set)
         if args.dry_run:
@@ -185,13 +191,13 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
                 journal=settings.journal,
                 progress=show,
                 raise_on_failure=False,
-                expected_results=count_test_cases(paths),
+                expected_results=count_results(paths, options),
             )
             try:
                 async with up:
                     for result in results:
                         await up.add(result)
-            except junit.JUnitError as stop:  # --fail-fast: what was read is still sent
+            except reports.ReportError as stop:  # --fail-fast: what was read is still sent
                 input_errors.append(stop)
     report = up.report
     code = exit_code(report.fatal_error, input_errors, ok=report.ok)
@@ -211,25 +217,8 @@ async def resolve_set(client: Client, project: int, test_set: str | int) -> str 
     return test_set
 
 
-def count_test_cases(paths: Sequence[Path]) -> int:
-    """A quick estimate of the results to come (for the progress bar's total and ETA): the
-    ``<testcase`` tags in the files, counted on raw bytes without parsing."""
-    tag, total = b"<testcase", 0
-    for path in paths:
-        tail = b""
-        try:
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    block = tail + chunk
-                    total += block.count(tag)
-                    tail = block[-(len(tag) - 1) :]
-        except OSError:
-            continue  # the parser reports unreadable files with their reason
-    return total
-
-
 def exit_code(
-    fatal: PractiTestError | None, input_errors: Sequence[junit.JUnitError], *, ok: bool
+    fatal: PractiTestError | None, input_errors: Sequence[reports.ReportError], *, ok: bool
 ) -> int:
     """0, or the most important problem: auth (3), then bad input (4), then not uploaded (1)."""
     if isinstance(fatal, (AuthenticationError, PermissionDeniedError)):
@@ -240,7 +229,7 @@ def exit_code(
 
 
 def print_report(
-    report: UploadReport, input_errors: Sequence[junit.JUnitError], out: TextIO
+    report: UploadReport, input_errors: Sequence[reports.ReportError], out: TextIO
 ) -> None:
     """The end of an upload, for a person."""
     print(f"PractiTest: {report.summary()}; set id {report.set_id}", file=out)
@@ -253,7 +242,7 @@ def print_report(
 
 
 def report_summary(
-    report: UploadReport, input_errors: Sequence[junit.JUnitError], code: int
+    report: UploadReport, input_errors: Sequence[reports.ReportError], code: int
 ) -> dict[str, Any]:
     """The summary JSON for the next CI step."""
     return {
@@ -274,7 +263,7 @@ def report_summary(
 
 
 def plan_summary(
-    plan: UploadPlan, input_errors: Sequence[junit.JUnitError], code: int
+    plan: UploadPlan, input_errors: Sequence[reports.ReportError], code: int
 ) -> dict[str, Any]:
     """The summary JSON of a dry run."""
     return {

@@ -108,5 +108,15 @@ def key_path(path: PathArg) -> str:
 
 
 def result_key(path: PathArg, *parts: str, ordinal: int) -> str:
-    """A stable key for a result: file + suite path + name + ordinal, ``::``-joined."""
-    return "::".join((key_path(path), *parts, str(ordinal)))
+    """A stable key for a result: file + suite path + name + ordinal, ``::``-joined.
+
+    Call it as ``result_key(path, suite, class, name, ordinal=n)`` (``""`` for a part the format
+    does not have): ``--test-per class|suite`` reads the suite and class back from the key. A
+    ``::`` inside a part is written ``: :`` so that the parts can be told apart.
+    """
+    return "::".join((key_path(path), *map(key_part, parts), str(ordinal)))
+
+
+def key_part(part: str) -> str:
+    """``part`` as it goes into a key (``::`` inside it written ``: :``)."""
+    return part.replace("::", ": :") if "::" in part else part

@@ -11,8 +11,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from .. import junit
+from .. import reports
 from ..batch.results import RunResult
+from ..report_options import add_report_flags, count_results, read_options
 
 ENV_HELP = (
     "Credentials come from the environment, never from flags: XRAY_BASE_URL, and XRAY_TOKEN "
@@ -50,6 +51,7 @@ def add_parser(sub: Any) -> None:
     up.add_argument("--base-url", help="Jira URL (Server/DC) or Xray Cloud's (XRAY_BASE_URL)")
     up.add_argument("--flavor", choices=("server", "cloud"), help="default: from the URL")
     up.add_argument("--limiter", help="'local' (default), or a shared limiter spec")
+    add_report_flags(up)
     up.add_argument(
         "--xray-status",
         action="append",
@@ -63,18 +65,13 @@ def add_parser(sub: Any) -> None:
 
 
 def read_results(
-    paths: Sequence[Path], args: argparse.Namespace, errors: list[junit.JUnitError]
+    paths: Sequence[Path],
+    args: argparse.Namespace,
+    errors: list[reports.ReportError],
+    options: dict[str, Any],
 ) -> Iterator[RunResult]:
-    """THE one place report files become results for Xray (switch to
-    ``practitest_async.reports.read_reports`` here once it exists)."""
-    return junit.iter_results(
-        paths,
-        name_template=args.name_template,
-        skipped=args.skipped,
-        attach_output=args.attach_output,
-        fail_fast=args.fail_fast,
-        errors=errors,
-    )
+    """THE one place report files become results for Xray: every format ``upload`` reads."""
+    return reports.read_reports(paths, fail_fast=args.fail_fast, errors=errors, **options)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -83,15 +80,16 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 async def upload(args: argparse.Namespace, out: TextIO) -> int:
-    from ..cli import count_test_cases, exit_code
+    from ..cli import exit_code
     from ..progress import progress_for
     from .client import XrayClient, cloud_rate_limit
 
-    paths = junit.expand_paths(args.paths)
+    paths = reports.expand_paths(args.paths)
     if not paths:
-        raise junit.JUnitError(args.paths[0], "no report files matched")
-    input_errors: list[junit.JUnitError] = []
-    results = read_results(paths, args, input_errors)
+        raise reports.ReportError(args.paths[0], "no report files matched")
+    input_errors: list[reports.ReportError] = []
+    options = read_options(args, args.name_template)
+    results = read_results(paths, args, input_errors, options)
     overrides: dict[str, Any] = {"base_url": args.base_url, "flavor": args.flavor}
     if args.limiter:
         overrides["limiter"] = args.limiter
@@ -127,14 +125,14 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
                 revision=args.revision,
                 environments=args.environment,
                 progress=show,
-                expected_results=count_test_cases(paths),
+                expected_results=count_results(paths, options),
                 **target,
             )
             try:
                 async with up:
                     for result in results:
                         await up.add(result)
-            except junit.JUnitError as stop:  # --fail-fast: what was read is still sent
+            except reports.ReportError as stop:  # --fail-fast: what was read is still sent
                 input_errors.append(stop)
     report = up.report
     code = exit_code(report.fatal_error, input_errors, ok=report.ok)

@@ -14,7 +14,7 @@ from practitest_async.junit import REFUSED, JUnitError, iter_results
 def test_malformed_xml_names_file_line_and_column(in_samples: Path) -> None:
     results = iter_results("bad/malformed.xml")
 
-    assert next(results).name == "com.acme.shop.CartTest.addsItem"
+    # A file is all or nothing: nothing of a broken file is read.
     with pytest.raises(JUnitError) as caught:
         next(results)
     error = caught.value
@@ -24,9 +24,19 @@ def test_malformed_xml_names_file_line_and_column(in_samples: Path) -> None:
     assert isinstance(error, PractiTestError)
 
 
-def test_truncated_file_keeps_the_cases_before_the_cut(in_samples: Path) -> None:
+def test_truncated_file_uploads_nothing_and_names_the_cut(in_samples: Path) -> None:
     errors: list[JUnitError] = []
     names = [r.name for r in iter_results("bad/truncated.xml", errors=errors)]
+
+    assert names == []
+    assert [str(e) for e in errors] == [
+        "bad/truncated.xml:6:5: unclosed token (the file is cut short)"
+    ]
+
+
+def test_truncated_file_with_partial_keeps_the_cases_before_the_cut(in_samples: Path) -> None:
+    errors: list[JUnitError] = []
+    names = [r.name for r in iter_results("bad/truncated.xml", errors=errors, partial=True)]
 
     assert names == ["tests.test_cart.test_add_item", "tests.test_cart.test_total"]
     assert [str(e) for e in errors] == ["bad/truncated.xml:6:5: unclosed token"]
@@ -37,7 +47,12 @@ def test_a_file_cut_after_a_whole_element_says_so(tmp_path: Path) -> None:
     path.write_text('<testsuite name="s">\n  <testcase name="a"/>\n')
 
     errors: list[JUnitError] = []
-    assert [r.name for r in iter_results(path, errors=errors)] == ["a"]
+    assert [r.name for r in iter_results(path, errors=errors)] == []
+    assert [(e.line, e.column, e.message) for e in errors] == [
+        (3, 1, "no element found (the file is cut short)")
+    ]
+    errors.clear()
+    assert [r.name for r in iter_results(path, errors=errors, partial=True)] == ["a"]
     assert [(e.line, e.column, e.message) for e in errors] == [(3, 1, "no element found")]
 
 
@@ -45,7 +60,7 @@ def test_an_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.xml"
     path.write_bytes(b"")
 
-    with pytest.raises(JUnitError, match=r"empty\.xml:1:1: no element found"):
+    with pytest.raises(JUnitError, match=r"empty\.xml: the file is empty"):
         list(iter_results(path))
 
 
@@ -103,8 +118,8 @@ def test_a_pattern_or_folder_that_finds_no_report_is_an_error(tmp_path: Path) ->
     assert list(iter_results([tmp_path, f"{tmp_path}/*.xml"], errors=errors)) == []
 
     assert [str(e) for e in errors] == [
-        f"{tmp_path}: no JUnit XML report found there",
-        f"{tmp_path}/*.xml: no JUnit XML report found there",
+        f"{tmp_path}: no report file found there",
+        f"{tmp_path}/*.xml: no report file found there",
     ]
 
 
@@ -115,9 +130,7 @@ def test_with_an_errors_list_every_file_is_tried(in_samples: Path) -> None:
     assert [r.name for r in results] == [
         "tests.test_cart.test_add_item",  # bad-test-id.xml, around its bad case
         "tests.test_cart.test_remove_item",
-        "com.acme.shop.CartTest.addsItem",  # malformed.xml, before the bad tag
-        "tests.test_cart.test_add_item",  # truncated.xml, before the cut
-        "tests.test_cart.test_total",
+        # nothing of malformed.xml nor of truncated.xml: a file is all or nothing
         "tests.test_login.test_login_ok",
         "tests.test_login.test_login_locked",
         "tests.test_login.test_login_sso",
@@ -162,7 +175,7 @@ def test_without_an_errors_list_the_first_error_raises_after_earlier_results(
         "tests.test_login.test_login_locked",
         "tests.test_login.test_login_sso",
     ]
-    assert seen[3:] == ["com.acme.shop.CartTest.addsItem"]
+    assert seen[3:] == []
 
 
 def test_junit_error_survives_pickling() -> None:

@@ -66,8 +66,18 @@ def test_skipped_cases_are_no_run_or_left_out(in_samples: Path) -> None:
     kept = [r.status for r in iter_results("pytest-xunit1.xml")]
     omitted = [r.status for r in iter_results("pytest-xunit1.xml", skipped="omit")]
 
-    assert kept.count(Status.NO_RUN) == 2
+    assert kept.count(Status.NO_RUN) == 2  # pytest.skip, and pytest.xfail as in the plugin
     assert omitted == [s for s in kept if s is not Status.NO_RUN]
+
+
+def test_pytest_xfail_is_no_run_like_the_plugin_unless_mapped(in_samples: Path) -> None:
+    default = {r.name: r for r in iter_results("pytest-xunit1.xml")}
+    mapped = {r.name: r for r in iter_results("pytest-xunit1.xml", status_map={"xfail": "PASSED"})}
+
+    xfail = "tests.test_db.test_rounding"
+    assert default[xfail].status is Status.NO_RUN
+    assert default[xfail].output == "[skipped] pytest.xfail: known rounding bug #311"
+    assert mapped[xfail].status is Status.PASSED
 
 
 def test_failure_wins_over_skipped(tmp_path: Path) -> None:
@@ -222,15 +232,16 @@ def test_keys_are_stable_across_reads_and_distinct_for_repeats(
     write(Path("."), twice, name="repeat.xml")
 
     first = [r.key for r in iter_results("repeat.xml")]
-    again = [r.key for r in iter_results("./repeat.xml")]
+    again = [r.key for r in iter_results(tmp_path / "." / "repeat.xml")]
+    where = tmp_path.resolve().as_posix()
 
     assert (
         first
         == again
         == [
-            "repeat.xml::unit::c::t::0",
-            "repeat.xml::unit::c::t::1",
-            "repeat.xml::unit::d::t::0",
+            f"{where}/repeat.xml::unit::c::t::0",
+            f"{where}/repeat.xml::unit::c::t::1",
+            f"{where}/repeat.xml::unit::d::t::0",
         ]
     )
 
@@ -247,11 +258,16 @@ def test_a_namespaced_report_reads_the_same(tmp_path: Path) -> None:
     assert (result.name, result.status, result.output) == ("c.t", Status.FAILED, "[failure] m")
 
 
-def test_a_case_with_no_name_at_all_is_an_error(tmp_path: Path) -> None:
-    path = write(tmp_path, '<testcase time="1"/>\n<testcase name="ok"/>')
+def test_a_case_with_no_name_at_all_is_named_from_its_suite_and_position(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write(tmp_path, '<testcase time="1"/>\n<testcase name="ok"/>\n<testcase name=""/>')
 
     errors: list[JUnitError] = []
-    assert [r.name for r in iter_results(path, errors=errors)] == ["ok"]
-    assert [str(e) for e in errors] == [
-        f"{path}:3:1: test case has no name (no name or classname attribute)"
+    assert [r.name for r in iter_results(path, errors=errors)] == [
+        "unit (unnamed case 1)",
+        "ok",
+        "unit (unnamed case 3)",
     ]
+    assert errors == []  # a readable file: never an input error (exit 4)
+    assert f"{path}:3:1: a test case with no name; named 'unit (unnamed case 1)'" in caplog.text

@@ -1,0 +1,80 @@
+"""The report-reading options the commands share (``upload`` and ``xray upload``).
+
+``--format``, ``--status-map``, ``--test-per`` and ``--partial`` on a parser, the options they
+make for :func:`practitest_async.reports.read_reports`, checked before anything is read, and the
+count of results to come for a progress bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import reports
+from .errors import ConfigurationError
+
+
+def add_report_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        dest="report_format",
+        metavar="NAME",
+        help="read every file as this format (default: detected from each file's content)",
+    )
+    parser.add_argument(
+        "--status-map",
+        action="append",
+        default=[],
+        metavar="RAW=STATUS",
+        help="map a report's raw status word to a run status, e.g. inconclusive=FAILED "
+        "(repeatable)",
+    )
+    parser.add_argument(
+        "--test-per",
+        choices=("case", "class", "suite"),
+        default="case",
+        help="one PractiTest test per case (default), or per class/suite with a step per case",
+    )
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="upload what precedes the break of a file cut short (default: nothing of it)",
+    )
+
+
+def read_options(args: argparse.Namespace, name_template: str | None) -> dict[str, Any]:
+    """The reading options of ``upload``, checked before anything is read (bad ones: exit 2)."""
+    try:
+        status_map = reports.parse_status_map(getattr(args, "status_map", None))
+        report_format = getattr(args, "report_format", None)
+        if report_format is not None:
+            reports.detect.reader(report_format)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    options: dict[str, Any] = {
+        "format": report_format,
+        "status_map": status_map,
+        "group_by": getattr(args, "test_per", "case"),
+        "skipped": args.skipped,
+        "attach_output": args.attach_output,
+        "partial": getattr(args, "partial", False),
+    }
+    if name_template:
+        options["name_template"] = name_template
+    return options
+
+
+def count_results(paths: Sequence[Path], options: dict[str, Any]) -> int:
+    """The results to come (for the progress bar's total and ETA), counted by the same reader
+    that will read them (a first pass; its problems are reported by the real one)."""
+    logging.disable(logging.WARNING)  # warnings are for the real read, not said twice
+    try:
+        counting = {**options, "partial": True}  # an estimate: the real read checks files
+        return sum(1 for _ in reports.read_reports(paths, errors=[], **counting))
+    except (reports.ReportError, ValueError):
+        return 0
+    finally:
+        logging.disable(logging.NOTSET)
