@@ -1,0 +1,317 @@
+"""What the XML readers other than JUnit share (TestNG, NUnit, xUnit.net, TRX).
+
+- :class:`XmlEvents`: ``start``/``end`` events from ``defusedxml``'s ``iterparse``, with a
+  malformed file, a file that declares entities and an unreadable file all turned into a
+  :class:`ReportError` with the line and column.
+- :class:`Ordinals`: the last part of a result's key, in fixed memory.
+- :class:`CaseBuilder`: the steps every reader takes to turn what it read into a ``RunResult``:
+  the name (``name_template``, a made-up one with a warning when the case has none), the status
+  (through ``options.status``), the duration (dropped with a warning past 7 days), the output
+  or the stdout/stderr attachments, and the key.
+
+Warnings go to the ``practitest_async.reports`` logger: they never stop a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import string
+import struct
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, TreeBuilder
+from xml.parsers.expat import ErrorString
+
+import attrs
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, iterparse
+
+from ..batch.results import Attachment, RunResult, Status
+from ._base import ReaderOptions, ReportError, key_path
+
+log = logging.getLogger("practitest_async.reports")
+
+REFUSED = (
+    "refused: the file declares entities (DTD), which could expand without bound or read local "
+    "files"
+)
+MAX_SECONDS = 7 * 24 * 3600.0
+"""A duration longer than this is a unit mix-up (nanoseconds written as seconds), not a run."""
+
+_FIELDS = frozenset({"classname", "name", "file", "suite"})
+_FORMATTER = string.Formatter()
+_FOUR_WORDS = struct.Struct("<4I")
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def local(tag: str) -> str:
+    """The tag without its ``{namespace}``."""
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+
+
+def text(value: str | None) -> str:
+    """Text without the blank lines and indentation pretty-printing puts around it."""
+    return value.strip("\r\n").rstrip() if value and not value.isspace() else ""
+
+
+def sections(*parts: str) -> str | None:
+    """Non-empty parts joined by a blank line, or ``None``."""
+    return "\n\n".join(p for p in parts if p) or None
+
+
+def block(label: str, value: str | None) -> str:
+    """``[label]`` over the text, or nothing when there is no text."""
+    body = text(value)
+    return f"[{label}]\n{body}" if body else ""
+
+
+# -- events --------------------------------------------------------------------------------------
+
+
+class XmlEvents:
+    """``with XmlEvents(path) as events:`` iterates ``(event, element)`` for start and end.
+
+    Errors from the parser (malformed, truncated, entity declarations) and from reading the file
+    leave the ``with`` block as :class:`ReportError` naming the file, line and column.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: BinaryIO | None = None
+        self._parser = DefusedXMLParser(
+            target=TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True
+        )
+
+    def __enter__(self) -> Iterator[tuple[str, Element]]:
+        try:
+            self._file = self.path.open("rb")
+        except OSError as exc:
+            raise ReportError(self.path, f"cannot read: {exc.strerror or exc}") from None
+        events: Iterator[tuple[str, Element]] = iterparse(
+            self._file, events=("start", "end"), parser=self._parser
+        )
+        return events
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._file is not None:
+            self._file.close()
+        if isinstance(exc, DefusedXmlException):
+            line, column = self.place()
+            raise ReportError(self.path, REFUSED, line=line, column=column) from None
+        if isinstance(exc, SyntaxError) and not isinstance(exc, ReportError):
+            position = getattr(exc, "position", None)
+            code = getattr(exc, "code", None)
+            message = (ErrorString(code) if isinstance(code, int) else "") or str(exc)
+            if position:
+                raise ReportError(
+                    self.path, message, line=position[0], column=position[1] + 1
+                ) from None
+            raise ReportError(self.path, message) from None
+        if isinstance(exc, OSError):
+            raise ReportError(self.path, f"cannot read: {exc.strerror or exc}") from None
+
+    def place(self) -> tuple[int, int]:
+        """Where the parser is (1-based line and column)."""
+        expat = self._parser.parser
+        return int(expat.CurrentLineNumber), int(expat.CurrentColumnNumber) + 1
+
+
+def wrong_root(path: Path, root: str, expected: str) -> ReportError:
+    return ReportError(path, f"the root element is <{root}>, expected {expected}", line=1)
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+
+class Ordinals:
+    """0 for the first result of a key in a file, then a distinct, repeatable number per repeat.
+
+    A count of every key would grow with the file; a fixed 4 MiB bit set (a Bloom filter with a
+    stable hash) says which keys may have been seen, and only those are counted. A false "seen"
+    gives a first result 1 instead of 0: still distinct, and the same on every read of the file.
+    """
+
+    BITS = 1 << 25
+
+    def __init__(self) -> None:
+        self.bits: bytearray | None = None  # allocated on the first result
+        self.counts: dict[str, int] = {}
+
+    def next(self, key: str) -> int:
+        if self.bits is None:
+            self.bits = bytearray(self.BITS // 8)
+        bits, seen = self.bits, True
+        # A stable hash: str's hash() changes per process, and keys must not.
+        for word in _FOUR_WORDS.unpack(hashlib.blake2b(key.encode(), digest_size=16).digest()):
+            bit = word % self.BITS
+            mask = 1 << (bit & 7)
+            if not bits[bit >> 3] & mask:
+                seen = False
+                bits[bit >> 3] |= mask
+        if not seen:
+            return 0
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key]
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class NameTemplate:
+    """``"{classname}.{name}"`` with an empty field dropped along with the separator before it."""
+
+    prefix: str
+    fields: tuple[tuple[str, str, str | None], ...]
+    separators: tuple[str, ...]
+
+    @staticmethod
+    @lru_cache(maxsize=32)
+    def parse(template: str) -> NameTemplate:
+        texts, fields = [""], []
+        for literal, field, spec, conversion in _FORMATTER.parse(template):
+            texts[-1] += literal
+            if field is None:
+                continue
+            if field not in _FIELDS:
+                known = ", ".join("{" + f + "}" for f in sorted(_FIELDS))
+                raise ValueError(f"name_template {template!r}: unknown field {{{field}}} ({known})")
+            fields.append((field, spec or "", conversion))
+            texts.append("")
+        if not fields:
+            raise ValueError(f"name_template {template!r} names no field, e.g. {{name}}")
+        return NameTemplate(texts[0], tuple(fields), tuple(texts[1:]))
+
+    def render(self, values: dict[str, str]) -> str:
+        out, pending = [self.prefix], ""
+        for (field, spec, conversion), after in zip(self.fields, self.separators, strict=True):
+            value = values[field]
+            if not value:
+                continue
+            if spec or conversion:
+                value = _FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec)
+            out += [pending, value]
+            pending = after
+        out.append(self.separators[-1])
+        return "".join(out)
+
+
+def short_name(name: str, classname: str) -> str:
+    """``name`` without a leading ``classname.`` (xUnit.net and TRX write qualified names)."""
+    if classname and name.startswith(classname) and name[len(classname) : len(classname) + 1] == ".":
+        return name[len(classname) + 1 :]
+    return name
+
+
+def dotnet_class(value: str) -> str:
+    """``Ns.Class`` from an assembly-qualified ``Ns.Class, Assembly, Version=...``."""
+    return value.partition(",")[0].strip()
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Case:
+    """What a reader gathered for one result, before it becomes a :class:`RunResult`."""
+
+    name: str
+    classname: str = ""
+    suite: str = ""
+    file: str = ""
+    status: Status = Status.PASSED
+    output: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    seconds: float | None = None
+    key_parts: tuple[str, ...] = ()
+
+
+class CaseBuilder:
+    """Turns :class:`Case` records of one file into results (one per file read)."""
+
+    def __init__(self, path: Path, options: ReaderOptions) -> None:
+        self.path = path
+        self.options = options
+        self.names = NameTemplate.parse(options.name_template)
+        self.ordinals = Ordinals()
+        self.key_path = key_path(path)
+        self.omit_skipped = options.skipped == "omit"
+
+    def status(self, raw: str, default: Status) -> Status:
+        return self.options.status(raw, default)
+
+    def result(self, case: Case, position: str) -> RunResult | None:
+        """The result, or ``None`` for a NO RUN case when skipped results are omitted.
+
+        ``position`` says where a nameless case was (``"case 3 of suite X"``) for its warning.
+        """
+        if case.status is Status.NO_RUN and self.omit_skipped:
+            return None
+        values = {
+            "classname": "" if case.classname == case.name else case.classname,
+            "name": case.name,
+            "file": case.file,
+            "suite": case.suite,
+        }
+        name = self.names.render(values).strip() if case.name.strip() else ""
+        if not name:
+            name = f"{case.classname or case.suite or self.path.name} #{position}"
+            log.warning("%s: a test case has no name; calling it %r", self.path, name)
+        key = "::".join((self.key_path, *case.key_parts, case.classname, case.name))
+        output = case.output
+        attachments: list[Attachment] = []
+        if self.options.attach_output:
+            stem = _UNSAFE_IN_FILENAME.sub("_", name)[:150]
+            for suffix, content in (("stdout", case.stdout), ("stderr", case.stderr)):
+                if content.strip():
+                    attachments.append(Attachment(f"{stem}-{suffix}.txt", content.encode()))
+        elif case.stdout or case.stderr:
+            output = sections(
+                output or "", block("stdout", case.stdout), block("stderr", case.stderr)
+            )
+        return RunResult(
+            name,
+            case.status,
+            duration=self.duration(case.seconds, name),
+            output=output,
+            attachments=attachments,
+            key=f"{key}::{self.ordinals.next(key)}",
+        )
+
+    def duration(self, seconds: float | None, name: str) -> float | None:
+        if seconds is None:
+            return None
+        if not math.isfinite(seconds) or seconds < 0:
+            log.warning("%s: %s: ignoring a duration of %r seconds", self.path, name, seconds)
+            return None
+        if seconds > MAX_SECONDS:
+            log.warning(
+                "%s: %s: not sending a duration of %.0f s (over 7 days: a unit mix-up?)",
+                self.path,
+                name,
+                seconds,
+            )
+            return None
+        return seconds
+
+
+def seconds(value: str | None, scale: float = 1.0) -> float | None:
+    """A number of seconds (``scale`` converts e.g. milliseconds), ``None`` if absent or junk."""
+    if not value:
+        return None
+    try:
+        return float(value) * scale
+    except ValueError:
+        return math.nan

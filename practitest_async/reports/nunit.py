@@ -1,0 +1,255 @@
+"""NUnit XML: NUnit 3 (root ``<test-run>``, or a bare ``<test-suite>``) and NUnit 2
+(``<test-results>``).
+
+One result per ``<test-case>``, at any depth of ``<test-suite>``. The raw status word is the
+case's ``label`` when it has one (``Error``, ``Invalid``, ``Cancelled``, ``Ignored``,
+``Explicit``), else its ``result``; NUnit 2.2 cases without ``result`` read ``executed`` and
+``success``. A fixture whose (One)TimeSetUp failed: its cases (NUnit 3 ``site="Parent"``, NUnit 2
+"TestFixtureSetUp failed") are BLOCKED with the fixture's failure as output (raw word
+``blocked``); a setup failure no case carries, and a OneTimeTearDown failure, become one FAILED
+result named after the fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+import attrs
+
+from ..batch.results import RunResult, Status
+from ._base import Head, ReaderOptions, Report
+from ._xmlstream import (
+    Case,
+    CaseBuilder,
+    XmlEvents,
+    block,
+    log,
+    seconds,
+    sections,
+    text,
+    wrong_root,
+)
+
+NAME = "nunit"
+
+_STATUS = {
+    "passed": Status.PASSED,
+    "success": Status.PASSED,
+    "warning": Status.PASSED,  # with the warning in the output
+    "failed": Status.FAILED,
+    "failure": Status.FAILED,
+    "error": Status.FAILED,
+    "cancelled": Status.FAILED,
+    "timeout": Status.FAILED,
+    "skipped": Status.NO_RUN,
+    "ignored": Status.NO_RUN,
+    "explicit": Status.NO_RUN,
+    "notrun": Status.NO_RUN,
+    "inconclusive": Status.NOT_COMPLETED,
+    "invalid": Status.BLOCKED,
+    "notrunnable": Status.BLOCKED,
+    "blocked": Status.BLOCKED,
+}
+# What NUnit writes on a suite whose only problem is its children's.
+_CHILD_FAILURES = ("child test failed", "one or more child tests had errors", "onetimesetup:")
+_SETUP_FAILED = ("testfixturesetup failed", "parent setup failed", "onetimesetup:", "setup failed")
+
+
+def sniff(head: Head) -> bool:
+    if head.kind != "xml" or head.namespace:
+        return False
+    if head.root in ("test-run", "test-results"):
+        return True
+    # A bare NUnit 3 assembly result; JUnit's is <testsuite>, without the dash.
+    return head.root == "test-suite"
+
+
+def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResult]:
+    return _Reader(path, options).results()
+
+
+@attrs.define
+class _Suite:
+    name: str
+    fullname: str
+    failure: str = ""  # the suite's own setup or teardown failure
+    teardown: bool = False
+    used: bool = False  # a case carried the failure
+    cases: int = 0
+
+
+class _Reader:
+    def __init__(self, path: Path, options: ReaderOptions) -> None:
+        self.path = path
+        self.build = CaseBuilder(path, options)
+        self.suites: list[_Suite] = []
+        self.version = 3
+
+    def results(self) -> Iterator[RunResult]:
+        open_elements: list[Element] = []
+        kept = 0  # open elements whose children are read when they end (a case, a failure)
+        with XmlEvents(self.path) as events:
+            for event, element in events:
+                tag = element.tag
+                if event == "start":
+                    if not open_elements:
+                        self._root(tag)
+                    if tag == "test-suite" and not kept:
+                        self.suites.append(self._suite(element))
+                    elif tag == "test-case" or (
+                        tag in ("failure", "reason") and open_elements[-1].tag == "test-suite"
+                    ):
+                        kept += 1
+                    open_elements.append(element)
+                    continue
+                open_elements.pop()
+                if tag == "test-case":
+                    kept -= 1
+                    if not kept and (result := self._case(element)) is not None:
+                        yield result
+                elif kept and tag in ("failure", "reason") and open_elements[-1].tag == "test-suite":
+                    kept -= 1
+                    self._suite_failure(open_elements[-1], element)
+                elif kept:
+                    continue  # part of a case or failure, read when that ends
+                elif tag == "test-suite":
+                    suite = self.suites.pop()
+                    if (result := self._suite_end(suite)) is not None:
+                        yield result
+                if open_elements:
+                    open_elements[-1].remove(element)
+
+    def _root(self, tag: str) -> None:
+        if tag == "test-results":
+            self.version = 2
+        elif tag not in ("test-run", "test-suite"):
+            raise wrong_root(self.path, tag, "<test-run>, <test-suite> or <test-results>")
+
+    def _suite(self, element: Element) -> _Suite:
+        name = element.get("name", "")
+        fullname = element.get("fullname", "")
+        if not fullname:  # NUnit 2: the namespaces are the enclosing suites
+            outer = self.suites[-1].fullname if self.suites else ""
+            kind = element.get("type", "")
+            if kind in ("Namespace", "TestFixture", "ParameterizedFixture", "GenericFixture"):
+                fullname = f"{outer}.{name}" if outer and "/" not in outer else name
+            else:
+                fullname = name
+        return _Suite(name, fullname)
+
+    def _suite_failure(self, element: Element, failure: Element) -> None:
+        if not self.suites:
+            return
+        suite = self.suites[-1]
+        message = text(failure.findtext("message"))
+        lowered = message.lower()
+        site = element.get("site", "")
+        if self.version == 3:
+            if site not in ("SetUp", "TearDown"):
+                return
+            suite.teardown = site == "TearDown"
+        else:
+            result = element.get("result", "")
+            if failure.tag == "reason" and result != "NotRunnable":
+                return
+            if not message or lowered.startswith(_CHILD_FAILURES):
+                return
+            suite.teardown = lowered.startswith("teardown")
+        trace = text(failure.findtext("stack-trace"))
+        suite.failure = "\n".join(filter(None, (message, trace)))
+
+    def _suite_end(self, suite: _Suite) -> RunResult | None:
+        if not suite.failure or (suite.used and not suite.teardown):
+            return None
+        where = "OneTimeTearDown" if suite.teardown else "OneTimeSetUp"
+        case = Case(
+            name=suite.fullname or suite.name,
+            status=self.build.status("failed", Status.FAILED),
+            output=f"[{where} of {suite.fullname or suite.name} failed]\n{suite.failure}",
+            key_parts=("suite",),
+        )
+        return self.build.result(case, "suite")
+
+    def _case(self, element: Element) -> RunResult | None:
+        suite = self.suites[-1] if self.suites else None
+        if suite is not None:
+            suite.cases += 1
+        raw, default = self._raw_status(element)
+        message = stack = reason = ""
+        stdout = ""
+        for child in element:
+            tag = child.tag
+            if tag == "failure":
+                message = text(child.findtext("message"))
+                stack = text(child.findtext("stack-trace"))
+            elif tag == "reason":
+                reason = text(child.findtext("message"))
+            elif tag == "output":
+                stdout = child.text or ""
+        own = "\n".join(filter(None, (message, stack)))
+        if default is Status.FAILED and self._blocked(element, message):
+            raw, default = "blocked", Status.BLOCKED
+        if default is Status.BLOCKED:  # never ran: say why, from its fixture if that failed
+            setup = self._setup_failure()
+            own = sections(block("setup failure", setup), own if own != setup else "") or ""
+        status = self.build.status(raw, default)
+        if raw == "warning":
+            output = sections(block("warning", reason or message), own if reason else "")
+        else:
+            output = sections(own, block(raw, reason))
+        fullname = element.get("fullname") or element.get("name", "")
+        classname = self._classname(element, fullname)
+        name = fullname[len(classname) + 1 :] if classname else fullname
+        case = Case(
+            name=name,
+            classname=classname,
+            suite=suite.name if suite else "",
+            status=status,
+            output=output,
+            stdout=stdout,
+            seconds=seconds(element.get("duration") or element.get("time")),
+            key_parts=(suite.fullname if suite else "",),
+        )
+        return self.build.result(case, f"{suite.cases if suite else 0}")
+
+    def _raw_status(self, element: Element) -> tuple[str, Status]:
+        label = element.get("label", "").lower()
+        result = element.get("result", "").lower()
+        if not result:  # NUnit 2.2
+            if element.get("executed", "True").lower() != "true":
+                result = "skipped"
+            else:
+                result = "success" if element.get("success", "").lower() == "true" else "failure"
+        if result == "skipped" and element.get("runstate", "") == "NotRunnable":
+            result = "notrunnable"
+        default = _STATUS.get(label) or _STATUS.get(result)
+        if default is None:
+            log.warning("%s: unknown NUnit result %r; NOT COMPLETED", self.path, label or result)
+            default = Status.NOT_COMPLETED
+        return (label if label in _STATUS else result), default
+
+    def _blocked(self, element: Element, message: str) -> bool:
+        if element.get("site") == "Parent":
+            return True
+        return self.version == 2 and message.lower().startswith(_SETUP_FAILED)
+
+    def _setup_failure(self) -> str:
+        for suite in reversed(self.suites):
+            if suite.failure and not suite.teardown:
+                suite.used = True
+                return suite.failure
+        return ""
+
+    def _classname(self, element: Element, fullname: str) -> str:
+        name = element.get("name", "")
+        if self.version == 3 and name and fullname.endswith("." + name):
+            return fullname[: -len(name) - 1]  # the fixture, with its parameters if any
+        if self.version == 3 and element.get("classname"):
+            classname = element.get("classname", "")
+            return classname if fullname.startswith(classname + ".") else ""
+        # NUnit 2 names are qualified: Ns.Class.Method(args)
+        cut = min((i for i in (fullname.find("("), fullname.find("<")) if i >= 0), default=-1)
+        base = fullname if cut < 0 else fullname[:cut]
+        return base.rpartition(".")[0]
