@@ -209,7 +209,7 @@ class NameTemplate:
 
 def short_name(name: str, classname: str) -> str:
     """``name`` without a leading ``classname.`` (xUnit.net and TRX write qualified names)."""
-    if classname and name.startswith(classname) and name[len(classname) : len(classname) + 1] == ".":
+    if classname and name.startswith(classname + "."):
         return name[len(classname) + 1 :]
     return name
 

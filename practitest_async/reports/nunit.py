@@ -52,6 +52,7 @@ _STATUS = {
     "notrunnable": Status.BLOCKED,
     "blocked": Status.BLOCKED,
 }
+_SUITE_TEXTS = ("failure", "reason")
 # What NUnit writes on a suite whose only problem is its children's.
 _CHILD_FAILURES = ("child test failed", "one or more child tests had errors", "onetimesetup:")
 _SETUP_FAILED = ("testfixturesetup failed", "parent setup failed", "onetimesetup:", "setup failed")
@@ -99,7 +100,7 @@ class _Reader:
                     if tag == "test-suite" and not kept:
                         self.suites.append(self._suite(element))
                     elif tag == "test-case" or (
-                        tag in ("failure", "reason") and open_elements[-1].tag == "test-suite"
+                        tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite"
                     ):
                         kept += 1
                     open_elements.append(element)
@@ -109,7 +110,7 @@ class _Reader:
                     kept -= 1
                     if not kept and (result := self._case(element)) is not None:
                         yield result
-                elif kept and tag in ("failure", "reason") and open_elements[-1].tag == "test-suite":
+                elif kept and tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite":
                     kept -= 1
                     self._suite_failure(open_elements[-1], element)
                 elif kept:
