@@ -200,7 +200,7 @@ class _Reader:
             output = sections(block("warning", reason or message), own if reason else "")
         else:
             output = sections(own, block(raw, reason))
-        fullname = element.get("fullname") or element.get("name", "")
+        fullname = element.get("fullname") or element.get("name") or ""
         classname = self._classname(element, fullname)
         name = fullname[len(classname) + 1 :] if classname else fullname
         case = Case(
