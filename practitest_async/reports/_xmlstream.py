@@ -57,7 +57,7 @@ def local(tag: str) -> str:
 
 def text(value: str | None) -> str:
     """Text without the blank lines and indentation pretty-printing puts around it."""
-    return value.strip("\r\n").rstrip() if value and not value.isspace() else ""
+    return value.strip() if value and not value.isspace() else ""
 
 
 def sections(*parts: str) -> str | None:
