@@ -126,16 +126,16 @@ class _Reader:
         if element.get("is-config") == "true":
             if raw == "fail":
                 output = sections(failure, block("reporter output", stdout)) or "(no message)"
-                config = _Config(cls.name, name, exception, output, parts)
-                cls.configs.append(config)
-                self.suite_configs.append(config)
+                failed = _Config(cls.name, name, exception, output, parts)
+                cls.configs.append(failed)
+                self.suite_configs.append(failed)
             return None
         cls.count += 1
         default = _STATUS.get(raw)
         if default is None:
             log.warning("%s: unknown TestNG status %r; NOT COMPLETED", self.path, raw)
             default = Status.NOT_COMPLETED
-        output = failure
+        output: str | None = failure
         if default is Status.NO_RUN and (config := self._config_for(cls, exception)):
             raw, default = "blocked", Status.BLOCKED
             output = sections(
