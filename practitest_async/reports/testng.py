@@ -125,8 +125,8 @@ class _Reader:
         parts = (self.suite, self.test)
         if element.get("is-config") == "true":
             if raw == "fail":
-                output = sections(failure, block("reporter output", stdout)) or "(no message)"
-                failed = _Config(cls.name, name, exception, output, parts)
+                shown = sections(failure, block("reporter output", stdout)) or "(no message)"
+                failed = _Config(cls.name, name, exception, shown, parts)
                 cls.configs.append(failed)
                 self.suite_configs.append(failed)
             return None
