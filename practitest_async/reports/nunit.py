@@ -180,7 +180,7 @@ class _Reader:
         raw, default = self._raw_status(element)
         message = stack = reason = ""
         stdout = ""
-        for child in element:
+        for child in element if len(element) else ():
             tag = child.tag
             if tag == "failure":
                 message = text(child.findtext("message"))
