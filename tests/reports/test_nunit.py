@@ -9,8 +9,7 @@ import pytest
 from _xml_helpers import ENTITIES, by_name, corpus_file, read, read_text, statuses
 
 from practitest_async.batch.results import Status
-from practitest_async.reports import Head, ReportError
-from practitest_async.reports import nunit
+from practitest_async.reports import Head, ReportError, nunit
 
 # (folder, file, results, statuses). Where SOURCES.md counts differently, the comment says why.
 CORPUS = [
@@ -85,7 +84,8 @@ def test_corpus_setup_failure_reaches_blocked_cases() -> None:
     assert teardown.status is Status.FAILED
     assert "OneTimeTearDown" in (teardown.output or "")
     warning = found["NUnit.Xml.TestLogger.NetFull.Tests.UnitTest2.WarningTest"]
-    assert warning.status is Status.PASSED and "[warning]" in (warning.output or "")
+    assert warning.status is Status.PASSED
+    assert "[warning]" in (warning.output or "")
 
 
 NUNIT3 = """<?xml version="1.0" encoding="utf-8"?>
@@ -161,7 +161,8 @@ def test_status_map_overrides_each_raw_word(tmp_path: Path) -> None:
 
 def test_skipped_omit_leaves_out_no_run_cases(tmp_path: Path) -> None:
     names = {r.name for r in read_text(nunit, tmp_path, NUNIT3, skipped="omit")}
-    assert "Ns.Calc.Ign" not in names and "Ns.Calc.Expl" not in names
+    assert "Ns.Calc.Ign" not in names
+    assert "Ns.Calc.Expl" not in names
     assert "Ns.Calc.Inc" in names
 
 
@@ -259,7 +260,8 @@ def test_nunit2_results_and_fixture_setup_failure(tmp_path: Path) -> None:
     }
     assert found["Ns.Fix.Bad"].output == "boom\nat Bad"
     assert "no database" in (found["Ns.Setup.T"].output or "")
-    assert found["Ns.Fix.Ok"].key is not None and "::Ns.Fix::" in found["Ns.Fix.Ok"].key
+    assert found["Ns.Fix.Ok"].key is not None
+    assert "::Ns.Fix::" in found["Ns.Fix.Ok"].key
 
 
 def test_nameless_case_gets_a_name_and_a_warning(
@@ -314,7 +316,8 @@ def test_truncated_file_is_an_error_after_the_results_before_it(tmp_path: Path) 
 def test_entity_declarations_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ReportError) as caught:
         read_text(nunit, tmp_path, ENTITIES + "<test-run>&lol2;</test-run>")
-    assert "refused" in str(caught.value) and caught.value.line == 2
+    assert "refused" in str(caught.value)
+    assert caught.value.line == 2
 
 
 def test_wrong_root_is_refused_by_name(tmp_path: Path) -> None:
