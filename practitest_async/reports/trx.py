@@ -203,9 +203,9 @@ class _Reader:
                         yield result
                 elif results:
                     continue  # part of the result, read when it ends
-                elif element.tag == ns + "RunInfo" and element.get("outcome") == "Error":
-                    found = text(element.findtext(ns + "Text"))
-                    summary_error = sections(summary_error, found) or ""
+                elif element.tag == ns + "Text" and open_elements[-1].tag == ns + "RunInfo":
+                    if open_elements[-1].get("outcome") == "Error":
+                        summary_error = sections(summary_error, text(element.text)) or ""
                 if open_elements:
                     open_elements[-1].remove(element)
         if self.count == 0 and summary_error:
