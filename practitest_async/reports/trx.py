@@ -203,9 +203,8 @@ class _Reader:
                         yield result
                 elif results:
                     continue  # part of the result, read when it ends
-                elif element.tag == ns + "Text" and open_elements[-1].tag == ns + "RunInfo":
-                    if open_elements[-1].get("outcome") == "Error":
-                        summary_error = sections(summary_error, text(element.text)) or ""
+                elif element.tag == ns + "Text" and _run_error(open_elements[-1], ns):
+                    summary_error = sections(summary_error, text(element.text)) or ""
                 if open_elements:
                     open_elements[-1].remove(element)
         if self.count == 0 and summary_error:
@@ -257,6 +256,11 @@ class _Reader:
             key_parts=(element.get("dataRowInfo", ""),),
         )
         return self.build.result(case, str(self.count))
+
+
+def _run_error(parent: Element, ns: str) -> bool:
+    """Is ``parent`` a ``<RunInfo>`` that reports an error of the run?"""
+    return parent.tag == ns + "RunInfo" and parent.get("outcome") == "Error"
 
 
 def _timespan(value: str | None) -> float | None:
