@@ -177,17 +177,16 @@ class Ordinals:
     def next(self, key: str) -> int:
         if self.bits is None:
             self.bits = bytearray(self.BITS // 8)
-        bits, seen, data = self.bits, True, key.encode()
+        bits, data = self.bits, key.encode()
         # Two stable hashes (str's hash() changes per process, and keys must not).
-        for bit in (zlib.crc32(data) & _MASK, zlib.crc32(data, _SEED) & _MASK):
-            mask = 1 << (bit & 7)
-            if not bits[bit >> 3] & mask:
-                seen = False
-                bits[bit >> 3] |= mask
-        if not seen:
+        first, second = zlib.crc32(data) & _MASK, zlib.crc32(data, _SEED) & _MASK
+        mask1, mask2 = 1 << (first & 7), 1 << (second & 7)
+        if not (bits[first >> 3] & mask1 and bits[second >> 3] & mask2):
+            bits[first >> 3] |= mask1
+            bits[second >> 3] |= mask2
             return 0
-        self.counts[key] = self.counts.get(key, 0) + 1
-        return self.counts[key]
+        self.counts[key] = count = self.counts.get(key, 0) + 1
+        return count
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -274,9 +273,11 @@ class CaseBuilder:
         self.key_path = key_path(path)
         self.omit_skipped = options.skipped == "omit"
         self.plain = options.name_template == "{classname}.{name}"
+        self.mapped = bool(options.status_map)
 
     def status(self, raw: str, default: Status) -> Status:
-        return self.options.status(raw, default)
+        """``default``, unless ``status_map`` (``--status-map``) maps ``raw`` elsewhere."""
+        return self.options.status(raw, default) if self.mapped else default
 
     def result(self, case: Case, position: str) -> RunResult | None:
         """The result, or ``None`` for a NO RUN case when skipped results are omitted.
@@ -304,12 +305,14 @@ class CaseBuilder:
         key = "::".join((self.key_path, *case.key_parts, case.classname, case.name))
         output = case.output
         attachments: list[Attachment] = []
-        if self.options.attach_output:
+        if not (case.stdout or case.stderr):
+            pass
+        elif self.options.attach_output:
             stem = _UNSAFE_IN_FILENAME.sub("_", name)[:150]
             for suffix, content in (("stdout", case.stdout), ("stderr", case.stderr)):
                 if content.strip():
                     attachments.append(Attachment(f"{stem}-{suffix}.txt", content.encode()))
-        elif case.stdout or case.stderr:
+        else:
             output = sections(
                 output or "", block("stdout", case.stdout), block("stderr", case.stderr)
             )

@@ -62,6 +62,7 @@ class _Reader:
         self.build = CaseBuilder(path, options)
         self.scopes: list[tuple[str, str]] = []  # (tag, name) of open assembly/collection/class
         self.count = 0
+        self.key_parts: tuple[str, ...] = ()  # the names of the open scopes
 
     def results(self) -> Iterator[RunResult]:
         open_elements: list[Element] = []
@@ -76,6 +77,7 @@ class _Reader:
                         pass
                     elif tag in _CONTAINERS:
                         self.scopes.append((tag, self._scope_name(tag, element)))
+                        self.key_parts = tuple(name for _, name in self.scopes)
                     elif tag in ("test", "error") or (
                         tag == "failure" and open_elements[-1].tag == "class"
                     ):
@@ -96,6 +98,7 @@ class _Reader:
                     continue
                 elif tag in _CONTAINERS:
                     self.scopes.pop()
+                    self.key_parts = tuple(name for _, name in self.scopes)
                 if open_elements:
                     open_elements[-1].remove(element)
 
@@ -106,9 +109,6 @@ class _Reader:
             return PureWindowsPath(name).name if "\\" in name else Path(name).name
         return name
 
-    def _key_parts(self) -> tuple[str, ...]:
-        return tuple(name for _, name in self.scopes)
-
     def _test(self, element: Element) -> RunResult | None:
         self.count += 1
         raw = element.get("result", "").lower()
@@ -117,7 +117,7 @@ class _Reader:
             log.warning("%s: unknown xUnit result %r; NOT COMPLETED", self.path, raw)
             default = Status.NOT_COMPLETED
         failure = reason = stdout = ""
-        for child in element:
+        for child in element if len(element) else ():
             if child.tag == "failure":
                 failure = _failure(child)
             elif child.tag == "reason":
@@ -130,10 +130,10 @@ class _Reader:
             classname=classname,
             suite=self.scopes[-1][1] if self.scopes else "",
             status=self.build.status(raw, default),
-            output=sections(failure, block(raw, reason)),
+            output=sections(failure, block(raw, reason)) if failure or reason else None,
             stdout=stdout,
             seconds=seconds(element.get("time")),
-            key_parts=self._key_parts(),
+            key_parts=self.key_parts,
         )
         return self.build.result(case, str(self.count))
 
@@ -149,7 +149,7 @@ class _Reader:
             name=f"{name} [{kind}]" if name else f"[{kind}]",
             status=self.build.status("fail", Status.FAILED),
             output=sections(f"[{kind}] {name}".rstrip(), detail),
-            key_parts=(*self._key_parts(), kind),
+            key_parts=(*self.key_parts, kind),
         )
         return self.build.result(case, kind)
 
