@@ -141,7 +141,7 @@ def _trx(out: TextIO, cases: int) -> None:
     out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<TestRun id="r" name="ci" xmlns="{ns}">\n')
     out.write("<Results>\n")
     ids = [str(uuid.UUID(int=k + 1)) for k in range(cases)]
-    for c, k, failed in _cases(cases):
+    for _, k, failed in _cases(cases):
         head = (
             f'<UnitTestResult executionId="{ids[k]}" testId="{ids[k]}" testName="T{k}" '
             f'duration="00:00:00.0100000"'
@@ -214,8 +214,8 @@ def _time(fmt: str, path: Path) -> None:  # pragma: no cover - a manual check
             base = float(floor.stdout.split()[0])
             seconds, count, rss = ours.stdout.split()
             print(
-                f"{name:7} {count:>8} cases  floor {base:6.2f} s  reader {float(seconds):6.2f} s CPU "
-                f"({float(seconds) / base:.2f}x)  peak RSS {rss} MB"
+                f"{name:7} {count:>8} cases  CPU: floor {base:6.2f} s, reader "
+                f"{float(seconds):6.2f} s ({float(seconds) / base:.2f}x)  peak RSS {rss} MB"
             )
             target.unlink()
 
