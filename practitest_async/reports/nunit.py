@@ -75,6 +75,7 @@ def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResu
 class _Suite:
     name: str
     fullname: str
+    kind: str  # NUnit's type: Assembly, Namespace, TestFixture, ParameterizedMethod...
     failure: str = ""  # the suite's own setup or teardown failure
     teardown: bool = False
     used: bool = False  # a case carried the failure
@@ -130,15 +131,13 @@ class _Reader:
 
     def _suite(self, element: Element) -> _Suite:
         name = element.get("name", "")
+        kind = element.get("type", "")
         fullname = element.get("fullname", "")
-        if not fullname:  # NUnit 2: the namespaces are the enclosing suites
-            outer = self.suites[-1].fullname if self.suites else ""
-            kind = element.get("type", "")
-            if kind in ("Namespace", "TestFixture", "ParameterizedFixture", "GenericFixture"):
-                fullname = f"{outer}.{name}" if outer and "/" not in outer else name
-            else:
-                fullname = name
-        return _Suite(name, fullname)
+        if not fullname:  # NUnit 2: a namespace is a suite holding the suites inside it
+            outer = self.suites[-1] if self.suites else None
+            inside = outer is not None and outer.kind not in ("Assembly", "TestSuite", "Project")
+            fullname = f"{outer.fullname}.{name}" if outer and inside else name
+        return _Suite(name, fullname, kind)
 
     def _suite_failure(self, element: Element, failure: Element) -> None:
         if not self.suites:
