@@ -23,6 +23,13 @@ def corpus_file(folder: str, name: str) -> Path:
     return path
 
 
+def corpus_names(*folders: str) -> set[str]:
+    """The names of the files in corpus ``folders``; the test is skipped when it is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"report corpus not available ({CORPUS})")
+    return {p.name for folder in folders for p in (CORPUS / folder).iterdir() if p.is_file()}
+
+
 def read(module: ModuleType, path: Path, **options: Any) -> list[RunResult]:
     """Every result of ``path``; a problem reported (not raised) fails the test."""
     problems: list[ReportError] = []

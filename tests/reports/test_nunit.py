@@ -6,10 +6,22 @@ import logging
 from pathlib import Path
 
 import pytest
-from _xml_helpers import ENTITIES, by_name, corpus_file, read, read_text, statuses
 
 from practitest_async.batch.results import Status
 from practitest_async.reports import Head, ReportError, nunit
+
+try:  # tests/reports is a package where it has an __init__.py, a plain folder if not
+    from ._xml_helpers import (
+        ENTITIES,
+        by_name,
+        corpus_file,
+        corpus_names,
+        read,
+        read_text,
+        statuses,
+    )
+except ImportError:
+    from _xml_helpers import ENTITIES, by_name, corpus_file, corpus_names, read, read_text, statuses  # type: ignore[no-redef]
 
 # (folder, file, results, statuses). Where SOURCES.md counts differently, the comment says why.
 CORPUS = [
@@ -60,6 +72,10 @@ CORPUS = [
     ),
     ("nunit3", "nunit3-timeout-theory.xml", 9, {"PASSED": 3, "FAILED": 5, "NO RUN": 1}),
 ]
+
+
+def test_the_table_covers_every_nunit_file_of_the_corpus() -> None:
+    assert corpus_names("nunit2", "nunit3") == {name for _, name, _, _ in CORPUS}
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,22 @@ import logging
 from pathlib import Path
 
 import pytest
-from _xml_helpers import ENTITIES, by_name, corpus_file, read, read_text, statuses
 
 from practitest_async.batch.results import Status
 from practitest_async.reports import Head, ReportError, testng
+
+try:  # tests/reports is a package where it has an __init__.py, a plain folder if not
+    from ._xml_helpers import (
+        ENTITIES,
+        by_name,
+        corpus_file,
+        corpus_names,
+        read,
+        read_text,
+        statuses,
+    )
+except ImportError:
+    from _xml_helpers import ENTITIES, by_name, corpus_file, corpus_names, read, read_text, statuses  # type: ignore[no-redef]
 
 CORPUS = [
     ("testng-dataprovider-fail.xml", 8, {"PASSED": 4, "FAILED": 4}),
@@ -22,6 +34,10 @@ CORPUS = [
     # FAIL, so 5 results.
     ("testng7-retry.xml", 5, {"PASSED": 3, "FAILED": 1, "NO RUN": 1}),
 ]
+
+
+def test_the_table_covers_every_testng_file_of_the_corpus() -> None:
+    assert corpus_names("testng") == {name for name, _, _ in CORPUS}
 
 
 @pytest.mark.parametrize(("name", "count", "expected"), CORPUS, ids=[c[0] for c in CORPUS])

@@ -6,10 +6,22 @@ import logging
 from pathlib import Path
 
 import pytest
-from _xml_helpers import ENTITIES, by_name, corpus_file, read, read_text, statuses
 
 from practitest_async.batch.results import Status
 from practitest_async.reports import Head, ReportError, trx
+
+try:  # tests/reports is a package where it has an __init__.py, a plain folder if not
+    from ._xml_helpers import (
+        ENTITIES,
+        by_name,
+        corpus_file,
+        corpus_names,
+        read,
+        read_text,
+        statuses,
+    )
+except ImportError:
+    from _xml_helpers import ENTITIES, by_name, corpus_file, corpus_names, read, read_text, statuses  # type: ignore[no-redef]
 
 NS = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"
 
@@ -24,6 +36,10 @@ CORPUS = [
     ("trx-xunit-v3.trx", 4, {"PASSED": 1, "FAILED": 3}),
     ("trx-xunit-vstest.trx", 11, {"PASSED": 5, "FAILED": 5, "NO RUN": 1}),
 ]
+
+
+def test_the_table_covers_every_trx_file_of_the_corpus() -> None:
+    assert corpus_names("trx") == {name for name, _, _ in CORPUS}
 
 
 @pytest.mark.parametrize(("name", "count", "expected"), CORPUS, ids=[c[0] for c in CORPUS])

@@ -7,9 +7,13 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from _xml_generate import MODULES, write
 
 from practitest_async.reports import ReaderOptions
+
+try:  # tests/reports is a package where it has an __init__.py, a plain folder if not
+    from ._xml_generate import MODULES, write
+except ImportError:
+    from _xml_generate import MODULES, write  # type: ignore[no-redef]
 
 
 def _peak(fmt: str, path: Path) -> int:

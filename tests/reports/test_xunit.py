@@ -6,10 +6,24 @@ import logging
 from pathlib import Path
 
 import pytest
-from _xml_helpers import ENTITIES, by_name, corpus_file, read, read_text, statuses
 
 from practitest_async.batch.results import Status
 from practitest_async.reports import Head, ReportError, xunit
+
+try:  # tests/reports is a package where it has an __init__.py, a plain folder if not
+    from ._xml_helpers import CORPUS as CORPUS_DIR
+    from ._xml_helpers import (
+        ENTITIES,
+        by_name,
+        corpus_file,
+        corpus_names,
+        read,
+        read_text,
+        statuses,
+    )
+except ImportError:
+    from _xml_helpers import CORPUS as CORPUS_DIR  # type: ignore[no-redef]
+    from _xml_helpers import ENTITIES, by_name, corpus_file, corpus_names, read, read_text, statuses
 
 CORPUS = [
     ("xunit-v1", "xunit190-small.xml", 4, {"PASSED": 3, "FAILED": 1}),
@@ -23,6 +37,10 @@ CORPUS = [
 ]
 
 
+def test_the_table_covers_every_xunit_file_of_the_corpus() -> None:
+    assert corpus_names("xunit-v1", "xunit-v2") == {name for _, name, _, _ in CORPUS}
+
+
 @pytest.mark.parametrize(
     ("folder", "name", "count", "expected"), CORPUS, ids=[c[1] for c in CORPUS]
 )
@@ -33,6 +51,15 @@ def test_corpus(folder: str, name: str, count: int, expected: dict[str, int]) ->
     assert statuses(results) == expected
     assert len({r.key for r in results}) == count
     assert [r.key for r in read(xunit, path)] == [r.key for r in results]
+
+
+def test_the_xunit_file_of_the_junit_corpus() -> None:
+    # ../shared/junit-corpus keeps one xUnit.net v2 file, to check JUnit refuses it; we read it.
+    path = CORPUS_DIR.parent / "junit-corpus" / "xunitnet-v2-not-junit.xml"
+    if not path.is_file():
+        pytest.skip(f"junit corpus not available ({path})")
+    results = read(xunit, path)
+    assert statuses(results) == {"PASSED": 7, "FAILED": 2}
 
 
 def test_corpus_failure_output_has_message_and_stack_trace() -> None:
