@@ -14,6 +14,7 @@ Warnings go to the ``practitest_async.reports`` logger: they never stop a file.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import re
@@ -317,16 +318,24 @@ class CaseBuilder:
                 output or "", block("stdout", case.stdout), block("stderr", case.stderr)
             )
         seconds = case.seconds
-        if seconds is not None and not 0 <= seconds <= MAX_SECONDS:
-            seconds = self.duration(seconds, name)
-        return RunResult(
-            name,
-            case.status,
-            duration=seconds,
-            output=output,
-            attachments=attachments,
-            key=f"{key}::{self.ordinals.next(key)}",
-        )
+        duration = None
+        if seconds is not None:
+            duration = _DURATIONS.get(seconds)
+            if duration is None and (checked := self.duration(seconds, name)) is not None:
+                duration = dt.timedelta(seconds=checked)
+                if len(_DURATIONS) < 4096:  # the same few values recur: 0, 0.001, 0.012...
+                    _DURATIONS[checked] = duration
+        key = f"{key}::{self.ordinals.next(key)}"
+        if attachments or not _FAST:
+            return RunResult(
+                name,
+                case.status,
+                duration=duration,
+                output=output,
+                attachments=attachments,
+                key=key,
+            )
+        return _plain_result(name, case.status, duration, output, key)
 
     def duration(self, seconds: float | None, name: str) -> float | None:
         if seconds is None:
@@ -343,6 +352,38 @@ class CaseBuilder:
             )
             return None
         return seconds
+
+
+_DURATIONS: dict[float, dt.timedelta] = {}
+_PLAIN_FIELDS = (
+    *("name", "status", "duration", "output", "steps", "attachments", "custom_fields"),
+    *("version", "test_id", "instance_id", "key"),
+)
+# RunResult's converters and checks cost as much as the rest of a case (the JUnit reader's
+# measure too); a plain result (no attachments, fields or test id, a name already checked) is
+# built directly from values in their final form, as long as RunResult has exactly the fields
+# listed here (else the constructor is used).
+_FAST = tuple(f.name for f in attrs.fields(RunResult)) == _PLAIN_FIELDS
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _plain_result(
+    name: str, status: Status, duration: dt.timedelta | None, output: str | None, key: str
+) -> RunResult:
+    result: RunResult = _new(RunResult)
+    _set(result, "name", name)
+    _set(result, "status", status)
+    _set(result, "duration", duration)
+    _set(result, "output", output)
+    _set(result, "steps", ())
+    _set(result, "attachments", ())
+    _set(result, "custom_fields", {})
+    _set(result, "version", None)
+    _set(result, "test_id", None)
+    _set(result, "instance_id", None)
+    _set(result, "key", key)
+    return result
 
 
 def seconds(value: str | None, scale: float = 1.0) -> float | None:
