@@ -12,9 +12,11 @@ parent that sums them up is not sent. The raw status word is ``outcome`` lower-c
   initialization threw (raw ``blocked``), with that failure as output.
 
 The class of a result lives in ``<TestDefinitions>``, which TRX writes after ``<Results>``: a
-first, light pass over the file indexes each test id's class (a fixed 12 bytes per test, not the
-tree), then the results are streamed. A run that failed with no result at all (the test host
-crashed) becomes one FAILED result named after the run.
+first, light pass over the whole file (expat with a start-tag handler only, and the same refusal
+of entity declarations) indexes each test id's class in an open-addressing table of 64-bit
+hashes (about 24 bytes a test, not the tree); it also finds a malformed file before any result
+is sent. Then the results are streamed, stopping at ``</Results>``. A run that failed with no
+result at all (the test host crashed) becomes one FAILED result named after the run.
 """
 
 from __future__ import annotations
@@ -203,6 +205,10 @@ class _Reader:
                         yield result
                 elif results:
                     continue  # part of the result, read when it ends
+                elif element.tag == ns + "Results" and self.count:
+                    # The first pass read the whole file (well-formed, safe); what follows
+                    # (definitions, summary) only matters to a run without results.
+                    break
                 elif element.tag == ns + "Text" and _run_error(open_elements[-1], ns):
                     summary_error = sections(summary_error, text(element.text)) or ""
                 if open_elements:

@@ -32,5 +32,5 @@ def test_memory_is_flat_in_the_number_of_cases(fmt: str, tmp_path: Path) -> None
     large = _peak(fmt, write(fmt, tmp_path / "large.xml", 5_000))
     assert small > 0
     # 10 times the cases (the large file is ~5 MB): the peak grows by less than 400 kB (TRX's
-    # index of test classes takes 12 bytes a test; the rest is one case at a time).
+    # index of test classes takes about 24 bytes a test; the rest is one case at a time).
     assert large - small < 400_000, (small, large)
