@@ -275,15 +275,51 @@ class CaseBuilder:
         self.omit_skipped = options.skipped == "omit"
         self.plain = options.name_template == "{classname}.{name}"
         self.mapped = bool(options.status_map)
+        self.shortcut = False  # may plain passes take the short path? (see passed_word)
+        self._prefixes: dict[tuple[str, ...], str] = {}
 
     def status(self, raw: str, default: Status) -> Status:
         """``default``, unless ``status_map`` (``--status-map``) maps ``raw`` elsewhere."""
         return self.options.status(raw, default) if self.mapped else default
 
-    def result(self, case: Case, position: str) -> RunResult | None:
+    def passed_word(self, raw: str) -> None:
+        """The format's raw word for a plain pass (``passed``, ``pass``...), for :meth:`passed`."""
+        mapped = self.status(raw, Status.PASSED)
+        self.shortcut = self.plain and mapped is Status.PASSED
+
+    def prefix(self, parts: tuple[str, ...]) -> str:
+        """The start of the keys of a scope: file and suite path, ``::``-joined."""
+        found = self._prefixes.get(parts)
+        if found is None:
+            if len(self._prefixes) > 1024:
+                self._prefixes.clear()
+            found = self._prefixes[parts] = "::".join((self.key_path, *parts))
+        return found
+
+    def passed(
+        self, name: str, classname: str, parts: tuple[str, ...], seconds: float | None
+    ) -> RunResult | None:
+        """A case with nothing to report but that it passed (most cases), made without the
+        general path's steps but with the same name, key and duration it would give; ``None``
+        when the shortcut does not apply (a template, a status map, no name): the caller then
+        takes the general path."""
+        if not self.shortcut or not name or name.isspace():
+            return None
+        title = f"{classname}.{name}" if classname and classname != name else name
+        key = f"{self.prefix(parts)}::{classname}::{name}"
+        duration = None
+        if seconds is not None:
+            duration = _DURATIONS.get(seconds)
+            if duration is None:
+                duration = self._timedelta(seconds, title)
+        return _plain_result(
+            title, Status.PASSED, duration, None, f"{key}::{self.ordinals.next(key)}"
+        )
+
+    def result(self, case: Case, position: object) -> RunResult | None:
         """The result, or ``None`` for a NO RUN case when skipped results are omitted.
 
-        ``position`` says where a nameless case was (``"case 3 of suite X"``) for its warning.
+        ``position`` (e.g. the case's number in its suite) names a nameless case.
         """
         if case.status is Status.NO_RUN and self.omit_skipped:
             return None
@@ -303,8 +339,8 @@ class CaseBuilder:
         if not name:
             name = f"{case.classname or case.suite or self.path.name} #{position}"
             log.warning("%s: a test case has no name; calling it %r", self.path, name)
-        key = "::".join((self.key_path, *case.key_parts, case.classname, case.name))
-        output = case.output
+        key = f"{self.prefix(case.key_parts)}::{case.classname}::{case.name}"
+        output = case.output or None
         attachments: list[Attachment] = []
         if not (case.stdout or case.stderr):
             pass
@@ -321,10 +357,8 @@ class CaseBuilder:
         duration = None
         if seconds is not None:
             duration = _DURATIONS.get(seconds)
-            if duration is None and (checked := self.duration(seconds, name)) is not None:
-                duration = dt.timedelta(seconds=checked)
-                if len(_DURATIONS) < 4096:  # the same few values recur: 0, 0.001, 0.012...
-                    _DURATIONS[checked] = duration
+            if duration is None:
+                duration = self._timedelta(seconds, name)
         key = f"{key}::{self.ordinals.next(key)}"
         if attachments or not _FAST:
             return RunResult(
@@ -336,6 +370,15 @@ class CaseBuilder:
                 key=key,
             )
         return _plain_result(name, case.status, duration, output, key)
+
+    def _timedelta(self, seconds: float, name: str) -> dt.timedelta | None:
+        checked = self.duration(seconds, name)
+        if checked is None:
+            return None
+        duration = dt.timedelta(seconds=checked)
+        if len(_DURATIONS) < 4096:  # the same few values recur: 0, 0.001, 0.012...
+            _DURATIONS[checked] = duration
+        return duration
 
     def duration(self, seconds: float | None, name: str) -> float | None:
         if seconds is None:

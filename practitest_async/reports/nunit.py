@@ -88,6 +88,9 @@ class _Reader:
         self.build = CaseBuilder(path, options)
         self.suites: list[_Suite] = []
         self.version = 3
+        self.passed_raw = "passed"
+        self.build.passed_word("passed")
+        self.known: dict[tuple[str | None, str | None], tuple[str, Status]] = {}
 
     def results(self) -> Iterator[RunResult]:
         open_elements: list[Element] = []
@@ -125,7 +128,8 @@ class _Reader:
 
     def _root(self, tag: str) -> None:
         if tag == "test-results":
-            self.version = 2
+            self.version, self.passed_raw = 2, "success"
+            self.build.passed_word("success")
         elif tag not in ("test-run", "test-suite"):
             raise wrong_root(self.path, tag, "<test-run>, <test-suite> or <test-results>")
 
@@ -176,9 +180,17 @@ class _Reader:
         suite = self.suites[-1] if self.suites else None
         if suite is not None:
             suite.cases += 1
-        raw, default = self._raw_status(element)
-        message = stack = reason = ""
-        stdout = ""
+        get = element.get
+        raw, default = self._raw_status(get("label"), get("result"), element)
+        if raw == self.passed_raw and not len(element):  # the common case, made cheaply
+            fullname = get("fullname") or get("name") or ""
+            classname = self._classname(element, fullname)
+            name = fullname[len(classname) + 1 :] if classname else fullname
+            parts = (suite.fullname,) if suite else ("",)
+            duration = seconds(get("duration") or get("time"))
+            if (result := self.build.passed(name, classname, parts, duration)) is not None:
+                return result
+        message = stack = reason = stdout = ""
         for child in element if len(element) else ():
             tag = child.tag
             if tag == "failure":
@@ -188,7 +200,7 @@ class _Reader:
                 reason = text(child.findtext("message"))
             elif tag == "output":
                 stdout = child.text or ""
-        own = "\n".join(filter(None, (message, stack)))
+        own = f"{message}\n{stack}" if message and stack else message or stack
         if default is Status.FAILED and self._blocked(element, message):
             raw, default = "blocked", Status.BLOCKED
         if default is Status.BLOCKED:  # never ran: say why, from its fixture if that failed
@@ -197,9 +209,11 @@ class _Reader:
         status = self.build.status(raw, default)
         if raw == "warning":
             output = sections(block("warning", reason or message), own if reason else "")
-        else:
+        elif reason:
             output = sections(own, block(raw, reason))
-        fullname = element.get("fullname") or element.get("name") or ""
+        else:
+            output = own or None
+        fullname = get("fullname") or get("name") or ""
         classname = self._classname(element, fullname)
         name = fullname[len(classname) + 1 :] if classname else fullname
         case = Case(
@@ -209,26 +223,37 @@ class _Reader:
             status=status,
             output=output,
             stdout=stdout,
-            seconds=seconds(element.get("duration") or element.get("time")),
-            key_parts=(suite.fullname if suite else "",),
+            seconds=seconds(get("duration") or get("time")),
+            key_parts=(suite.fullname,) if suite else ("",),
         )
-        return self.build.result(case, f"{suite.cases if suite else 0}")
+        return self.build.result(case, suite.cases if suite else 0)
 
-    def _raw_status(self, element: Element) -> tuple[str, Status]:
-        label = element.get("label", "").lower()
-        result = element.get("result", "").lower()
-        if not result:  # NUnit 2.2
+    def _raw_status(
+        self, label: str | None, result: str | None, element: Element
+    ) -> tuple[str, Status]:
+        """The raw word and its default status; NUnit writes few combinations, so each is
+        worked out once."""
+        known = self.known.get((label, result))
+        if known is not None:
+            return known
+        raw_label = (label or "").lower()
+        raw_result = (result or "").lower()
+        if not raw_result:  # NUnit 2.2
             if element.get("executed", "True").lower() != "true":
-                result = "skipped"
+                raw_result = "skipped"
             else:
-                result = "success" if element.get("success", "").lower() == "true" else "failure"
-        if result == "skipped" and element.get("runstate", "") == "NotRunnable":
-            result = "notrunnable"
-        default = _STATUS.get(label) or _STATUS.get(result)
+                success = element.get("success", "").lower() == "true"
+                raw_result = "success" if success else "failure"
+        elif raw_result == "skipped" and element.get("runstate", "") == "NotRunnable":
+            return "notrunnable", Status.BLOCKED
+        default = _STATUS.get(raw_label) or _STATUS.get(raw_result)
         if default is None:
             log.warning("%s: unknown NUnit result %r; NOT COMPLETED", self.path, label or result)
             default = Status.NOT_COMPLETED
-        return (label if label in _STATUS else result), default
+        found = (raw_label if raw_label in _STATUS else raw_result), default
+        if result and raw_result != "skipped":  # the same pair means the same every time
+            self.known[(label, result)] = found
+        return found
 
     def _blocked(self, element: Element, message: str) -> bool:
         if element.get("site") == "Parent":
