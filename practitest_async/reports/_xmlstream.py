@@ -176,11 +176,13 @@ class Ordinals:
         self.counts: dict[str, int] = {}
 
     def next(self, key: str) -> int:
-        if self.bits is None:
-            self.bits = bytearray(self.BITS // 8)
-        bits, data = self.bits, key.encode()
-        # Two stable hashes (str's hash() changes per process, and keys must not).
-        first, second = zlib.crc32(data) & _MASK, zlib.crc32(data, _SEED) & _MASK
+        bits = self.bits
+        if bits is None:
+            bits = self.bits = bytearray(self.BITS // 8)
+        # A stable hash (str's hash() changes per process, and keys must not), and a second
+        # probe derived from it: a 32-bit collision only makes a first case 1 instead of 0.
+        word = zlib.crc32(key.encode())
+        first, second = word & _MASK, ((word * _SEED) >> 7) & _MASK
         mask1, mask2 = 1 << (first & 7), 1 << (second & 7)
         if not (bits[first >> 3] & mask1 and bits[second >> 3] & mask2):
             bits[first >> 3] |= mask1
