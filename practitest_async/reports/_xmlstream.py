@@ -20,7 +20,7 @@ import math
 import re
 import string
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
@@ -263,6 +263,39 @@ class Case:
     stderr: str = ""
     seconds: float | None = None
     key_parts: tuple[str, ...] = ()
+    test_id: int | None = None
+    fields: dict[int | str, str | list[str]] = attrs.field(factory=dict)
+
+
+def practitest_properties(
+    pairs: Iterable[tuple[str, str]],
+) -> tuple[int | None, dict[int | str, str | list[str]]]:
+    """``practitest-test-id`` and ``practitest-field-<N>`` among a case's name/value pairs
+    (NUnit properties, xUnit.net traits), as the JUnit reader reads them; :class:`ValueError`
+    for a value that is not a positive whole number where one is needed."""
+    test_id: int | None = None
+    fields: dict[int | str, str | list[str]] = {}
+    for name, value in pairs:
+        if name == "practitest-test-id":
+            test_id = _positive_int(name, value)
+        elif name.startswith("practitest-field-"):
+            number = _positive_int(name, name.removeprefix("practitest-field-"))
+            previous = fields.get(number)
+            if previous is None:
+                fields[number] = value
+            else:
+                fields[number] = [*(previous if isinstance(previous, list) else [previous]), value]
+    return test_id, fields
+
+
+def _positive_int(what: str, text: str) -> int:
+    try:
+        number = int(text.strip())
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise ValueError(f"property {what}: expected a positive whole number, got {text!r}")
+    return number
 
 
 class CaseBuilder:
@@ -362,13 +395,15 @@ class CaseBuilder:
             if duration is None:
                 duration = self._timedelta(seconds, name)
         key = f"{key}::{self.ordinals.next(key)}"
-        if attachments or not _FAST:
+        if attachments or case.test_id or case.fields or not _FAST:
             return RunResult(
                 name,
                 case.status,
                 duration=duration,
                 output=output,
                 attachments=attachments,
+                custom_fields=case.fields,
+                test_id=case.test_id,
                 key=key,
             )
         return _plain_result(name, case.status, duration, output, key)

@@ -19,13 +19,14 @@ from xml.etree.ElementTree import Element
 import attrs
 
 from ..batch.results import RunResult, Status
-from ._base import Head, ReaderOptions, Report
+from ._base import Head, ReaderOptions, Report, ReportError
 from ._xmlstream import (
     Case,
     CaseBuilder,
     XmlEvents,
     block,
     log,
+    practitest_properties,
     seconds,
     sections,
     text,
@@ -68,7 +69,7 @@ def sniff(head: Head) -> bool:
 
 
 def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResult]:
-    return _Reader(path, options).results()
+    return _Reader(path, options, report).results()
 
 
 @attrs.define
@@ -83,8 +84,9 @@ class _Suite:
 
 
 class _Reader:
-    def __init__(self, path: Path, options: ReaderOptions) -> None:
+    def __init__(self, path: Path, options: ReaderOptions, report: Report) -> None:
         self.path = path
+        self.report = report
         self.build = CaseBuilder(path, options)
         self.suites: list[_Suite] = []
         self.version = 3
@@ -191,6 +193,7 @@ class _Reader:
             if (result := self.build.passed(name, classname, parts, duration)) is not None:
                 return result
         message = stack = reason = stdout = ""
+        properties: list[tuple[str, str]] = []
         for child in element if len(element) else ():
             tag = child.tag
             if tag == "failure":
@@ -200,6 +203,8 @@ class _Reader:
                 reason = text(child.findtext("message"))
             elif tag == "output":
                 stdout = child.text or ""
+            elif tag == "properties":
+                properties = [(p.get("name", ""), p.get("value", "")) for p in child]
         own = f"{message}\n{stack}" if message and stack else message or stack
         if default is Status.FAILED and self._blocked(element, message):
             raw, default = "blocked", Status.BLOCKED
@@ -226,6 +231,12 @@ class _Reader:
             seconds=seconds(get("duration") or get("time")),
             key_parts=(suite.fullname,) if suite else ("",),
         )
+        if properties:
+            try:
+                case.test_id, case.fields = practitest_properties(properties)
+            except ValueError as exc:
+                self.report(ReportError(self.path, f"test case {fullname!r}: {exc}"))
+                return None
         return self.build.result(case, suite.cases if suite else 0)
 
     def _raw_status(

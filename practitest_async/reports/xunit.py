@@ -15,13 +15,14 @@ from pathlib import Path, PureWindowsPath
 from xml.etree.ElementTree import Element
 
 from ..batch.results import RunResult, Status
-from ._base import Head, ReaderOptions, Report
+from ._base import Head, ReaderOptions, Report, ReportError
 from ._xmlstream import (
     Case,
     CaseBuilder,
     XmlEvents,
     block,
     log,
+    practitest_properties,
     seconds,
     sections,
     short_name,
@@ -53,12 +54,13 @@ def sniff(head: Head) -> bool:
 
 
 def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResult]:
-    return _Reader(path, options).results()
+    return _Reader(path, options, report).results()
 
 
 class _Reader:
-    def __init__(self, path: Path, options: ReaderOptions) -> None:
+    def __init__(self, path: Path, options: ReaderOptions, report: Report) -> None:
         self.path = path
+        self.report = report
         self.build = CaseBuilder(path, options)
         self.build.passed_word("pass")
         self.scopes: list[tuple[str, str]] = []  # (tag, name) of open assembly/collection/class
@@ -125,6 +127,7 @@ class _Reader:
             log.warning("%s: unknown xUnit result %r; NOT COMPLETED", self.path, raw)
             default = Status.NOT_COMPLETED
         failure = reason = stdout = ""
+        traits: list[tuple[str, str]] = []
         for child in element if len(element) else ():
             if child.tag == "failure":
                 failure = _failure(child)
@@ -132,6 +135,8 @@ class _Reader:
                 reason = text(child.text) or text(child.findtext("message"))
             elif child.tag == "output":
                 stdout = child.text or ""
+            elif child.tag == "traits":
+                traits = [(t.get("name", ""), t.get("value", "")) for t in child]
         classname = element.get("type", "")
         case = Case(
             name=short_name(element.get("name", ""), classname),
@@ -143,6 +148,13 @@ class _Reader:
             seconds=seconds(element.get("time")),
             key_parts=self.key_parts,
         )
+        if traits:
+            try:
+                case.test_id, case.fields = practitest_properties(traits)
+            except ValueError as exc:
+                name = element.get("name", "")
+                self.report(ReportError(self.path, f"test {name!r}: {exc}"))
+                return None
         return self.build.result(case, self.count)
 
     def _error(self, element: Element) -> RunResult | None:

@@ -353,3 +353,30 @@ def test_sniff() -> None:
     assert not nunit.sniff(Head(kind="xml", root="testsuite"))
     assert not nunit.sniff(Head(kind="xml", root="testsuites"))
     assert not nunit.sniff(Head(kind="json", json_type="object"))
+
+
+PROPERTIES = """<test-run><test-suite type="TestFixture" name="P" fullname="Ns.P">
+ <test-case name="Linked" fullname="Ns.P.Linked" result="Passed"><properties>
+  <property name="practitest-test-id" value="123"/>
+  <property name="practitest-field-45" value="Windows"/>
+  <property name="practitest-field-45" value="Linux"/>
+  <property name="Category" value="smoke"/></properties></test-case>
+ <test-case name="Bad" fullname="Ns.P.Bad" result="Passed"><properties>
+  <property name="practitest-test-id" value="abc"/></properties></test-case>
+ <test-case name="Fine" fullname="Ns.P.Fine" result="Passed"/>
+</test-suite></test-run>
+"""
+
+
+def test_practitest_properties_link_a_test_and_set_fields(tmp_path: Path) -> None:
+    path = tmp_path / "props.xml"
+    path.write_text(PROPERTIES, encoding="utf-8")
+    problems: list[ReportError] = []
+    results = list(nunit.read(path, nunit.ReaderOptions(), problems.append))
+    assert [r.name for r in results] == ["Ns.P.Linked", "Ns.P.Fine"]
+    assert results[0].test_id == 123
+    assert results[0].custom_fields == {45: ["Windows", "Linux"]}
+    assert [p.message for p in problems] == [
+        "test case 'Ns.P.Bad': property practitest-test-id: expected a positive whole number, "
+        "got 'abc'"
+    ]

@@ -196,3 +196,17 @@ def test_sniff() -> None:
     assert not xunit.sniff(Head(kind="xml", root="assembly", namespace=manifest))
     assert not xunit.sniff(Head(kind="xml", root="assembly", root_attrs={"name": "x"}))
     assert not xunit.sniff(Head(kind="xml", root="testsuites"))
+
+
+def test_practitest_traits_link_a_test_and_set_fields(tmp_path: Path) -> None:
+    traits = (
+        '<traits><trait name="practitest-test-id" value="77"/>'
+        '<trait name="practitest-field-3" value="fast"/><trait name="Category" value="x"/>'
+        "</traits>"
+    )
+    xml = V2.replace("<output>", f"{traits}<output>", 1)
+    found = by_name(read_text(xunit, tmp_path, xml))
+    linked = found["My.Tests.Calc.Adds"]
+    assert (linked.test_id, linked.custom_fields) == (77, {3: "fast"})
+    assert linked.output == "[stdout]\nadding..."
+    assert found["My.Tests.Calc.Fails"].test_id is None
