@@ -53,7 +53,7 @@ _STATUS = {
     "notrunnable": Status.BLOCKED,
     "blocked": Status.BLOCKED,
 }
-_SUITE_TEXTS = ("failure", "reason")
+_SUITE_TEXTS = ("failure", "reason", "output")  # of a suite, read when they end
 # What NUnit writes on a suite whose only problem is its children's.
 _CHILD_FAILURES = ("child test failed", "one or more child tests had errors", "onetimesetup:")
 _SETUP_FAILED = ("testfixturesetup failed", "parent setup failed", "onetimesetup:", "setup failed")
@@ -81,6 +81,7 @@ class _Suite:
     teardown: bool = False
     used: bool = False  # a case carried the failure
     cases: int = 0
+    output: str = ""  # what the fixture wrote (OneTimeSetUp logs): for its failed cases
 
 
 class _Reader:
@@ -149,6 +150,9 @@ class _Reader:
         if not self.suites:
             return
         suite = self.suites[-1]
+        if failure.tag == "output":
+            suite.output = text(failure.text)
+            return
         message = text(failure.findtext("message"))
         lowered = message.lower()
         site = element.get("site", "")
@@ -173,7 +177,10 @@ class _Reader:
         case = Case(
             name=suite.fullname or suite.name,
             status=self.build.status("failed", Status.FAILED),
-            output=f"[{where} of {suite.fullname or suite.name} failed]\n{suite.failure}",
+            output=sections(
+                f"[{where} of {suite.fullname or suite.name} failed]\n{suite.failure}",
+                block("fixture output", suite.output),
+            ),
             key_parts=("suite",),
         )
         return self.build.result(case, "suite")
@@ -211,6 +218,8 @@ class _Reader:
         if default is Status.BLOCKED:  # never ran: say why, from its fixture if that failed
             setup = self._setup_failure()
             own = sections(block("setup failure", setup), own if own != setup else "") or ""
+        if default in (Status.FAILED, Status.BLOCKED) and (logs := self._suite_output()):
+            own = sections(own, logs) or ""
         status = self.build.status(raw, default)
         if raw == "warning":
             output = sections(block("warning", reason or message), own if reason else "")
@@ -265,6 +274,14 @@ class _Reader:
         if result and raw_result != "skipped":  # the same pair means the same every time
             self.known[(label, result)] = found
         return found
+
+    def _suite_output(self) -> str:
+        """What the enclosing fixtures wrote (a OneTimeSetUp's log), for a case that failed."""
+        return "\n\n".join(
+            block(f"output of {suite.fullname}", suite.output)
+            for suite in self.suites
+            if suite.output
+        )
 
     def _blocked(self, element: Element, message: str) -> bool:
         if element.get("site") == "Parent":

@@ -196,6 +196,7 @@ SETUP_FAILED = """<test-run>
   <test-suite type="TestFixture" name="Db" fullname="Ns.Db" result="Failed" site="SetUp">
    <failure><message><![CDATA[cannot connect to db]]></message>
     <stack-trace><![CDATA[at Ns.Db.OneTimeSetUp()]]></stack-trace></failure>
+   <output><![CDATA[connecting to db-01...]]></output>
    <test-case name="A" fullname="Ns.Db.A" classname="Ns.Db" result="Failed" site="Parent">
     <failure><message><![CDATA[OneTimeSetUp: cannot connect to db]]></message></failure>
    </test-case>
@@ -226,6 +227,8 @@ def test_fixture_setup_failure_blocks_its_cases_and_never_vanishes(tmp_path: Pat
     for name in ("Ns.Db.A", "Ns.Db.B"):
         output = found[name].output or ""
         assert "cannot connect to db\nat Ns.Db.OneTimeSetUp()" in output
+        assert "[output of Ns.Db]\nconnecting to db-01..." in output  # the fixture's own log
+    assert "connecting" not in (found["Ns.Tidy.C"].output or "")
     assert "fixture exploded" in (found["Ns.Empty"].output or "")
     assert "could not delete" in (found["Ns.Tidy"].output or "")
 
