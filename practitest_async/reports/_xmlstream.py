@@ -1,8 +1,8 @@
 """What the XML readers other than JUnit share (TestNG, NUnit, xUnit.net, TRX).
 
-- :class:`XmlEvents`: ``start``/``end`` events from ``defusedxml``'s ``iterparse``, with a
-  malformed file, a file that declares entities and an unreadable file all turned into a
-  :class:`ReportError` with the line and column.
+- :class:`XmlEvents`: ``start``/``end`` events of a file whose prolog ``defusedxml`` vetted
+  (entity declarations refused), read by the C ``iterparse``; a malformed file, a refused one
+  and an unreadable one all become a :class:`ReportError` with the line and column.
 - :class:`Ordinals`: the last part of a result's key, in fixed memory.
 - :class:`CaseBuilder`: the steps every reader takes to turn what it read into a ``RunResult``:
   the name (``name_template``, a made-up one with a warning when the case has none), the status
@@ -47,14 +47,9 @@ MAX_SECONDS = 7 * 24 * 3600.0
 
 _FIELDS = frozenset({"classname", "name", "file", "suite"})
 _FORMATTER = string.Formatter()
-_MASK = (1 << 25) - 1
-_SEED = 0x9E3779B9
+_MASK = (1 << 25) - 1  # Ordinals.BITS - 1
+_SEED = 0x9E3779B9  # an odd multiplier (the golden ratio's), to derive a second probe
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-def local(tag: str) -> str:
-    """The tag without its ``{namespace}``."""
-    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
 
 
 def text(value: str | None) -> str:
@@ -155,7 +150,8 @@ class XmlEvents:
 
 
 def wrong_root(path: Path, root: str, expected: str) -> ReportError:
-    return ReportError(path, f"the root element is <{root}>, expected {expected}", line=1)
+    """A file forced (``--format``) on a reader whose format it is not in."""
+    return ReportError(path, f"the root element is <{root}>, expected {expected}")
 
 
 # -- keys ----------------------------------------------------------------------------------------
