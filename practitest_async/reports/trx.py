@@ -189,7 +189,8 @@ class _Reader:
                     if not open_elements:
                         ns = element.tag.partition("}")[0] + "}" if element.tag[:1] == "{" else ""
                         if element.tag != ns + "TestRun":
-                            raise wrong_root(self.path, element.tag, "<TestRun>")
+                            root = element.tag.rpartition("}")[2]
+                            raise wrong_root(self.path, root, "<TestRun>")
                         self.run_name = element.get("name", "")
                     elif open_elements[-1].tag in (ns + "Results", ns + "InnerResults"):
                         if results:
