@@ -56,7 +56,7 @@ _STATUS = {
 _SUITE_TEXTS = ("failure", "reason", "output")  # of a suite, read when they end
 # What NUnit writes on a suite whose only problem is its children's.
 _CHILD_FAILURES = ("child test failed", "one or more child tests had errors", "onetimesetup:")
-_SETUP_FAILED = ("testfixturesetup failed", "parent setup failed", "onetimesetup:", "setup failed")
+_SETUP_FAILED = ("testfixturesetup failed", "parent setup failed", "onetimesetup:")
 
 
 def sniff(head: Head) -> bool:
