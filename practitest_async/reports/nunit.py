@@ -82,6 +82,10 @@ class _Suite:
     used: bool = False  # a case carried the failure
     cases: int = 0
     output: str = ""  # what the fixture wrote (OneTimeSetUp logs): for its failed cases
+    parts: tuple[str, ...] = attrs.field(init=False)  # the key parts of its cases
+
+    def __attrs_post_init__(self) -> None:
+        self.parts = (self.fullname,)
 
 
 class _Reader:
@@ -190,15 +194,17 @@ class _Reader:
         if suite is not None:
             suite.cases += 1
         get = element.get
-        raw, default = self._raw_status(get("label"), get("result"), element)
+        label, result = get("label"), get("result")
+        known = self.known.get((label, result))
+        raw, default = known if known else self._raw_status(label, result, element)
         if raw == self.passed_raw and not len(element):  # the common case, made cheaply
             fullname = get("fullname") or get("name") or ""
             classname = self._classname(element, fullname)
             name = fullname[len(classname) + 1 :] if classname else fullname
-            parts = (suite.fullname,) if suite else ("",)
+            parts = suite.parts if suite else ("",)
             duration = seconds(get("duration") or get("time"))
-            if (result := self.build.passed(name, classname, parts, duration)) is not None:
-                return result
+            if (passed := self.build.passed(name, classname, parts, duration)) is not None:
+                return passed
         message = stack = reason = stdout = ""
         properties: list[tuple[str, str]] = []
         for child in element if len(element) else ():
@@ -238,7 +244,7 @@ class _Reader:
             output=output,
             stdout=stdout,
             seconds=seconds(get("duration") or get("time")),
-            key_parts=(suite.fullname,) if suite else ("",),
+            key_parts=suite.parts if suite else ("",),
         )
         if properties:
             try:
