@@ -44,6 +44,8 @@ REFUSED = (
 )
 MAX_SECONDS = 7 * 24 * 3600.0
 """A duration longer than this is a unit mix-up (nanoseconds written as seconds), not a run."""
+MAX_OUTPUT = 256 * 1024
+"""Characters of one run's output; the rest is cut with a note (a 50 MB log is not a run's)."""
 
 _FIELDS = frozenset({"classname", "name", "file", "suite"})
 _FORMATTER = string.Formatter()
@@ -384,6 +386,8 @@ class CaseBuilder:
             output = sections(
                 output or "", block("stdout", case.stdout), block("stderr", case.stderr)
             )
+        if output and len(output) > MAX_OUTPUT:  # as the JSON readers cut theirs
+            output = f"{output[:MAX_OUTPUT]}\n[... {len(output) - MAX_OUTPUT} more characters cut]"
         seconds = case.seconds
         duration = None
         if seconds is not None:

@@ -210,3 +210,10 @@ def test_practitest_traits_link_a_test_and_set_fields(tmp_path: Path) -> None:
     assert (linked.test_id, linked.custom_fields) == (77, {3: "fast"})
     assert linked.output == "[stdout]\nadding..."
     assert found["My.Tests.Calc.Fails"].test_id is None
+
+
+def test_huge_output_is_cut_with_a_note(tmp_path: Path) -> None:
+    xml = V2.replace("adding...", "x" * 300_000)
+    output = by_name(read_text(xunit, tmp_path, xml))["My.Tests.Calc.Adds"].output or ""
+    assert output.endswith("more characters cut]")
+    assert len(output) < 263_000
