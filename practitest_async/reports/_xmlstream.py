@@ -1,0 +1,476 @@
+"""What the XML readers other than JUnit share (TestNG, NUnit, xUnit.net, TRX).
+
+- :class:`XmlEvents`: ``start``/``end`` events of a file whose prolog ``defusedxml`` vetted
+  (entity declarations refused), read by the C ``iterparse``; a malformed file, a refused one
+  and an unreadable one all become a :class:`ReportError` with the line and column.
+- :class:`Ordinals`: the last part of a result's key, in fixed memory.
+- :class:`CaseBuilder`: the steps every reader takes to turn what it read into a ``RunResult``:
+  the name (``name_template``, a made-up one with a warning when the case has none), the status
+  (through ``options.status``), the duration (dropped with a warning past 7 days), the output
+  or the stdout/stderr attachments, and the key.
+
+Warnings go to the ``practitest_async.reports`` logger: they never stop a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+import string
+import zlib
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
+from xml.parsers.expat import ErrorString
+
+import attrs
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
+from ..batch.results import Attachment, RunResult, Status
+from ._base import ReaderOptions, ReportError, key_path
+
+log = logging.getLogger("practitest_async.reports")
+
+REFUSED = (
+    "refused: the file declares entities (DTD), which could expand without bound or read local "
+    "files"
+)
+MAX_SECONDS = 7 * 24 * 3600.0
+"""A duration longer than this is a unit mix-up (nanoseconds written as seconds), not a run."""
+MAX_OUTPUT = 256 * 1024
+"""Characters of one run's output; the rest is cut with a note (a 50 MB log is not a run's)."""
+
+_FIELDS = frozenset({"classname", "name", "file", "suite"})
+_FORMATTER = string.Formatter()
+_MASK = (1 << 25) - 1  # Ordinals.BITS - 1
+_SEED = 0x9E3779B9  # an odd multiplier (the golden ratio's), to derive a second probe
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def text(value: str | None) -> str:
+    """Text without the blank lines and indentation pretty-printing puts around it."""
+    return value.strip() if value and not value.isspace() else ""
+
+
+def sections(*parts: str) -> str | None:
+    """Non-empty parts joined by a blank line, or ``None``."""
+    return "\n\n".join(p for p in parts if p) or None
+
+
+def block(label: str, value: str | None) -> str:
+    """``[label]`` over the text, or nothing when there is no text."""
+    body = text(value)
+    return f"[{label}]\n{body}" if body else ""
+
+
+# -- events --------------------------------------------------------------------------------------
+
+
+class _PrologDone(Exception):
+    """The root element has started: everything that could declare an entity is behind us."""
+
+
+class _PrologTarget:
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        raise _PrologDone
+
+    def end(self, tag: str) -> None: ...
+
+    def data(self, data: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class XmlEvents:
+    """``with XmlEvents(path) as events:`` iterates ``(event, element)`` for start and end.
+
+    Safety comes from ``defusedxml``: its parser reads the prolog (all that comes before the
+    root element, the only place a DTD can declare entities) and refuses entity declarations
+    and external references. The body is then read by the standard library's C ``iterparse``,
+    which is faster than the pure-Python parser defusedxml builds on, and which cannot meet
+    an entity the prolog did not declare (an undeclared one is an error).
+
+    Errors (malformed, truncated, entity declarations, unreadable) leave the ``with`` block as
+    :class:`ReportError` naming the file, line and column.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: BinaryIO | None = None
+
+    def __enter__(self) -> Iterator[tuple[str, Element]]:
+        try:
+            self._file = self.path.open("rb")
+            self._check_prolog(self._file)
+            self._file.seek(0)
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        return ElementTree.iterparse(self._file, events=("start", "end"))
+
+    def _check_prolog(self, source: BinaryIO) -> None:
+        parser = DefusedXMLParser(
+            target=_PrologTarget(), forbid_dtd=False, forbid_entities=True, forbid_external=True
+        )
+        try:
+            while chunk := source.read(1 << 16):
+                parser.feed(chunk)
+            parser.close()  # an empty or rootless file: the parser says what is wrong
+        except _PrologDone:
+            return
+        except DefusedXmlException:
+            expat = parser.parser
+            line, column = int(expat.CurrentLineNumber), int(expat.CurrentColumnNumber) + 1
+            raise ReportError(self.path, REFUSED, line=line, column=column) from None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._file is not None:
+            self._file.close()
+        if isinstance(exc, SyntaxError) and not isinstance(exc, ReportError):
+            position = getattr(exc, "position", None)
+            code = getattr(exc, "code", None)
+            message = (ErrorString(code) if isinstance(code, int) else "") or str(exc)
+            if position:
+                raise ReportError(
+                    self.path, message, line=position[0], column=position[1] + 1
+                ) from None
+            raise ReportError(self.path, message) from None
+        if isinstance(exc, OSError):
+            raise ReportError(self.path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def wrong_root(path: Path, root: str, expected: str) -> ReportError:
+    """A file forced (``--format``) on a reader whose format it is not in."""
+    return ReportError(path, f"the root element is <{root}>, expected {expected}")
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+
+class Ordinals:
+    """0 for the first result of a key in a file, then a distinct, repeatable number per repeat.
+
+    A count of every key would grow with the file; a fixed 4 MiB bit set (a Bloom filter with a
+    stable hash) says which keys may have been seen, and only those are counted. A false "seen"
+    gives a first result 1 instead of 0: still distinct, and the same on every read of the file.
+    """
+
+    BITS = 1 << 25
+
+    def __init__(self) -> None:
+        self.bits: bytearray | None = None  # allocated on the first result
+        self.counts: dict[str, int] = {}
+
+    def next(self, key: str) -> int:
+        bits = self.bits
+        if bits is None:
+            bits = self.bits = bytearray(self.BITS // 8)
+        # A stable hash (str's hash() changes per process, and keys must not), and a second
+        # probe derived from it: a 32-bit collision only makes a first case 1 instead of 0.
+        word = zlib.crc32(key.encode())
+        first, second = word & _MASK, ((word * _SEED) >> 7) & _MASK
+        mask1, mask2 = 1 << (first & 7), 1 << (second & 7)
+        if not (bits[first >> 3] & mask1 and bits[second >> 3] & mask2):
+            bits[first >> 3] |= mask1
+            bits[second >> 3] |= mask2
+            return 0
+        self.counts[key] = count = self.counts.get(key, 0) + 1
+        return count
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class NameTemplate:
+    """``"{classname}.{name}"`` with an empty field dropped along with the separator before it."""
+
+    prefix: str
+    fields: tuple[tuple[str, str, str | None], ...]
+    separators: tuple[str, ...]
+
+    @staticmethod
+    @lru_cache(maxsize=32)
+    def parse(template: str) -> NameTemplate:
+        texts, fields = [""], []
+        for literal, field, spec, conversion in _FORMATTER.parse(template):
+            texts[-1] += literal
+            if field is None:
+                continue
+            if field not in _FIELDS:
+                known = ", ".join("{" + f + "}" for f in sorted(_FIELDS))
+                raise ValueError(f"name_template {template!r}: unknown field {{{field}}} ({known})")
+            fields.append((field, spec or "", conversion))
+            texts.append("")
+        if not fields:
+            raise ValueError(f"name_template {template!r} names no field, e.g. {{name}}")
+        return NameTemplate(texts[0], tuple(fields), tuple(texts[1:]))
+
+    def render(self, values: dict[str, str]) -> str:
+        out, pending = [self.prefix], ""
+        for (field, spec, conversion), after in zip(self.fields, self.separators, strict=True):
+            value = values[field]
+            if not value:
+                continue
+            if spec or conversion:
+                value = _FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec)
+            out += [pending, value]
+            pending = after
+        out.append(self.separators[-1])
+        return "".join(out)
+
+
+def short_name(name: str, classname: str) -> str:
+    """``name`` without a leading ``classname.`` (xUnit.net and TRX write qualified names)."""
+    if classname and name.startswith(classname + "."):
+        return name[len(classname) + 1 :]
+    return name
+
+
+def dotnet_class(value: str) -> str:
+    """``Ns.Class`` from an assembly-qualified ``Ns.Class, Assembly, Version=...``."""
+    return value.partition(",")[0].strip()
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Case:
+    """What a reader gathered for one result, before it becomes a :class:`RunResult`."""
+
+    name: str
+    classname: str = ""
+    suite: str = ""
+    file: str = ""
+    status: Status = Status.PASSED
+    output: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    seconds: float | None = None
+    key_parts: tuple[str, ...] = ()
+    test_id: int | None = None
+    fields: dict[int | str, str | list[str]] = attrs.field(factory=dict)
+
+
+def practitest_properties(
+    pairs: Iterable[tuple[str, str]],
+) -> tuple[int | None, dict[int | str, str | list[str]]]:
+    """``practitest-test-id`` and ``practitest-field-<N>`` among a case's name/value pairs
+    (NUnit properties, xUnit.net traits), as the JUnit reader reads them; :class:`ValueError`
+    for a value that is not a positive whole number where one is needed."""
+    test_id: int | None = None
+    fields: dict[int | str, str | list[str]] = {}
+    for name, value in pairs:
+        if name == "practitest-test-id":
+            test_id = _positive_int(name, value)
+        elif name.startswith("practitest-field-"):
+            number = _positive_int(name, name.removeprefix("practitest-field-"))
+            previous = fields.get(number)
+            if previous is None:
+                fields[number] = value
+            else:
+                fields[number] = [*(previous if isinstance(previous, list) else [previous]), value]
+    return test_id, fields
+
+
+def _positive_int(what: str, text: str) -> int:
+    try:
+        number = int(text.strip())
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise ValueError(f"property {what}: expected a positive whole number, got {text!r}")
+    return number
+
+
+class CaseBuilder:
+    """Turns :class:`Case` records of one file into results (one per file read)."""
+
+    def __init__(self, path: Path, options: ReaderOptions) -> None:
+        self.path = path
+        self.options = options
+        self.names = NameTemplate.parse(options.name_template)
+        self.ordinals = Ordinals()
+        self.key_path = key_path(path)
+        self.omit_skipped = options.skipped == "omit"
+        self.plain = options.name_template == "{classname}.{name}"
+        self.mapped = bool(options.status_map)
+        self.shortcut = False  # may plain passes take the short path? (see passed_word)
+        self._prefixes: dict[tuple[str, ...], str] = {}
+
+    def status(self, raw: str, default: Status) -> Status:
+        """``default``, unless ``status_map`` (``--status-map``) maps ``raw`` elsewhere."""
+        return self.options.status(raw, default) if self.mapped else default
+
+    def passed_word(self, raw: str) -> None:
+        """The format's raw word for a plain pass (``passed``, ``pass``...), for :meth:`passed`."""
+        mapped = self.status(raw, Status.PASSED)
+        self.shortcut = self.plain and mapped is Status.PASSED
+
+    def prefix(self, parts: tuple[str, ...]) -> str:
+        """The start of the keys of a scope: file and suite path, ``::``-joined."""
+        found = self._prefixes.get(parts)
+        if found is None:
+            if len(self._prefixes) > 1024:
+                self._prefixes.clear()
+            found = self._prefixes[parts] = "::".join((self.key_path, *parts))
+        return found
+
+    def passed(
+        self, name: str, classname: str, parts: tuple[str, ...], seconds: float | None
+    ) -> RunResult | None:
+        """A case with nothing to report but that it passed (most cases), made without the
+        general path's steps but with the same name, key and duration it would give; ``None``
+        when the shortcut does not apply (a template, a status map, no name): the caller then
+        takes the general path."""
+        if not self.shortcut or not name or name.isspace():
+            return None
+        title = f"{classname}.{name}" if classname and classname != name else name
+        key = f"{self.prefix(parts)}::{classname}::{name}"
+        duration = None
+        if seconds is not None:
+            duration = _DURATIONS.get(seconds)
+            if duration is None:
+                duration = self._timedelta(seconds, title)
+        return _plain_result(
+            title, Status.PASSED, duration, None, f"{key}::{self.ordinals.next(key)}"
+        )
+
+    def result(self, case: Case, position: object) -> RunResult | None:
+        """The result, or ``None`` for a NO RUN case when skipped results are omitted.
+
+        ``position`` (e.g. the case's number in its suite) names a nameless case.
+        """
+        if case.status is Status.NO_RUN and self.omit_skipped:
+            return None
+        classname = "" if case.classname == case.name else case.classname
+        if not case.name.strip():
+            name = ""
+        elif self.plain:  # the default template, without the generic renderer's cost
+            name = f"{classname}.{case.name}" if classname else case.name
+        else:
+            values = {
+                "classname": classname,
+                "name": case.name,
+                "file": case.file,
+                "suite": case.suite,
+            }
+            name = self.names.render(values).strip()
+        if not name:
+            name = f"{case.classname or case.suite or self.path.name} #{position}"
+            log.warning("%s: a test case has no name; calling it %r", self.path, name)
+        key = f"{self.prefix(case.key_parts)}::{case.classname}::{case.name}"
+        output = case.output or None
+        attachments: list[Attachment] = []
+        if not (case.stdout or case.stderr):
+            pass
+        elif self.options.attach_output:
+            stem = _UNSAFE_IN_FILENAME.sub("_", name)[:150]
+            for suffix, content in (("stdout", case.stdout), ("stderr", case.stderr)):
+                if content.strip():
+                    attachments.append(Attachment(f"{stem}-{suffix}.txt", content.encode()))
+        else:
+            output = sections(
+                output or "", block("stdout", case.stdout), block("stderr", case.stderr)
+            )
+        if output and len(output) > MAX_OUTPUT:  # as the JSON readers cut theirs
+            output = f"{output[:MAX_OUTPUT]}\n[... {len(output) - MAX_OUTPUT} more characters cut]"
+        seconds = case.seconds
+        duration = None
+        if seconds is not None:
+            duration = _DURATIONS.get(seconds)
+            if duration is None:
+                duration = self._timedelta(seconds, name)
+        key = f"{key}::{self.ordinals.next(key)}"
+        if attachments or case.test_id or case.fields or not _FAST:
+            return RunResult(
+                name,
+                case.status,
+                duration=duration,
+                output=output,
+                attachments=attachments,
+                custom_fields=case.fields,
+                test_id=case.test_id,
+                key=key,
+            )
+        return _plain_result(name, case.status, duration, output, key)
+
+    def _timedelta(self, seconds: float, name: str) -> dt.timedelta | None:
+        checked = self.duration(seconds, name)
+        if checked is None:
+            return None
+        duration = dt.timedelta(seconds=checked)
+        if len(_DURATIONS) < 4096:  # the same few values recur: 0, 0.001, 0.012...
+            _DURATIONS[checked] = duration
+        return duration
+
+    def duration(self, seconds: float | None, name: str) -> float | None:
+        if seconds is None:
+            return None
+        if not math.isfinite(seconds) or seconds < 0:
+            log.warning("%s: %s: ignoring a duration of %r seconds", self.path, name, seconds)
+            return None
+        if seconds > MAX_SECONDS:
+            log.warning(
+                "%s: %s: not sending a duration of %.0f s (over 7 days: a unit mix-up?)",
+                self.path,
+                name,
+                seconds,
+            )
+            return None
+        return seconds
+
+
+_DURATIONS: dict[float, dt.timedelta] = {}
+_PLAIN_FIELDS = (
+    *("name", "status", "duration", "output", "steps", "attachments", "custom_fields"),
+    *("version", "test_id", "instance_id", "key"),
+)
+# RunResult's converters and checks cost as much as the rest of a case (the JUnit reader's
+# measure too); a plain result (no attachments, fields or test id, a name already checked) is
+# built directly from values in their final form, as long as RunResult has exactly the fields
+# listed here (else the constructor is used).
+_FAST = tuple(f.name for f in attrs.fields(RunResult)) == _PLAIN_FIELDS
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _plain_result(
+    name: str, status: Status, duration: dt.timedelta | None, output: str | None, key: str
+) -> RunResult:
+    result: RunResult = _new(RunResult)
+    _set(result, "name", name)
+    _set(result, "status", status)
+    _set(result, "duration", duration)
+    _set(result, "output", output)
+    _set(result, "steps", ())
+    _set(result, "attachments", ())
+    _set(result, "custom_fields", {})
+    _set(result, "version", None)
+    _set(result, "test_id", None)
+    _set(result, "instance_id", None)
+    _set(result, "key", key)
+    return result
+
+
+def seconds(value: str | None, scale: float = 1.0) -> float | None:
+    """A number of seconds (``scale`` converts e.g. milliseconds), ``None`` if absent or junk."""
+    if not value:
+        return None
+    try:
+        return float(value) * scale
+    except ValueError:
+        return math.nan
