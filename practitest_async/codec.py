@@ -193,11 +193,7 @@ def resource(type_name: str) -> Callable[[type[T]], type[T]]:
 
     def register(cls: type[T]) -> type[T]:
         RESOURCE_TYPES[cls] = type_name
-        renames = _overrides(cls, kebab)
-        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **renames))
-        converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, **renames)
-        )
+        _register_lazily(cls, kebab)
         return cls
 
     return register
@@ -206,10 +202,23 @@ def resource(type_name: str) -> Callable[[type[T]], type[T]]:
 def flat(cls: type[T]) -> type[T]:
     """Class decorator: register a model read from a flat, snake_case object (not JSON:API),
     such as the items of ``fields.json``; unknown keys go to ``extra``."""
-    renames = _overrides(cls, lambda name: name)
-    converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **renames))
-    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **renames))
+    _register_lazily(cls, lambda name: name)
     return cls
+
+
+def _register_lazily(cls: type[Any], rename: Callable[[str], str]) -> None:
+    """Register ``cls``'s (un)structure functions, generated on first use: generating them for
+    every model at import (``compile`` of generated code) made ``import practitest_async``'s
+    light names slow. cattrs caches what a factory returns, so each is built once."""
+
+    def structure(t: Any) -> Any:
+        return make_dict_structure_fn(t, converter, **_overrides(t, rename))
+
+    def unstructure(t: Any) -> Any:
+        return make_dict_unstructure_fn(t, converter, **_overrides(t, rename))
+
+    converter.register_structure_hook_factory(lambda t: t is cls, structure)
+    converter.register_unstructure_hook_factory(lambda t: t is cls, unstructure)
 
 
 def known_attributes(cls: type[Any]) -> frozenset[str]:
