@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from .demo import run_demo
 
-            return asyncio.run(run_demo(window=args.window, out=sys.stdout))
+            return asyncio.run(run_demo(window=args.window, out=sys.stdout, upload=_demo_upload))
         settings = load_settings(_flags(args))
         if args.command in ("projects", "whoami"):
             return asyncio.run(list_projects(settings, sys.stdout))
@@ -118,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("practitest-async: interrupted", file=sys.stderr)
         return 130
+
+
+async def _demo_upload(settings: Settings, path: Path, out: TextIO) -> int:
+    """The demo's upload: the command's own, with its defaults for every flag."""
+    return await upload(settings, build_parser().parse_args(["upload", str(path)]), out)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
