@@ -150,8 +150,7 @@ class TransportError(PractiTestError):
         self.method = method
         self.path = path
         self.cause = cause
-        detail = str(cause) or type(cause).__name__
-        super().__init__(f"{method} {path} failed: {type(cause).__name__}: {detail}")
+        super().__init__(f"{method} {path} failed: {_describe(cause)}")
 
 
 class CircuitOpenError(TransportError):
@@ -167,9 +166,14 @@ class CircuitOpenError(TransportError):
         self.failures = failures
         self.args = (
             f"{method} {path} not sent: the last {failures} requests got no answer "
-            f"(last: {type(cause).__name__}: {str(cause) or type(cause).__name__}); "
+            f"(last: {_describe(cause)}); "
             "the server is taken as unreachable",
         )
+
+
+def _describe(exc: BaseException) -> str:
+    """``TimeoutError``, or ``ClientConnectorError: Cannot connect to ...``."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class OutcomeUnknownError(PractiTestError):

@@ -372,6 +372,7 @@ class Transport:
         self._last_failure = cause
         if self._failures_in_row >= self.retry.circuit_failures:
             self._circuit_opened = time.monotonic()
+        if self._failures_in_row == self.retry.circuit_failures:  # it opens: say it once
             log.warning(
                 "%d requests in a row got no answer (last: %s): sending nothing for %.0f s",
                 self._failures_in_row,

@@ -54,8 +54,7 @@ def test_light_imports_do_not_bring_the_http_stack(code: str) -> None:
 def test_run_result_imports_in_well_under_150_ms_of_cpu() -> None:
     # The goal is 150 ms; the best of three takes the machine's load out of the figure.
     best = min(
-        float(str(_loaded_after("from practitest_async import RunResult")["cpu"]))
-        for _ in range(3)
+        float(str(_loaded_after("from practitest_async import RunResult")["cpu"])) for _ in range(3)
     )
     assert best <= 0.150
 

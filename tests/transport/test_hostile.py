@@ -4,6 +4,7 @@ stops answering, a 200 that is not a document."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from collections.abc import AsyncIterator
@@ -184,7 +185,7 @@ async def test_an_answer_closes_the_circuit_after_the_cool_down(
             await client.request("GET", TESTS)
         with pytest.raises(CircuitOpenError):
             await client.request("GET", TESTS)
-        time.sleep(0.35)
+        await asyncio.sleep(0.35)
         assert "data" in await client.request("GET", TESTS)
         assert "data" in await client.request("GET", TESTS)
 
