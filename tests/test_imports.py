@@ -93,3 +93,62 @@ def test_a_pytest_session_that_does_not_use_us_loads_none_of_our_heavy_modules(
         "practitest_async.testing",
         "practitest_async.testing.pytest_plugin",
     }
+
+
+# --- layers: no import cycles (issue 9: cli<->demo, client<->settings) ------------------------
+
+PACKAGE = Path(__file__).resolve().parents[1] / "practitest_async"
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Each module of the package -> the modules of the package it imports, anywhere in it
+    (functions included: a lazy import is still a dependency), except under TYPE_CHECKING."""
+    import ast
+
+    modules = {}
+    for file in PACKAGE.rglob("*.py"):
+        parts = file.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = file
+    graph: dict[str, set[str]] = {}
+    for name, file in modules.items():
+        package = name if file.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+
+        def visit(node: ast.AST, package: str = package, found: set[str] = found) -> None:
+            if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+                for child in node.orelse:
+                    visit(child)
+                return
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                prefix = ".".join((base if node.level else []) + [node.module or ""]).strip(".")
+                found.add(prefix)
+                found.update(f"{prefix}.{alias.name}" for alias in node.names)
+            for child in ast.iter_child_nodes(node):
+                visit(child)
+
+        visit(ast.parse(file.read_text(encoding="utf-8")))
+        graph[name] = {m for m in found if m in modules and m != name}
+    return graph
+
+
+def test_no_module_of_the_package_imports_itself_through_others() -> None:
+    graph = _import_graph()
+    assert {"practitest_async.cli", "practitest_async.demo", "practitest_async.client"} <= set(
+        graph
+    )
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()] - seen:
+                if nxt == goal:
+                    return True
+                seen.add(nxt)
+                todo.append(nxt)
+        return False
+
+    cycles = sorted(m for m in graph if reaches(m, m))
+    assert cycles == []
