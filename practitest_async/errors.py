@@ -14,6 +14,8 @@ from typing import Any
 BODY_EXCERPT = 500
 
 _REASONS = {
+    200: "OK",
+    201: "Created",
     301: "Moved Permanently",
     302: "Found",
     303: "See Other",

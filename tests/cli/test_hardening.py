@@ -194,11 +194,25 @@ async def test_a_server_that_stops_answering_ends_the_upload_in_a_few_timeouts(
 # --- tracebacks -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [b"", b"[]", b"not json"])
+NO_ID = b'{"data": [{"type": "sets", "attributes": {"name": "CI"}}], "links": {}, "meta": {}}'
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("sets.json", b""),
+        ("sets.json", b"[]"),
+        ("sets.json", b"not json"),
+        ("sets.json", b"{}"),
+        ("sets.json", NO_ID),
+        ("instances.json", NO_ID.replace(b"sets", b"instances")),
+    ],
+)
 async def test_a_200_that_is_not_a_document_is_a_clear_error_with_a_summary(
-    fake: FakePractiTest, proxy: FaultProxy, tmp_path: Path, body: bytes
+    fake: FakePractiTest, proxy: FaultProxy, tmp_path: Path, route: str, body: bytes
 ) -> None:
-    proxy.reply("GET", "sets.json", body=body, count=None)
+    fake.add_set(1, "CI")
+    proxy.reply("GET", route, body=body, count=None)
     summary = tmp_path / "s.json"
 
     code, out, err = await _cli(
@@ -206,7 +220,8 @@ async def test_a_200_that_is_not_a_document_is_a_clear_error_with_a_summary(
     )
 
     assert code == 1
-    assert "GET /api/v2/projects/1/sets.json -> 200" in out + err
+    assert f"GET /api/v2/projects/1/{route} -> 200 OK" in out + err
+    assert "unexpected error" not in err
     assert "Traceback" not in err
     assert _summary(summary)["exit_code"] == 1
     assert not fake.state.runs

@@ -47,9 +47,11 @@ async def test_a_test_interrupted_while_running_is_not_uploaded(
     pytester.makepyfile(test_sample=INTERRUPTED)
     pytester.makeconftest(  # a process group of its own (workers join the controller's), so
         # that the Ctrl-C reaches this session's processes, as a terminal's does, and no other
+        # (PYTEST_XDIST_WORKER cannot tell: an outer xdist run sets it for this session too)
         "import os\n"
-        "if 'PYTEST_XDIST_WORKER' not in os.environ:\n"
-        "    try:\n        os.setpgid(0, 0)\n    except OSError:\n        pass\n"
+        "if 'INNER_SESSION_GROUP' not in os.environ:\n"
+        "    os.environ['INNER_SESSION_GROUP'] = str(os.getpid())\n"
+        "    os.setpgid(0, 0)\n"
     )
 
     result = await run_pytest(pytester, *xdist, *UPLOAD, "--practitest-set", "Nightly")
