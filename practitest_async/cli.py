@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sqlite3
 import sys
@@ -30,6 +31,7 @@ from .errors import (
     PractiTestError,
 )
 from .progress import progress_for
+from .redaction import Secret, credential_secrets, redact
 from .settings import Settings, load_settings
 
 EXIT_OK, EXIT_NOT_UPLOADED, EXIT_USAGE, EXIT_AUTH, EXIT_INPUT = 0, 1, 2, 3, 4
@@ -200,17 +202,15 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         _print_partial(run, out)
         _write_summary(summary_path, _summary_after_error(run, code, None))
         return code
-    except (PractiTestError, junit.JUnitError) as exc:
-        code = exit_code_of(exc)
-        print(f"practitest-async: {exc}", file=sys.stderr)
+    except Exception as exc:  # named, summarised, no traceback
+        known = isinstance(exc, (PractiTestError, junit.JUnitError))
+        code = exit_code_of(exc) if known else EXIT_NOT_UPLOADED
+        # an answer nobody foresaw may quote anything: scrub what is printed of it
+        error = redact(str(exc) if known else _unexpected(exc), *_secrets(settings))
+        print(f"practitest-async: {error}", file=sys.stderr)
         _print_partial(run, out)
-        _write_summary(summary_path, _summary_after_error(run, code, str(exc)))
+        _write_summary(summary_path, _summary_after_error(run, code, error))
         return code
-    except Exception as exc:  # an answer nobody foresaw: named, summarised, no traceback
-        print(f"practitest-async: {_unexpected(exc)}", file=sys.stderr)
-        _print_partial(run, out)
-        _write_summary(summary_path, _summary_after_error(run, EXIT_NOT_UPLOADED, _unexpected(exc)))
-        return EXIT_NOT_UPLOADED
 
 
 @contextlib.contextmanager
@@ -305,6 +305,11 @@ def _open_journal(path: str | None) -> Iterator[Journal | None]:
         raise ConfigurationError(
             f"the journal {path} cannot be created: its folder {where.parent} does not exist"
         )
+    # SQLite opens a read-only file without complaint and fails at the first write, mid-upload;
+    # it also writes beside the file (-wal, -shm), so the folder must be writable too.
+    for needed in ([where] if where.exists() else []) + [where.parent]:
+        if not os.access(needed, os.W_OK):
+            raise ConfigurationError(f"the journal {path} cannot be written: {needed} is read-only")
     try:
         journal = Journal(path)
     except (sqlite3.Error, OSError) as exc:
@@ -331,6 +336,10 @@ def _journal_reason(exc: BaseException) -> str:
     if "readonly" in text or "read-only" in text:
         return f"{text} (the file or its folder is read-only)"
     return text
+
+
+def _secrets(settings: Settings) -> tuple[Secret, ...]:
+    return credential_secrets(settings.token, settings.email)
 
 
 def _prepare_summary_folder(path: Path) -> None:

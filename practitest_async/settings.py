@@ -32,14 +32,14 @@ class Settings:
 
     token: str | None = attrs.field(default=None, repr=False)
     base_url: str = US
-    email: str | None = None
+    email: str | None = attrs.field(default=None, repr=False)  # developer_email: never shown
     auth: str = "header"
     token_kind: str = "personal"
     rate_limit: int = 30
     rate_period: float = 60.0  # seconds; only the emulator and tests compress it
     timeout: float | None = None  # seconds per request (None: the client's default, 60)
     max_retry_after: float | None = None  # longest Retry-After obeyed (None: 3 periods)
-    circuit_failures: int | None = None  # requests in a row without answer (None: 3)
+    circuit_failures: int | None = None  # requests in a row without answer (None: 5)
     project: int | None = None
     test_set: str | int | None = None
     version: str | None = None

@@ -117,7 +117,7 @@ class RetryPolicy:
     backoff_max: float = 20.0
     max_rate_limit_pauses: int = 10
     max_retry_after: float | None = None
-    circuit_failures: int = 3
+    circuit_failures: int = 5
     circuit_cooldown: float = 60.0
 
     def backoff(self, attempt: int) -> float:

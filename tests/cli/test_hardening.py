@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from practitest_async.cli import main
 from practitest_async.testing import EmulatorConfig, FakePractiTest, TokenGrant
 from practitest_async.testing.proxy import FaultProxy
 
@@ -259,6 +260,36 @@ async def test_a_journal_that_cannot_be_one_is_a_usage_error(
     assert message in err
     assert "Traceback" not in err
     assert not fake.state.runs
+
+
+@pytest.mark.parametrize("read_only", ["file", "folder"])
+def test_a_read_only_journal_is_refused_before_sending(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    read_only: str,
+) -> None:
+    # Root writes read-only files, so the permission is simulated where it is asked.
+    journal = tmp_path / "j.sqlite"
+    journal.write_bytes(b"")
+    denied = journal if read_only == "file" else tmp_path
+    real_access = os.access
+
+    def access(path: object, mode: int, **kwargs: object) -> bool:
+        if Path(str(path)) == denied and mode & os.W_OK:
+            return False
+        return real_access(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRACTITEST_TOKEN", SECRET)
+    monkeypatch.setenv("PRACTITEST_BASE_URL", "http://127.0.0.1:9")  # nothing may be sent
+
+    code = main(["upload", str(EXAMPLES), *TARGET, "--journal", str(journal)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"the journal {journal} cannot be written: {denied} is read-only" in err
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")
