@@ -12,7 +12,7 @@ import re
 from urllib.parse import quote
 
 _QUERY_SECRET = re.compile(r"((?:api_token|developer_email)=)[^&\s\"'<>]+")
-_BASIC = re.compile(r"(Basic\s+)[A-Za-z0-9+/]{8,}={0,2}")
+_BASIC = re.compile(r"(Basic\s+)([A-Za-z0-9+/]{8,}={0,2})")
 MIN_SECRET_CHARS = 6  # no real token is this short; "t" is in every word
 
 
@@ -50,12 +50,21 @@ def credential_secrets(token: str | None, email: str | None = None) -> tuple[Sec
     return tuple(Secret(v) for v in values if len(v) >= MIN_SECRET_CHARS)
 
 
+def _basic_credentials_redacted(match: re.Match[str]) -> str:
+    """``Basic <base64 of user:password>`` -> ``Basic ***``; "Basic authentication" stays."""
+    try:
+        decoded = base64.b64decode(match[2], validate=True)
+    except ValueError:
+        return match[0]
+    return f"{match[1]}***" if b":" in decoded else match[0]
+
+
 def redact(text: str, *secrets: Secret | None) -> str:
     """Remove credentials from text that may be printed (URLs with ``api_token=`` or
     ``developer_email=``, ``Authorization: Basic ...`` echoed by an error page, and every form
     of the given secrets, as is and URL-quoted)."""
     text = _QUERY_SECRET.sub(r"\1***", text)
-    text = _BASIC.sub(r"\1***", text)
+    text = _BASIC.sub(_basic_credentials_redacted, text)
     for secret in secrets:
         if secret is not None and secret.reveal():
             value = secret.reveal()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email.utils
 import time
 from collections.abc import AsyncIterator
 
@@ -205,3 +206,15 @@ async def test_a_200_that_is_not_a_document_is_a_named_error(
     assert caught.value.method == "GET"
     assert caught.value.path == "/api/v2/projects/1/sets.json"
     assert said in str(caught.value)
+
+
+async def test_a_retry_after_given_as_a_date_is_capped_too(
+    fake: FakePractiTest, proxy: FaultProxy
+) -> None:
+    tomorrow = email.utils.formatdate(time.time() + 86400, usegmt=True)
+    proxy.reply("GET", "tests.json", status=429, headers={"Retry-After": tomorrow})
+    async with client_for(fake, token=SECRET, base_url=proxy.url) as client:
+        with pytest.raises(RetryAfterTooLongError) as caught:
+            await client.request("GET", TESTS)
+
+    assert 86000 < caught.value.retry_after <= 86400
