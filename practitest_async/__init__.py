@@ -11,17 +11,23 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# Where the names live, searched in this order on first use.
-_MODULES = (
-    ".batch",
-    ".client",
-    ".errors",
-    ".limiter",
-    ".models",
-    ".pagination",
-    ".services",
-    ".transport",
-)
+# Where each name lives: importing ``RunResult`` must not bring the HTTP stack (aiohttp) with it.
+_HOMES = {
+    **dict.fromkeys(("Attachment", "RunResult", "Status", "StepResult"), ".batch.results"),
+    **dict.fromkeys(
+        ("FailedResult", "UploadError", "UploadEvent", "UploadPlan", "UploadReport"),
+        ".batch.report",
+    ),
+    "Journal": ".batch.journal",
+    "Uploader": ".batch.uploader",
+    **dict.fromkeys(("EU", "US", "Client"), ".client"),
+    **dict.fromkeys(("AccountLimiter", "Limiter", "LimiterStats", "RateLimit"), ".limiter"),
+    **dict.fromkeys(("Page", "Paginator"), ".pagination"),
+    "AutoCreated": ".services",
+    "RetryPolicy": ".transport",
+}
+# Names not listed above are searched in these, in order, on first use.
+_MODULES = (".errors", ".models", ".batch", ".client", ".services", ".transport")
 
 __all__ = [
     "CLEAR",
@@ -148,7 +154,8 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        for module in _MODULES:
+        home = _HOMES.get(name)
+        for module in (home,) if home else _MODULES:
             value = getattr(importlib.import_module(module, __name__), name, None)
             if value is not None:
                 globals()[name] = value

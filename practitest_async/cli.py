@@ -8,14 +8,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
+import signal
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from . import reports
+from .batch.journal import Journal
 from .batch.report import UploadPlan, UploadReport
+from .batch.uploader import Uploader
+from .cli_common import (
+    EXIT_AUTH,
+    EXIT_INPUT,
+    EXIT_NOT_UPLOADED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_report_flags,
+    count_results,
+    exit_code,
+    read_options,
+)
 from .client import Client
 from .errors import (
     AuthenticationError,
@@ -25,10 +42,10 @@ from .errors import (
     PractiTestError,
 )
 from .progress import progress_for
-from .report_options import add_report_flags, count_results, read_options
+from .redaction import Secret, credential_secrets, redact
 from .settings import Settings, load_settings
 
-EXIT_OK, EXIT_NOT_UPLOADED, EXIT_USAGE, EXIT_AUTH, EXIT_INPUT = 0, 1, 2, 3, 4
+EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from .demo import run_demo
 
-            return asyncio.run(run_demo(window=args.window, out=sys.stdout))
+            return asyncio.run(run_demo(window=args.window, out=sys.stdout, upload=_demo_upload))
         if args.command == "xray":
             from .xray.cli import run as run_xray
 
@@ -133,6 +150,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("practitest-async: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours or an answer nobody foresaw: say it, no traceback
+        print(f"practitest-async: {_unexpected(exc)}", file=sys.stderr)
+        return EXIT_NOT_UPLOADED
+
+
+def _unexpected(exc: BaseException) -> str:
+    return (
+        f"unexpected error: {type(exc).__name__}: {exc} (please report it, with the command "
+        "and its output; the results not listed as uploaded were not)"
+    )
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """The exit code an error stands for (see the module docstring)."""
+    if isinstance(exc, ConfigurationError):
+        return EXIT_USAGE
+    if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+        return EXIT_AUTH
+    if isinstance(exc, reports.ReportError):
+        return EXIT_INPUT
+    return EXIT_NOT_UPLOADED
+
+
+async def _demo_upload(settings: Settings, path: Path, out: TextIO) -> int:
+    """The demo's upload: the command's own, with its defaults for every flag."""
+    return await upload(settings, build_parser().parse_args(["upload", str(path)]), out)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -154,13 +197,77 @@ async def list_projects(settings: Settings, out: TextIO) -> int:
     return EXIT_OK
 
 
+class _Run:
+    """What an upload got to before it ended, for the summary written whatever happened."""
+
+    def __init__(self) -> None:
+        self.uploader: Uploader | None = None
+        self.input_errors: list[reports.ReportError] = []
+        self.interrupted: str | None = None  # the signal's name
+
+
 async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    """``practitest-async upload``: stream the reports' results into PractiTest."""
+    """``practitest-async upload``: stream the reports' results into PractiTest.
+
+    The summary JSON (``--summary-json``) is written however the upload ends: done, stopped by
+    an error (its ``error``), or by SIGINT/SIGTERM (its ``interrupted``)."""
+    run = _Run()
+    summary_path = args.summary_json
+    if summary_path is not None:
+        _prepare_summary_folder(summary_path)
+    try:
+        with _signals_cancel_this_task(run):
+            return await _upload(settings, args, out, run)
+    except asyncio.CancelledError:
+        if run.interrupted is None:
+            raise
+        code = EXIT_SIGNAL[run.interrupted]
+        print(f"practitest-async: interrupted by {run.interrupted}", file=sys.stderr)
+        _print_partial(run, out)
+        _write_summary(summary_path, _summary_after_error(run, code, None))
+        return code
+    except Exception as exc:  # named, summarised, no traceback
+        known = isinstance(exc, (PractiTestError, reports.ReportError))
+        code = exit_code_of(exc) if known else EXIT_NOT_UPLOADED
+        # an answer nobody foresaw may quote anything: scrub what is printed of it
+        error = redact(str(exc) if known else _unexpected(exc), *_secrets(settings))
+        print(f"practitest-async: {error}", file=sys.stderr)
+        _print_partial(run, out)
+        _write_summary(summary_path, _summary_after_error(run, code, error))
+        return code
+
+
+@contextlib.contextmanager
+def _signals_cancel_this_task(run: _Run) -> Iterator[None]:
+    """SIGINT and SIGTERM cancel the upload (so that the summary is still written)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed: list[signal.Signals] = []
+
+    def stop(name: str) -> None:
+        if run.interrupted is None and task is not None:
+            run.interrupted = name
+            task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop, sig.name)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread/Windows
+            continue
+        installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run: _Run) -> int:
     project, test_set = settings.require_upload_target()
     paths = reports.expand_paths(args.paths)
     if not paths:
         raise reports.ReportError(args.paths[0], "no report files matched")
-    input_errors: list[reports.ReportError] = []
+    input_errors = run.input_errors
     options = read_options(args, settings.name_template)
     try:
         results = reports.read_reports(
@@ -168,42 +275,131 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         )
     except ValueError as exc:  # a name template or option the readers cannot use
         raise ConfigurationError(str(exc)) from None
-    async with settings.client() as client:
-        test_set = await resolve_set(client, project, test_set)
-        if args.dry_run:
-            plan = await client.plan_upload(
-                project,
-                results,
-                test_set=test_set,
-                create_missing=settings.create_missing,
-                journal=settings.journal,
-            )
-            code = exit_code(plan.fatal_error, input_errors, ok=not plan.failures)
-            print(f"Dry run, nothing written: {plan.summary()}", file=out)
-            _write_summary(args.summary_json, plan_summary(plan, input_errors, code))
-            return code
-        with progress_for(out) as show:
-            up = client.uploader(
-                project,
-                test_set=test_set,
-                create_missing=settings.create_missing,
-                version=settings.version,
-                journal=settings.journal,
-                progress=show,
-                raise_on_failure=False,
-                expected_results=count_results(paths, options),
-            )
-            try:
-                async with up:
-                    for result in results:
-                        await up.add(result)
-            except reports.ReportError as stop:  # --fail-fast: what was read is still sent
-                input_errors.append(stop)
+    with _open_journal(settings.journal) as journal:
+        async with settings.client() as client:
+            test_set = await resolve_set(client, project, test_set)
+            if args.dry_run:
+                plan = await client.plan_upload(
+                    project,
+                    results,
+                    test_set=test_set,
+                    create_missing=settings.create_missing,
+                    journal=journal,
+                )
+                code = exit_code(plan.fatal_error, input_errors, ok=not plan.failures)
+                print(f"Dry run, nothing written: {plan.summary()}", file=out)
+                _write_summary(args.summary_json, plan_summary(plan, input_errors, code))
+                return code
+            with progress_for(out) as show:
+                up = run.uploader = client.uploader(
+                    project,
+                    test_set=test_set,
+                    create_missing=settings.create_missing,
+                    version=settings.version,
+                    journal=journal,
+                    progress=show,
+                    raise_on_failure=False,
+                    expected_results=count_results(paths, options),
+                )
+                try:
+                    async with up:
+                        for result in results:
+                            await up.add(result)
+                except reports.ReportError as stop:  # --fail-fast: what was read is still sent
+                    input_errors.append(stop)
     report = up.report
     code = exit_code(report.fatal_error, input_errors, ok=report.ok)
     print_report(report, input_errors, out)
     _write_summary(args.summary_json, report_summary(report, input_errors, code))
     return code
+
+
+@contextlib.contextmanager
+def _open_journal(path: str | None) -> Iterator[Journal | None]:
+    """The journal, opened here so that a path that cannot be one is a clear usage error (exit
+    2) before anything is sent; closed when the upload is over."""
+    if path is None:
+        yield None
+        return
+    where = Path(path)
+    if where.is_dir():
+        raise ConfigurationError(f"the journal {path} is a directory; give a file path")
+    if not where.parent.is_dir():
+        raise ConfigurationError(
+            f"the journal {path} cannot be created: its folder {where.parent} does not exist"
+        )
+    # SQLite opens a read-only file without complaint and fails at the first write, mid-upload;
+    # it also writes beside the file (-wal, -shm), so the folder must be writable too.
+    for needed in ([where] if where.exists() else []) + [where.parent]:
+        if not os.access(needed, os.W_OK):
+            raise ConfigurationError(f"the journal {path} cannot be written: {needed} is read-only")
+    try:
+        journal = Journal(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise ConfigurationError(
+            f"the journal {path} cannot be used: {_journal_reason(exc)}"
+        ) from exc
+    try:
+        yield journal
+    except sqlite3.Error as exc:  # the journal failed mid-upload (disk full, file replaced...)
+        raise JournalFailedError(f"the journal {path} failed: {_journal_reason(exc)}") from exc
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            journal.close()
+
+
+class JournalFailedError(PractiTestError):
+    """The journal could not record the upload's progress (exit 1)."""
+
+
+def _journal_reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if "not a database" in text or "malformed" in text:
+        return f"{text} (not a journal written by practitest-async, or damaged)"
+    if "readonly" in text or "read-only" in text:
+        return f"{text} (the file or its folder is read-only)"
+    return text
+
+
+def _secrets(settings: Settings) -> tuple[Secret, ...]:
+    return credential_secrets(settings.token, settings.email)
+
+
+def _prepare_summary_folder(path: Path) -> None:
+    """Create the summary's folder now: learning after the upload that the summary cannot be
+    written is too late."""
+    if path.is_dir():
+        raise ConfigurationError(f"--summary-json {path} is a directory; give a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"--summary-json {path}: cannot create its folder: {exc.strerror or exc}"
+        ) from exc
+
+
+def _print_partial(run: _Run, out: TextIO) -> None:
+    if run.uploader is not None:
+        print_report(run.uploader.report, run.input_errors, out)
+
+
+def _summary_after_error(run: _Run, code: int, error: str | None) -> dict[str, Any]:
+    """The summary of an upload stopped by an error or a signal: what it got to."""
+    if run.uploader is not None:
+        summary = report_summary(run.uploader.report, run.input_errors, code)
+    else:
+        summary = {
+            "exit_code": code,
+            "ok": False,
+            "uploaded": 0,
+            "already_uploaded": 0,
+            "failed": [],
+            "input_errors": [str(e) for e in run.input_errors],
+        }
+    summary["ok"] = False
+    summary["error"] = error
+    summary["interrupted"] = run.interrupted
+    return summary
 
 
 async def resolve_set(client: Client, project: int, test_set: str | int) -> str | int:
@@ -217,22 +413,13 @@ async def resolve_set(client: Client, project: int, test_set: str | int) -> str 
     return test_set
 
 
-def exit_code(
-    fatal: PractiTestError | None, input_errors: Sequence[reports.ReportError], *, ok: bool
-) -> int:
-    """0, or the most important problem: auth (3), then bad input (4), then not uploaded (1)."""
-    if isinstance(fatal, (AuthenticationError, PermissionDeniedError)):
-        return EXIT_AUTH
-    if input_errors:
-        return EXIT_INPUT
-    return EXIT_OK if ok and fatal is None else EXIT_NOT_UPLOADED
-
-
 def print_report(
     report: UploadReport, input_errors: Sequence[reports.ReportError], out: TextIO
 ) -> None:
     """The end of an upload, for a person."""
     print(f"PractiTest: {report.summary()}; set id {report.set_id}", file=out)
+    if report.fatal_error is not None:
+        print(f"  stopped: {report.fatal_error}", file=out)
     for failure in report.failed[:50]:
         print(f"  not uploaded: {failure.result.name}: {failure.error}", file=out)
     if len(report.failed) > 50:
@@ -259,6 +446,8 @@ def report_summary(
         "api_calls": report.api_calls,
         "rate_limit_pauses": report.rate_limit_pauses,
         "elapsed_seconds": round(report.elapsed, 3),
+        "error": None if report.fatal_error is None else str(report.fatal_error),
+        "interrupted": None,
     }
 
 
@@ -284,5 +473,13 @@ def plan_summary(
 
 
 def _write_summary(path: Path | None, summary: dict[str, Any]) -> None:
-    if path is not None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(
+            f"practitest-async: the summary could not be written to {path}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )

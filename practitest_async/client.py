@@ -16,13 +16,13 @@ from .batch.report import ProgressCallback, UploadPlan, UploadReport
 from .batch.results import RunResult
 from .batch.uploader import Uploader
 from .batch.writer import DryWriter
+from .environment import EU, US, client_options, read_settings
 from .errors import ConfigurationError
 from .limiter import AccountLimiter, Limiter, RateLimit
 from .services import Services, TokenKind
 from .transport import DEFAULT_TIMEOUT, AuthMode, RetryPolicy, Secret, Transport
 
-US = "https://api.practitest.com"
-EU = "https://eu1-prod-api.practitest.app"
+__all__ = ["EU", "US", "Client"]
 
 
 class Client(Services):
@@ -70,7 +70,7 @@ class Client(Services):
             auth=auth,
             email=email,
             limiter=self.limiter,
-            retry=retry or RetryPolicy(),
+            retry=_with_retry_after_cap(retry or RetryPolicy(), self.rate_limit),
             timeout=timeout,
             session=session,
         )
@@ -86,14 +86,10 @@ class Client(Services):
         account).
         Keyword arguments override the environment.
         """
-        from .settings import load_settings  # the front ends' settings build on the client
-
         options = dict(overrides)
-        token = options.pop("token", None)
-        settings = load_settings({}, environ=environ, pyproject={})
-        if token is not None:
-            settings = attrs.evolve(settings, token=token)
-        token, arguments = settings.client_arguments(**options)
+        token, values = read_settings({}, environ=environ, pyproject={})
+        token, arguments = client_options(options.pop("token", token), values)
+        arguments.update(options)
         return cls(token, **arguments)
 
     def __repr__(self) -> str:
@@ -253,6 +249,14 @@ async def _feed(up: Uploader, results: Iterable[RunResult] | AsyncIterable[RunRe
         else:
             for result in results:
                 await up.add(result)
+
+
+def _with_retry_after_cap(retry: RetryPolicy, rate_limit: RateLimit) -> RetryPolicy:
+    """The policy, with the longest Retry-After obeyed defaulting to three rate periods."""
+    if retry.max_retry_after is not None:
+        return retry
+    capped: RetryPolicy = attrs.evolve(retry, max_retry_after=3 * rate_limit.period)
+    return capped
 
 
 def _calls_per_second(limiter: Limiter) -> float:

@@ -8,14 +8,17 @@ code as ``practitest-async upload``, and shows what reached the emulator.
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from .cli import upload
 from .settings import Settings
 from .testing import EmulatorConfig, FakePractiTest
+
+Upload = Callable[[Settings, Path, TextIO], Awaitable[int]]
+"""``practitest-async upload PATH`` with these settings (the command passes its own, so that the
+demo runs the command's code without this module importing the command)."""
 
 LIMIT = 30
 SAMPLES = Path(__file__).resolve().parents[1] / "examples" / "junit"
@@ -29,7 +32,7 @@ EXISTING_TESTS = (
 )
 
 
-async def run_demo(*, window: float, out: TextIO) -> int:
+async def run_demo(*, window: float, out: TextIO, upload: Upload) -> int:
     """Run the demo; returns the upload's exit code."""
     if not SAMPLES.is_dir():
         print(f"The sample results are not here: {SAMPLES} (run from a source checkout).", file=out)
@@ -56,15 +59,7 @@ async def run_demo(*, window: float, out: TextIO) -> int:
             project=1,
             test_set="Nightly",
         )
-        args = argparse.Namespace(
-            paths=[str(SAMPLES)],
-            skipped="no-run",
-            attach_output=False,
-            fail_fast=False,
-            dry_run=False,
-            summary_json=None,
-        )
-        code = await upload(settings, args, out)
+        code = await upload(settings, SAMPLES, out)
         _show_emulator(fake, window, out)
     return code
 

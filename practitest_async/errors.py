@@ -14,6 +14,13 @@ from typing import Any
 BODY_EXCERPT = 500
 
 _REASONS = {
+    200: "OK",
+    201: "Created",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
     400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -90,6 +97,50 @@ class RateLimitError(APIError):
     """429 still answered after the rate-limit pauses this request was allowed."""
 
 
+class RetryAfterTooLongError(RateLimitError):
+    """429 with a ``Retry-After`` longer than the client is allowed to wait
+    (``RetryPolicy.max_retry_after``, ``PRACTITEST_MAX_RETRY_AFTER``; default three rate periods).
+
+    The request is not retried, and until that time has passed the client sends nothing: every
+    request raises this at once, so an upload fails its remaining results as rate-limited
+    instead of sleeping for hours.
+    """
+
+    def __init__(self, *, method: str, path: str, retry_after: float, limit: float) -> None:
+        self.retry_after = retry_after
+        self.limit = limit
+        super().__init__(
+            status=429,
+            method=method,
+            path=path,
+            titles=[
+                f"rate-limited: the server asked to wait {retry_after:.0f} s (Retry-After), "
+                f"longer than the {limit:.0f} s this client waits (max_retry_after, "
+                "PRACTITEST_MAX_RETRY_AFTER); not sent, not waiting"
+            ],
+        )
+
+
+class RedirectError(APIError):
+    """A redirect the client does not follow: to another origin (the credentials must never
+    leave the API's own origin), or one that would change the method of a write.
+
+    ``target`` is the origin it pointed at (scheme, host and port; never its path or query,
+    which may repeat the token).
+    """
+
+    def __init__(self, *, status: int, method: str, path: str, target: str, why: str) -> None:
+        self.target = target
+        super().__init__(
+            status=status, method=method, path=path, titles=[f"redirect to {target}: {why}"]
+        )
+
+
+class ResponseDecodeError(APIError):
+    """A 2xx answer the client cannot read: not JSON, empty where a document was due, or not
+    the shape the API documents. Never taken to mean "nothing there"."""
+
+
 class ServerError(APIError):
     """5xx on a request that is safe to retry, after every retry was spent."""
 
@@ -101,8 +152,7 @@ class TransportError(PractiTestError):
         self.method = method
         self.path = path
         self.cause = cause
-        detail = str(cause) or type(cause).__name__
-        super().__init__(f"{method} {path} failed: {type(cause).__name__}: {detail}")
+        super().__init__(f"{method} {path} failed: {_describe(cause)}")
 
 
 class UnexpectedAnswerError(PractiTestError, ValueError):
@@ -124,9 +174,14 @@ class CircuitOpenError(TransportError):
         self.failures = failures
         self.args = (
             f"{method} {path} not sent: the last {failures} requests got no answer "
-            f"(last: {type(cause).__name__}: {str(cause) or type(cause).__name__}); "
+            f"(last: {_describe(cause)}); "
             "the server is taken as unreachable",
         )
+
+
+def _describe(exc: BaseException) -> str:
+    """``TimeoutError``, or ``ClientConnectorError: Cannot connect to ...``."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class OutcomeUnknownError(PractiTestError):
@@ -204,7 +259,8 @@ def make_api_error(status: int, method: str, path: str, body: bytes) -> APIError
 def decode_json(status: int, method: str, path: str, body: bytes) -> Any:
     """Turn a final HTTP answer into decoded JSON, or raise the matching error.
 
-    Pure (no I/O), so it is tested with plain bytes. An empty 2xx body decodes to ``None``.
+    Pure (no I/O), so it is tested with plain bytes. An empty 2xx body decodes to ``None``;
+    a body that is not JSON raises :class:`ResponseDecodeError`.
     """
     if status >= 400:
         raise make_api_error(status, method, path, body)
@@ -213,7 +269,7 @@ def decode_json(status: int, method: str, path: str, body: bytes) -> Any:
     try:
         return json.loads(body)
     except ValueError as exc:
-        raise APIError(
+        raise ResponseDecodeError(
             status=status,
             method=method,
             path=path,

@@ -16,7 +16,6 @@ import attrs
 PAGE_SIZE = 100
 
 T = TypeVar("T")
-U = TypeVar("U")
 
 
 @attrs.frozen(kw_only=True)
@@ -76,11 +75,6 @@ class Paginator(Generic[T]):
         self._fetch = fetch
         self._decode = decode
         self._size = page_size
-
-    def with_decoder(self, decode: Callable[[Any], list[U]]) -> Paginator[U]:
-        """The same listing, its items turned into what ``decode`` makes of a page's ``data``
-        (for a caller that reads a few fields of many items)."""
-        return Paginator(self._fetch, decode, page_size=self._size)
 
     async def page(self, number: int = 1) -> Page[T]:
         """Fetch page ``number`` (1-based)."""

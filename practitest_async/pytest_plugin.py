@@ -7,7 +7,8 @@ Off unless ``--practitest`` (or ini ``practitest = true``, or ``PRACTITEST_ENABL
 Options (each also an ini key: ``--practitest-set`` is ``practitest_set``, and so on):
 ``--practitest-project ID``, ``--practitest-set NAME|ID``, ``--practitest-version V``,
 ``--practitest-no-create-missing``, ``--practitest-journal PATH``, ``--practitest-strict``,
-``--practitest-xfail passed|failed|no-run`` (default passed), ``--practitest-name nodeid|name``
+``--practitest-xfail passed|failed|no-run`` (default no-run: the expected failure happened, as
+the JUnit path maps it; an unexpected pass is PASSED), ``--practitest-name nodeid|name``
 (default nodeid). The connection (token, base URL, auth, rate limit and period) comes from the
 same ``PRACTITEST_*`` variables and ``[tool.practitest]`` as the ``practitest-async`` command.
 Precedence: command line, then ``PRACTITEST_*``, then the pytest ini, then ``[tool.practitest]``.
@@ -18,6 +19,10 @@ add up) handed over as soon as its teardown is reported; handing over waits only
 uploader's buffer is full. At session end the plugin waits for the last requests and prints one
 ``PractiTest: ...`` line. Under pytest-xdist the controller uploads (worker reports reach it
 through ``pytest_runtest_logreport``); workers upload nothing.
+
+A test interrupted while it ran (Ctrl-C or SIGTERM, plain or under xdist) has no call-phase
+report: it is not uploaded (pytest did not run it to the end, so no status would be true), and
+the line says how many were left out. A test whose setup failed or skipped is uploaded as such.
 
 Upload problems are reported on that line and never change the exit status, unless
 ``--practitest-strict``: then a result that failed to upload makes the exit status 1 and a
@@ -43,7 +48,6 @@ from collections import Counter
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import quote
 
 import pytest
 
@@ -60,7 +64,6 @@ NAME_CHOICES = ("nodeid", "name")
 TEST_ID_PROPERTY = "practitest_test_id"
 FIELD_PROPERTY = re.compile(r"practitest_field_(\d+)")
 MAX_ERROR_CHARS = 300
-MIN_TOKEN_CHARS = 6
 _TRUE = ("1", "true", "yes", "on")
 
 T = TypeVar("T")
@@ -93,7 +96,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "bool",
         action="store_true",
     )
-    add("practitest_xfail", "status of xfail tests (default passed)", choices=XFAIL_CHOICES)
+    add("practitest_xfail", "status of xfail tests (default no-run)", choices=XFAIL_CHOICES)
     add("practitest_name", "test name: node id (default) or name", choices=NAME_CHOICES)
 
 
@@ -113,7 +116,7 @@ class Choices:
     """How results are made and judged (the connection is in :class:`Settings`)."""
 
     strict: bool = False
-    xfail: str = "passed"
+    xfail: str = "no-run"
     name: str = "nodeid"
 
 
@@ -126,7 +129,7 @@ def _choices(config: pytest.Config) -> Choices:
 
     return Choices(
         strict=bool(config.getoption("practitest_strict") or config.getini("practitest_strict")),
-        xfail=pick("practitest_xfail", XFAIL_CHOICES, "passed"),
+        xfail=pick("practitest_xfail", XFAIL_CHOICES, "no-run"),
         name=pick("practitest_name", NAME_CHOICES, "nodeid"),
     )
 
@@ -185,6 +188,7 @@ class PractiTestUploader:
         self._problem: str | None = None  # why nothing (more) could be uploaded
         self._not_sent: list[str] = []  # results refused before sending, with why
         self._tests = 0
+        self._interrupted: list[str] = []  # node ids of tests stopped while they ran
         self.line: str | None = None  # the summary line, once the session is over
         self.upload_failed = False
 
@@ -203,8 +207,10 @@ class PractiTestUploader:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._phases.setdefault(report.nodeid, []).append(report)
-        if report.when not in ("setup", "call"):  # teardown, or xdist's report of a crash
+        if report.when == "teardown":
             self._submit(report.nodeid)
+        # Anything else (xdist's report of a worker that went down mid-test) waits for the end
+        # of the session: after a Ctrl-C it is an interrupted test, otherwise a crash (FAILED).
 
     def _submit(self, nodeid: str) -> None:
         reports = self._phases.pop(nodeid)
@@ -233,8 +239,13 @@ class PractiTestUploader:
             self._stream = None
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        for nodeid in list(self._phases):  # interrupted tests: what they reported so far
-            self._submit(nodeid)
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        for nodeid, reports in list(self._phases.items()):  # the session stopped mid-test
+            if _ran_to_a_verdict(reports, interrupted=interrupted):
+                self._submit(nodeid)
+            else:  # only a passed setup: pytest never ran it to the end; no status is true
+                del self._phases[nodeid]
+                self._interrupted.append(nodeid)
         report: UploadReport | None = None
         started = time.monotonic()
         if self._stream is not None:
@@ -275,6 +286,11 @@ class PractiTestUploader:
             line += f"; first failure: {first.result.name}: {_one_line(first.error)}"
         if self._not_sent:
             line += f"; {len(self._not_sent)} not sent: {_one_line(self._not_sent[0])}"
+        if self._interrupted:
+            line += (
+                f"; {len(self._interrupted)} interrupted while running, not uploaded: "
+                f"{_one_line(self._interrupted[0])}"
+            )
         if self._problem:
             line += f"; stopped early: {_one_line(self._problem)}"
         return line
@@ -290,15 +306,27 @@ class PractiTestUploader:
             self._stream = None
 
     def _scrub(self, text: str) -> str:
-        """Never print the token, whatever an error message quoted."""
-        token = self._settings.token if self._settings else os.environ.get("PRACTITEST_TOKEN")
-        text = re.sub(r"(api_token=)[^&\s\"']+", r"\1***", text)
-        token = (token or "").strip()
-        if len(token) < MIN_TOKEN_CHARS:  # no real token is this short; "t" is in every word
-            return text
-        for form in {token, quote(token, safe="")}:
-            text = text.replace(form, "***")
-        return text
+        """Never print the credentials (the token, Basic's base64 of email:token, the email),
+        whatever an error message quoted."""
+        from practitest_async.redaction import credential_secrets, redact
+
+        if self._settings is not None:
+            token, email = self._settings.token, self._settings.email
+        else:
+            token, email = os.environ.get("PRACTITEST_TOKEN"), os.environ.get("PRACTITEST_EMAIL")
+        return redact(text, *credential_secrets((token or "").strip(), email))
+
+
+def _ran_to_a_verdict(reports: Sequence[pytest.TestReport], *, interrupted: bool) -> bool:
+    """Whether a test's reports say how it went: its call ran, or its setup failed or skipped
+    (then there is no call), or its worker crashed under xdist while the session was not
+    interrupted. A passed setup alone is a test interrupted while it ran."""
+    for r in reports:
+        if r.when == "call" or (r.when == "setup" and not r.passed):
+            return True
+        if r.when not in ("setup", "call", "teardown") and not interrupted:  # a crash
+            return True
+    return False
 
 
 def _describe(exc: BaseException) -> str:

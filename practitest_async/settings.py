@@ -8,39 +8,22 @@ repositories are visible to others.
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from .client import US, Client
+from .client import Client
+from .environment import (
+    TOKEN_KINDS,
+    US,
+    client_options,
+    read_pyproject,
+    read_settings,
+)
 from .errors import ConfigurationError
-from .limiter import RateLimit
-from .transport import AUTH_MODES
 
-TOKEN_KINDS = ("personal", "account")
-
-_KEYS: dict[str, tuple[str, str | None]] = {
-    # setting: (environment variable, pyproject key; None: not from pyproject)
-    "base_url": ("PRACTITEST_BASE_URL", "base-url"),
-    "email": ("PRACTITEST_EMAIL", "email"),
-    "auth": ("PRACTITEST_AUTH", "auth"),
-    "rate_limit": ("PRACTITEST_RATE_LIMIT", "rate-limit"),
-    "rate_period": ("PRACTITEST_RATE_PERIOD", "rate-period"),
-    "project": ("PRACTITEST_PROJECT", "project"),
-    "test_set": ("PRACTITEST_SET", "set"),
-    "version": ("PRACTITEST_VERSION", "version"),
-    "create_missing": ("PRACTITEST_CREATE_MISSING", "create-missing"),
-    # A journal belongs to one upload: a path committed in pyproject would be reused by
-    # every build, and each would skip the results of the last.
-    "journal": ("PRACTITEST_JOURNAL", None),
-    "name_template": ("PRACTITEST_NAME_TEMPLATE", "name-template"),
-    "token_file": ("PRACTITEST_TOKEN_FILE", "token-file"),
-    "token_kind": ("PRACTITEST_TOKEN_KIND", "token-kind"),
-}
+__all__ = ["TOKEN_KINDS", "Settings", "load_settings", "read_pyproject"]
 
 
 @attrs.frozen(kw_only=True)
@@ -49,11 +32,14 @@ class Settings:
 
     token: str | None = attrs.field(default=None, repr=False)
     base_url: str = US
-    email: str | None = None
+    email: str | None = attrs.field(default=None, repr=False)  # developer_email: never shown
     auth: str = "header"
     token_kind: str = "personal"
     rate_limit: int = 30
     rate_period: float = 60.0  # seconds; only the emulator and tests compress it
+    timeout: float | None = None  # seconds per request (None: the client's default, 60)
+    max_retry_after: float | None = None  # longest Retry-After obeyed (None: 3 periods)
+    circuit_failures: int | None = None  # requests in a row without answer (None: 5)
     project: int | None = None
     test_set: str | int | None = None
     version: str | None = None
@@ -68,24 +54,9 @@ class Settings:
 
     def client_arguments(self, **overrides: Any) -> tuple[str, dict[str, Any]]:
         """The token and keyword arguments of a :class:`Client` for these settings."""
-        if not self.token:
-            raise ConfigurationError(
-                "no PractiTest token: set PRACTITEST_TOKEN (or PRACTITEST_TOKEN_FILE, or pass "
-                "--token-file PATH); tokens are never taken from flags: process lists are visible"
-            )
-        options: dict[str, Any] = {
-            "base_url": self.base_url,
-            "email": self.email,
-            "auth": self.auth,
-            "token_kind": self.token_kind,
-            "rate_limit": RateLimit(
-                calls=self.rate_limit,
-                period=self.rate_period,
-                latency_margin=min(1.0, self.rate_period / 60),
-            ),
-        }
+        token, options = client_options(self.token, attrs.asdict(self))
         options.update(overrides)
-        return self.token, options
+        return token, options
 
     def require_upload_target(self) -> tuple[int, str | int]:
         """The project id and the set (name or id), or a clear error naming what is missing."""
@@ -104,23 +75,6 @@ class Settings:
         return self.project, self.test_set
 
 
-def read_pyproject(start: Path | None = None) -> dict[str, Any]:
-    """``[tool.practitest]`` of the nearest pyproject.toml at or above ``start`` (cwd)."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigurationError(f"{candidate}: not valid TOML: {exc}") from exc
-            section = data.get("tool", {}).get("practitest", {})
-            if not isinstance(section, dict):
-                raise ConfigurationError(f"{candidate}: [tool.practitest] must be a table")
-            return section
-    return {}
-
-
 def load_settings(
     flags: Mapping[str, Any] | None = None,
     *,
@@ -128,67 +82,5 @@ def load_settings(
     pyproject: Mapping[str, Any] | None = None,
 ) -> Settings:
     """Merge flags (None = not given), the environment and pyproject, and validate."""
-    env = os.environ if environ is None else environ
-    project_file = read_pyproject() if pyproject is None else pyproject
-    given = {k: v for k, v in (flags or {}).items() if v is not None}
-    if "token" in given:
-        raise ConfigurationError("the token cannot be given as a flag; use PRACTITEST_TOKEN")
-    raw: dict[str, tuple[Any, str]] = {}  # setting: (value, where it came from)
-    for name, (env_key, file_key) in _KEYS.items():
-        flag = "--" + name.replace("_", "-").replace("test-set", "set")
-        if name in given:
-            raw[name] = (given[name], flag)
-        elif env.get(env_key, "").strip():
-            raw[name] = (env[env_key].strip(), env_key)
-        elif file_key is not None and file_key in project_file:
-            raw[name] = (project_file[file_key], f"[tool.practitest] {file_key}")
-    token = env.get("PRACTITEST_TOKEN", "").strip() or None
-    if "token_file" in raw:
-        token = _read_token_file(Path(str(raw.pop("token_file")[0])))
-    return Settings(token=token, **{name: _typed(name, *item) for name, item in raw.items()})
-
-
-def _read_token_file(path: Path) -> str:
-    try:
-        token = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read the token file {path}: {exc.strerror}") from exc
-    if not token:
-        raise ConfigurationError(f"the token file {path} is empty")
-    return token
-
-
-def _typed(name: str, value: Any, where: str) -> Any:
-    """One setting's value, checked; an error names where the value came from."""
-
-    def bad(expected: str) -> ConfigurationError:
-        return ConfigurationError(f"{where} must be {expected}, not {value!r}")
-
-    if name in ("rate_limit", "project"):
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise bad("a whole number") from None
-        if name == "rate_limit" and number < 2:
-            raise bad("at least 2 calls per minute")
-        return number
-    if name == "rate_period":
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise bad("a number of seconds") from None
-    if name == "test_set":
-        text = str(value).strip()
-        return int(text) if text.isdigit() else text
-    if name == "create_missing":
-        text = str(value).strip().lower()
-        if isinstance(value, bool) or text in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-            return value if isinstance(value, bool) else text in ("1", "true", "yes", "on")
-        raise bad("true or false")
-    if name in ("auth", "token_kind"):
-        choices = AUTH_MODES if name == "auth" else TOKEN_KINDS
-        text = str(value).strip().lower()
-        if text not in choices:
-            raise bad("one of " + ", ".join(choices))
-        return text
-    return value
+    token, values = read_settings(flags, environ=environ, pyproject=pyproject)
+    return Settings(token=token, **values)

@@ -7,7 +7,7 @@ aiohttp objects; they get decoded JSON or a :class:`~practitest_async.errors.Pra
 from __future__ import annotations
 
 import asyncio
-import base64
+import email.utils
 import ipaddress
 import logging
 import random
@@ -16,21 +16,37 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
 from yarl import URL
 
 from .errors import (
+    CircuitOpenError,
     ClientClosedError,
     ConfigurationError,
     OutcomeUnknownError,
+    RedirectError,
+    ResponseDecodeError,
+    RetryAfterTooLongError,
     TransportError,
     decode_json,
     make_api_error,
 )
 from .limiter import Limiter
+from .redaction import Secret, basic_credentials, credential_secrets, redact
+
+__all__ = [
+    "AUTH_MODES",
+    "DEFAULT_TIMEOUT",
+    "AuthMode",
+    "RetryPolicy",
+    "Secret",
+    "Transport",
+    "TransportStats",
+    "redact",
+]
 
 log = logging.getLogger("practitest_async")
 
@@ -41,40 +57,11 @@ RETRYABLE_METHODS = frozenset({"GET", "PUT", "DELETE", "PATCH"})
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10, sock_connect=10)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+CREDENTIAL_PARAMS = frozenset({"api_token", "developer_email"})
 USER_AGENT = "practitest-async/0.1"
-# HTTP Basic without an email: the docs take any user name ("any:YOUR_TOKEN"), not an empty one
-BASIC_USER = "practitest-async"
 
 
-class Secret:
-    """A token that never shows itself in repr(), str() or logs."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The token itself, for the one place that puts it on the wire."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-
-def redact(text: str, *secrets: Secret | None) -> str:
-    """Remove tokens from text that may be printed (URLs with api_token=, error bodies)."""
-    text = re.sub(r"(api_token=)[^&\s\"']+", r"\1***", text)
-    for secret in secrets:
-        if secret is not None and secret.reveal():
-            for form in {secret.reveal(), quote(secret.reveal(), safe="")}:
-                text = text.replace(form, "***")
-    return text
-
-
-def scrub_exception(exc: BaseException, secret: Secret) -> BaseException:
+def scrub_exception(exc: BaseException, *secrets: Secret) -> BaseException:
     """``exc`` (and the exceptions it chains) with the token taken out of their messages.
 
     aiohttp puts the whole URL in some messages ("Connection timeout to host http://...?
@@ -85,22 +72,22 @@ def scrub_exception(exc: BaseException, secret: Secret) -> BaseException:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        current.args = tuple(redact(a, secret) if isinstance(a, str) else a for a in current.args)
+        current.args = tuple(redact(a, *secrets) if isinstance(a, str) else a for a in current.args)
         current = current.__cause__ or current.__context__
     text = f"{exc}\n{exc!r}"
-    if redact(text, secret) == text:
+    if redact(text, *secrets) == text:
         return exc
-    stand_in = RuntimeError(f"{type(exc).__name__}: {redact(str(exc), secret)}")
+    stand_in = RuntimeError(f"{type(exc).__name__}: {redact(str(exc), *secrets)}")
     stand_in.__suppress_context__ = True
     return stand_in
 
 
-def redact_links(body: Any, secret: Secret) -> Any:
+def redact_links(body: Any, *secrets: Secret) -> Any:
     """A list answer with the token taken out of its ``links``: with query auth PractiTest
     repeats ``api_token`` in every link, and the caller may print them."""
     if isinstance(body, dict) and isinstance(body.get("links"), dict):
         body["links"] = {
-            k: redact(v, secret) if isinstance(v, str) else v for k, v in body["links"].items()
+            k: redact(v, *secrets) if isinstance(v, str) else v for k, v in body["links"].items()
         }
     return body
 
@@ -112,7 +99,16 @@ class RetryPolicy:
     GET/PUT/DELETE/PATCH are retried on 500/502/503/504, connection errors and timeouts, with
     exponential backoff and full jitter, at most ``max_attempts`` times and ``max_elapsed`` seconds
     in all. POST is never re-sent once its body may have reached the server. A 429 is not an
-    error but a pause; a request survives ``max_rate_limit_pauses`` of them.
+    error but a pause; a request survives ``max_rate_limit_pauses`` of them, each at most
+    ``max_retry_after`` seconds: a longer ``Retry-After`` raises
+    :class:`~practitest_async.errors.RetryAfterTooLongError` at once (None: three periods of
+    the client's rate limit).
+
+    Circuit breaker: after ``circuit_failures`` requests in a row got no HTTP answer (connection
+    refused or dropped, timeout), the transport sends nothing for ``circuit_cooldown`` seconds:
+    every request raises :class:`~practitest_async.errors.CircuitOpenError` at once instead of
+    waiting out another timeout. After the cool-down one request probes; any HTTP answer closes
+    the circuit.
     """
 
     max_attempts: int = 5
@@ -120,6 +116,9 @@ class RetryPolicy:
     backoff_base: float = 0.5
     backoff_max: float = 20.0
     max_rate_limit_pauses: int = 10
+    max_retry_after: float | None = None
+    circuit_failures: int = 5
+    circuit_cooldown: float = 60.0
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before attempt ``attempt + 1`` (attempt counts from 1)."""
@@ -175,7 +174,12 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        return None  # an HTTP-date: fall back to a whole period
+        pass
+    try:  # an HTTP-date
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # unreadable: fall back to a whole period
+    return max(0.0, when.timestamp() - time.time())
 
 
 class Transport:
@@ -196,7 +200,11 @@ class Transport:
         if auth not in AUTH_MODES:
             raise ConfigurationError(f"auth must be one of {AUTH_MODES}, not {auth!r}")
         self.token = token
+        # Every form of the credentials that must never be printed (token, Basic's base64 of
+        # email:token, the email), for error bodies, exception messages and logs.
+        self.secrets = credential_secrets(token.reveal(), email)
         self.base_url = check_base_url(base_url)
+        self.origin = URL(self.base_url).origin()
         self.auth = auth
         self.email = email
         self.limiter = limiter
@@ -207,6 +215,10 @@ class Transport:
         self._owns_session = session is None
         self._open = False
         self._closed = False
+        self._failures_in_row = 0  # requests that got no HTTP answer, since the last answer
+        self._last_failure: BaseException | None = None
+        self._circuit_opened = 0.0  # monotonic time of the last failure that kept it open
+        self._rate_blocked_until = 0.0  # a Retry-After beyond the cap: send nothing until then
 
     async def open(self) -> None:
         """Create the session (unless one was given)."""
@@ -236,8 +248,7 @@ class Transport:
         if self.auth == "header":
             headers["PTToken"] = self.token.reveal()
         elif self.auth == "basic":
-            raw = f"{self.email or BASIC_USER}:{self.token.reveal()}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
+            headers["Authorization"] = "Basic " + basic_credentials(self.email, self.token.reveal())
         return headers
 
     def _params(self, params: Mapping[str, Any] | None) -> dict[str, str]:
@@ -278,12 +289,15 @@ class Transport:
         pauses = 0
         while True:
             attempt += 1
+            self._check_before_sending(method, path)
             await self.limiter.acquire()
+            self._check_before_sending(method, path)  # the wait may have opened the circuit
             self._count(method, path)
             try:
                 status, headers, body = await self._send(session, method, url, params, json, raw)
             except (TimeoutError, aiohttp.ClientError) as exc:
-                cause = scrub_exception(exc, self.token)
+                cause = scrub_exception(exc, *self.secrets)
+                self._no_answer(cause)
                 if method == "POST" and _may_have_reached_server(exc):
                     raise OutcomeUnknownError(
                         method=method, path=path, payload=json, cause=cause
@@ -293,12 +307,20 @@ class Transport:
                     await self._pause_before_retry(method, path, delay, repr(cause))
                     continue
                 raise TransportError(method=method, path=path, cause=cause) from cause
+            self._failures_in_row = 0  # an answer, whatever it says: the server is there
             if status == 429:
                 pauses += 1
                 self.stats.rate_limited += 1
                 if pauses > self.retry.max_rate_limit_pauses:
                     raise make_api_error(status, method, path, self._redact(body))
-                self.limiter.penalise(_retry_after(headers))
+                wait = _retry_after(headers)
+                cap = self.retry.max_retry_after
+                if wait is not None and cap is not None and wait > cap:
+                    self._rate_blocked_until = time.monotonic() + wait
+                    raise RetryAfterTooLongError(
+                        method=method, path=path, retry_after=wait, limit=cap
+                    )
+                self.limiter.penalise(wait)
                 continue
             if status in RETRYABLE_STATUSES:
                 if method == "POST":
@@ -310,16 +332,62 @@ class Transport:
             if raw and status < 400:
                 return body
             if status >= 400:
-                body = self._redact(body)  # an error page may quote the URL we asked for
+                body = self._redact(body)  # an error page may quote the URL or our headers
             answer = decode_json(status, method, path, body)
-            return redact_links(answer, self.token) if self.auth == "query" else answer
+            if method == "GET" and not isinstance(answer, dict):
+                raise ResponseDecodeError(
+                    status=status,
+                    method=method,
+                    path=path,
+                    titles=[
+                        "expected a JSON object (a JSON:API document), got "
+                        + ("an empty body" if answer is None else type(answer).__name__)
+                    ],
+                    body=self._redact(body).decode("utf-8", "replace"),
+                )
+            return redact_links(answer, *self.secrets) if self.auth == "query" else answer
+
+    def _check_before_sending(self, method: str, path: str) -> None:
+        """Raise instead of sending while the circuit is open or a long Retry-After runs."""
+        now = time.monotonic()
+        if now < self._rate_blocked_until:
+            cap = self.retry.max_retry_after or 0.0
+            raise RetryAfterTooLongError(
+                method=method, path=path, retry_after=self._rate_blocked_until - now, limit=cap
+            )
+        if (
+            self._failures_in_row >= self.retry.circuit_failures
+            and self._last_failure is not None
+            and now - self._circuit_opened < self.retry.circuit_cooldown
+        ):
+            raise CircuitOpenError(
+                method=method,
+                path=path,
+                cause=self._last_failure,
+                failures=self._failures_in_row,
+            )
+
+    def _no_answer(self, cause: BaseException) -> None:
+        self._failures_in_row += 1
+        self._last_failure = cause
+        if self._failures_in_row >= self.retry.circuit_failures:
+            self._circuit_opened = time.monotonic()
+        if self._failures_in_row == self.retry.circuit_failures:  # it opens: say it once
+            log.warning(
+                "%d requests in a row got no answer (last: %s): sending nothing for %.0f s",
+                self._failures_in_row,
+                redact(repr(cause), *self.secrets),
+                self.retry.circuit_cooldown,
+            )
 
     def _redact(self, body: bytes) -> bytes:
-        return redact(body.decode("utf-8", "replace"), self.token).encode()
+        return redact(body.decode("utf-8", "replace"), *self.secrets).encode()
 
     async def _pause_before_retry(self, method: str, path: str, delay: float, why: str) -> None:
         self.stats.retries += 1
-        log.info("retrying %s %s in %.2fs after %s", method, path, delay, redact(why, self.token))
+        log.info(
+            "retrying %s %s in %.2fs after %s", method, path, delay, redact(why, *self.secrets)
+        )
         await asyncio.sleep(delay)
 
     def _count(self, method: str, path: str) -> None:
@@ -338,23 +406,59 @@ class Transport:
         headers = self._headers(has_body=json is not None)
         if raw:
             headers.pop("Accept")
-        async with session.request(
-            method,
-            url,
-            params=self._params(params),
-            json=json,
-            headers=headers,
-            timeout=self.timeout,
-            allow_redirects=not raw,
-        ) as resp:
-            answer: tuple[int, Mapping[str, str], bytes] = (
-                resp.status,
-                resp.headers,
-                await resp.read(),
+        target, query = URL(url), self._params(params)
+        for _ in range(MAX_REDIRECTS + 1):
+            # Redirects are never left to aiohttp: it would forward PTToken (and with query auth
+            # the api_token the Location repeats) to whatever host the Location names.
+            async with session.request(
+                method,
+                target,
+                params=query,
+                json=json,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            ) as resp:
+                answer: tuple[int, Mapping[str, str], bytes] = (
+                    resp.status,
+                    resp.headers,
+                    await resp.read(),
+                )
+                here = resp.url
+            status, answer_headers, _ = answer
+            location = answer_headers.get("Location")
+            if status not in REDIRECT_STATUSES or not location:
+                return answer
+            if raw:
+                return await self._follow_redirects(session, str(here), answer)
+            target = here.join(URL(location))
+            self._check_redirect(status, method, url, target)
+            # Same origin: follow with the query the Location gives, credentials our own.
+            target, query = _without_credentials(target), self._params(None)
+        cause = RuntimeError(f"more than {MAX_REDIRECTS} redirects")
+        raise TransportError(method=method, path=URL(url).path, cause=cause)
+
+    def _check_redirect(self, status: int, method: str, url: str, target: URL) -> None:
+        """Refuse a redirect off the API's origin, or one that would turn a write into a GET."""
+        path = URL(url).path
+        where = str(target.origin())
+        if target.origin() != self.origin:
+            raise RedirectError(
+                status=status,
+                method=method,
+                path=path,
+                target=where,
+                why=f"another origin than {self.origin}; not followed, so the credentials "
+                "never leave the API's origin",
             )
-        if raw:
-            answer = await self._follow_redirects(session, str(resp.url), answer)
-        return answer
+        if method != "GET" and status not in (307, 308):
+            raise RedirectError(
+                status=status,
+                method=method,
+                path=path,
+                target=where,
+                why=f"a {status} would turn the {method} into a GET; not followed",
+            )
 
     async def _follow_redirects(
         self, session: aiohttp.ClientSession, url: str, answer: tuple[int, Mapping[str, str], bytes]
@@ -369,7 +473,9 @@ class Transport:
                 cause = RuntimeError(f"more than {MAX_REDIRECTS} redirects")
                 raise TransportError(method="GET", path=URL(url).path, cause=cause)
             target = URL(url).join(URL(headers["Location"]))
-            own = target.origin() == URL(self.base_url).origin()
+            own = target.origin() == self.origin
+            if not own:  # the storage host gets no credential, not even one the Location repeats
+                target = _without_credentials(target)
             hop_headers = self._headers(has_body=False) if own else {"User-Agent": USER_AGENT}
             hop_headers.pop("Accept", None)
             async with session.get(
@@ -378,6 +484,12 @@ class Transport:
                 answer = resp.status, resp.headers, await resp.read()
             status, headers, url = resp.status, resp.headers, str(target)
         return answer
+
+
+def _without_credentials(url: URL) -> URL:
+    """``url`` without user info and without ``api_token`` / ``developer_email`` in its query."""
+    query = [(k, v) for k, v in url.query.items() if k not in CREDENTIAL_PARAMS]
+    return url.with_user(None).with_query(query)
 
 
 def _param_value(value: Any) -> str:

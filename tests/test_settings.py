@@ -91,3 +91,34 @@ def test_pyproject_is_found_above_the_working_directory(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.practitest\n")
     with pytest.raises(ConfigurationError, match="not valid TOML"):
         read_pyproject(nested)
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["PRACTITEST_RATE_PERIOD", "PRACTITEST_TIMEOUT", "PRACTITEST_MAX_RETRY_AFTER"],
+)
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+def test_seconds_must_be_a_finite_number_above_zero(variable: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=variable):
+        load_settings({}, environ={variable: value}, pyproject={})
+
+
+def test_timeout_retry_after_cap_and_circuit_reach_the_client() -> None:
+    env = {
+        "PRACTITEST_TOKEN": "tok",
+        "PRACTITEST_TIMEOUT": "2.5",
+        "PRACTITEST_MAX_RETRY_AFTER": "30",
+        "PRACTITEST_CIRCUIT_FAILURES": "4",
+    }
+    client = load_settings({}, environ=env, pyproject={}).client()
+
+    assert client.transport.timeout.total == 2.5
+    assert client.transport.retry.max_retry_after == 30
+    assert client.transport.retry.circuit_failures == 4
+    with pytest.raises(ConfigurationError, match="PRACTITEST_CIRCUIT_FAILURES must be at least 1"):
+        load_settings({}, environ={"PRACTITEST_CIRCUIT_FAILURES": "0"}, pyproject={})
+
+
+def test_the_email_is_not_in_the_settings_repr() -> None:
+    env = {"PRACTITEST_TOKEN": "tok", "PRACTITEST_EMAIL": "dev.person@example.com"}
+    assert "dev.person" not in repr(load_settings({}, environ=env, pyproject={}))

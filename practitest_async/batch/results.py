@@ -8,6 +8,7 @@ exactly the status asked for.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -83,9 +84,24 @@ def _steps(value: Iterable[StepResult]) -> tuple[StepResult, ...]:
 
 
 def _duration(value: dt.timedelta | float | None) -> dt.timedelta | None:
-    if value is None or isinstance(value, dt.timedelta):
-        return value
-    return dt.timedelta(seconds=float(value))
+    if value is None:
+        return None
+    if not isinstance(value, dt.timedelta):
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            seconds = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"a result's duration is a timedelta or seconds, not {type(value).__name__} "
+                f"{value!r}"
+            ) from None
+        if not math.isfinite(seconds):
+            raise ValueError(f"a result's duration must be a finite number of seconds, not {value}")
+        value = dt.timedelta(seconds=seconds)
+    if value < dt.timedelta(0):
+        raise ValueError(f"a result's duration cannot be negative, got {value.total_seconds()} s")
+    return value
 
 
 def _optional_status(value: Status | str | None) -> Status | None:
@@ -123,6 +139,11 @@ class RunResult:
     key: str | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(
+                f"a result's name is the test's name, a str, not {type(self.name).__name__} "
+                f"{self.name!r}"
+            )
         if not self.name or not self.name.strip():
             raise ValueError("a result needs a test name")
         if self.steps:

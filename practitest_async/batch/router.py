@@ -22,7 +22,7 @@ import collections
 import secrets
 from collections.abc import Callable, Iterable
 
-from ..codec import Ref, refs_of
+from ..codec import Ref
 from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
 from ..services import Services
 from . import wire
@@ -234,8 +234,8 @@ class Router:
     async def _instances_after_unknown(self, test_ids: list[int]) -> list[Ref]:
         set_id = self._scope.set_id or 0
         listing = self._services.instances.list(
-            self._project_id, set_ids=[set_id], test_ids=test_ids
-        ).with_decoder(refs_of)
+            self._project_id, set_ids=[set_id], test_ids=test_ids, ids_only=True
+        )
         existing = [i async for i in listing]
         missing = sorted(set(test_ids) - {i.test_id for i in existing})
         if missing:
@@ -395,13 +395,15 @@ class Router:
 
         async def lookup(key: Key) -> list[Ref]:
             if isinstance(key, int):  # a test id (see instance_key)
-                listing = service.list(project, set_ids=[set_id], test_ids=[key])
+                listing = service.list(project, set_ids=[set_id], test_ids=[key], ids_only=True)
             else:
-                listing = service.list(project, set_ids=[set_id], name_exact=str(key))
-            return (await listing.with_decoder(refs_of)).items
+                listing = service.list(
+                    project, set_ids=[set_id], name_exact=str(key), ids_only=True
+                )
+            return (await listing).items
 
         return NameIndex(
-            page=lambda n: service.list(project, set_ids=[set_id]).with_decoder(refs_of).page(n),
+            page=lambda n: service.list(project, set_ids=[set_id], ids_only=True).page(n),
             lookup=lookup,
             keys_of=_instance_keys,
             empty=empty,
@@ -418,11 +420,10 @@ class Router:
             project = self._project_id
 
             async def lookup(key: Key) -> list[Ref]:
-                listing = service.list(project, name_exact=str(key))
-                return (await listing.with_decoder(refs_of)).items
+                return (await service.list(project, name_exact=str(key), ids_only=True)).items
 
             self._tests = NameIndex(
-                page=lambda n: service.list(project).with_decoder(refs_of).page(n),
+                page=lambda n: service.list(project, ids_only=True).page(n),
                 lookup=lookup,
                 keys_of=lambda t: [t.name] if t.name is not None else [],
                 expected=self._expected_more,

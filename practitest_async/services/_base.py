@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal, TypeVar
 
 from ..codec import (
@@ -15,7 +16,7 @@ from ..codec import (
     refs_of,
     unwrap_data,
 )
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, ResponseDecodeError
 from ..pagination import PAGE_SIZE, Paginator
 from ..transport import Transport
 
@@ -114,7 +115,8 @@ class Service:
 
     async def _get(self, path: str, cls: type[T], params: Mapping[str, Any] | None = None) -> T:
         body = await self._transport.request("GET", path, params=params)
-        return decode_resource(unwrap_data(body), cls)
+        with reading("GET", path):
+            return decode_resource(unwrap_data(body), cls)
 
     def _list(
         self,
@@ -129,12 +131,30 @@ class Service:
         base = dict(params or {})
 
         async def fetch(page: dict[str, Any]) -> Any:
-            return await self._transport.request("GET", path, params={**base, **page})
+            body = await self._transport.request("GET", path, params={**base, **page})
+            if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+                # never read as "nothing there": that would create what exists
+                raise ResponseDecodeError(
+                    status=200,
+                    method="GET",
+                    path=path,
+                    titles=[
+                        "the answer cannot be read: expected a JSON:API list with a 'data' list"
+                    ],
+                    body=str(body),
+                )
+            return body
 
         def decode_resources(data: Any) -> list[T]:
             return decode_many(data, cls)
 
-        return Paginator(fetch, decode or decode_resources, page_size=page_size)
+        chosen = decode or decode_resources
+
+        def decode_page(data: Any) -> list[T]:
+            with reading("GET", path):
+                return chosen(data)
+
+        return Paginator(fetch, decode_page, page_size=page_size)
 
     def _list_refs(
         self, path: str, params: Mapping[str, Any] | None, *, page_size: int
@@ -144,7 +164,8 @@ class Service:
 
     async def _write(self, method: str, path: str, cls: type[T], body: JSON) -> T:
         answer = await self._transport.request(method, path, json=body)
-        return decode_resource(unwrap_data(answer), cls)
+        with reading(method, path):
+            return decode_resource(unwrap_data(answer), cls)
 
     async def _delete(self, path: str, body: JSON = None) -> None:
         await self._transport.request("DELETE", path, json=body)
@@ -171,6 +192,21 @@ class Service:
                 "or set Client(..., author_id=...) (a personal token acts as its owner)"
             )
         return chosen
+
+
+@contextlib.contextmanager
+def reading(method: str, path: str) -> Iterator[None]:
+    """Turn a failure to read a 2xx answer (a resource without ``id``, a wrong type) into a
+    :class:`ResponseDecodeError` naming the call, instead of a bare KeyError or TypeError."""
+    try:
+        yield
+    except ResponseDecodeError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        why = f"a resource has no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise ResponseDecodeError(
+            status=200, method=method, path=path, titles=[f"the answer cannot be read: {why}"]
+        ) from exc
 
 
 def document(

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from .. import reports
 from ..batch.results import RunResult
-from ..report_options import add_report_flags, count_results, read_options
+from ..cli_common import add_report_flags, count_results, exit_code, read_options
 
 ENV_HELP = (
     "Credentials come from the environment, never from flags: XRAY_BASE_URL, and XRAY_TOKEN "
@@ -80,7 +80,6 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 async def upload(args: argparse.Namespace, out: TextIO) -> int:
-    from ..cli import exit_code
     from ..progress import progress_for
     from .client import XrayClient, cloud_rate_limit
 

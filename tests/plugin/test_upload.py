@@ -70,7 +70,7 @@ async def test_each_test_becomes_one_run_named_by_node_id_with_its_status(
         "test_sample.py::test_setup_error": "FAILED",
         "test_sample.py::test_teardown_error": "FAILED",
         "test_sample.py::test_skipped": "NO RUN",
-        "test_sample.py::test_xfail": "PASSED",
+        "test_sample.py::test_xfail": "NO RUN",  # the expected failure happened
         "test_sample.py::test_xpass": "PASSED",
         "test_sample.py::test_xpass_strict": "FAILED",
         "test_sample.py::TestGroup::test_param[1]": "PASSED",

@@ -1,8 +1,9 @@
-"""The report-reading options the commands share (``upload`` and ``xray upload``).
+"""What the two upload commands (``upload`` and ``xray upload``) share.
 
-``--format``, ``--status-map``, ``--test-per`` and ``--partial`` on a parser, the options they
-make for :func:`practitest_async.reports.read_reports`, checked before anything is read, and the
-count of results to come for a progress bar.
+Exit codes and how they are chosen; ``--format``, ``--status-map``, ``--test-per`` and
+``--partial`` on a parser, the options they make for
+:func:`practitest_async.reports.read_reports` (checked before anything is read), and the count of
+results to come for a progress bar.
 """
 
 from __future__ import annotations
@@ -14,7 +15,25 @@ from pathlib import Path
 from typing import Any
 
 from . import reports
-from .errors import ConfigurationError
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    PermissionDeniedError,
+    PractiTestError,
+)
+
+EXIT_OK, EXIT_NOT_UPLOADED, EXIT_USAGE, EXIT_AUTH, EXIT_INPUT = 0, 1, 2, 3, 4
+
+
+def exit_code(
+    fatal: PractiTestError | None, input_errors: Sequence[reports.ReportError], *, ok: bool
+) -> int:
+    """0, or the most important problem: auth (3), then bad input (4), then not uploaded (1)."""
+    if isinstance(fatal, (AuthenticationError, PermissionDeniedError)):
+        return EXIT_AUTH
+    if input_errors:
+        return EXIT_INPUT
+    return EXIT_OK if ok and fatal is None else EXIT_NOT_UPLOADED
 
 
 def add_report_flags(parser: argparse.ArgumentParser) -> None:
