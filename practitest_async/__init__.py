@@ -63,6 +63,7 @@ __all__ = [
     "RunStatus",
     "RunType",
     "ServerError",
+    "SharedLimiter",
     "Status",
     "Step",
     "StepDraft",
@@ -112,7 +113,7 @@ if TYPE_CHECKING:
         TransportError,
         ValidationError,
     )
-    from .limiter import AccountLimiter, Limiter, LimiterStats, RateLimit
+    from .limiter import AccountLimiter, Limiter, LimiterStats, RateLimit, SharedLimiter
     from .models import (
         AttachmentInfo,
         CustomField,

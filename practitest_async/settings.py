@@ -19,9 +19,11 @@ import attrs
 from .client import US, Client
 from .errors import ConfigurationError
 from .limiter import RateLimit
+from .limiter.store import redact_url
 from .transport import AUTH_MODES
 
 TOKEN_KINDS = ("personal", "account")
+LIMITER_SCHEMES = ("sqlite", "redis", "rediss", "unix")
 
 _KEYS: dict[str, tuple[str, str | None]] = {
     # setting: (environment variable, pyproject key; None: not from pyproject)
@@ -40,6 +42,9 @@ _KEYS: dict[str, tuple[str, str | None]] = {
     "name_template": ("PRACTITEST_NAME_TEMPLATE", "name-template"),
     "token_file": ("PRACTITEST_TOKEN_FILE", "token-file"),
     "token_kind": ("PRACTITEST_TOKEN_KIND", "token-kind"),
+    # The shared budget (issue 8): where it is kept, and its name.
+    "limiter": ("PRACTITEST_LIMITER", "limiter"),
+    "limiter_key": ("PRACTITEST_LIMITER_KEY", "limiter-key"),
 }
 
 
@@ -60,6 +65,8 @@ class Settings:
     create_missing: bool = True
     journal: str | None = None
     name_template: str = "{classname}.{name}"
+    limiter: str | None = attrs.field(default=None, repr=False)  # a URL may hold a password
+    limiter_key: str | None = None
 
     def client(self, **overrides: Any) -> Client:
         """A :class:`Client` for these settings (raises ConfigurationError without a token)."""
@@ -84,6 +91,10 @@ class Settings:
                 latency_margin=min(1.0, self.rate_period / 60),
             ),
         }
+        if self.limiter is not None:
+            options["limiter"] = self.limiter
+        if self.limiter_key is not None:
+            options["limiter_key"] = self.limiter_key
         options.update(overrides)
         return self.token, options
 
@@ -177,6 +188,14 @@ def _typed(name: str, value: Any, where: str) -> Any:
             return float(value)
         except (TypeError, ValueError):
             raise bad("a number of seconds") from None
+    if name == "limiter":
+        text = str(value).strip()
+        if text.lower() != "local" and text.split(":", 1)[0].lower() not in LIMITER_SCHEMES:
+            raise ConfigurationError(
+                f"{where} must be local, sqlite:///PATH or redis://HOST:PORT/DB, not "
+                f"{redact_url(text)!r}"
+            )
+        return text
     if name == "test_set":
         text = str(value).strip()
         return int(text) if text.isdigit() else text
