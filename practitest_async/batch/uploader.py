@@ -49,7 +49,7 @@ from ..errors import (
     PractiTestError,
     ValidationError,
 )
-from ..limiter import AccountLimiter, Limiter
+from ..limiter import Limiter, RateLimit
 from ..models import Instance, Run, RunDraft, Test
 from ..services import Services
 from ..transport import Transport
@@ -854,10 +854,12 @@ class Uploader:
             self.progress = None
 
     def _eta(self, remaining: int) -> float | None:
-        if not isinstance(self._limiter, AccountLimiter) or remaining <= 0:
+        # Any limiter that tells its RateLimit (AccountLimiter, SharedLimiter) gives an ETA.
+        rate_limit = getattr(self._limiter, "rate_limit", None)
+        if not isinstance(rate_limit, RateLimit) or remaining <= 0:
             return 0.0 if remaining <= 0 else None
         calls = -(-remaining // RUNS_PER_REQUEST)
-        return calls / self._limiter.rate_limit.sustained_rate
+        return calls / rate_limit.sustained_rate
 
 
 def _instance_keys(instance: Instance) -> list[Key]:
