@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -30,7 +31,6 @@ async def main(args: argparse.Namespace) -> None:
     )
     async with client:
         await asyncio.sleep(max(0.0, args.start_at - time.time()))
-        loop = asyncio.get_running_loop()
         done = 0
         uploaded = 0
         if args.upload:
@@ -39,15 +39,17 @@ async def main(args: argparse.Namespace) -> None:
             uploaded = report.uploaded
             done = client.api_calls
         else:
-            end = loop.time() + args.duration
 
             async def worker() -> None:
                 nonlocal done
-                while loop.time() < end:
+                while True:
                     await client.request("GET", "/api/v2/projects.json")
                     done += 1
 
-            await asyncio.gather(*(worker() for _ in range(args.tasks)))
+            # At the end the waiters are cancelled (and give their slots back).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(args.duration):
+                    await asyncio.gather(*(worker() for _ in range(args.tasks)))
         stats = client.limiter.stats  # type: ignore[attr-defined]
         print(
             json.dumps(
