@@ -45,7 +45,7 @@ async def test_a_slot_woken_too_late_is_not_used(store_url: str) -> None:
     t0 = loop.time()
     waiter = asyncio.create_task(limiter.acquire())
     await asyncio.sleep(0.3)
-    time.sleep(0.45)  # the event loop is stuck past the waiter's slot (~0.5 s): it wakes late
+    time.sleep(0.45)  # noqa: ASYNC251 - on purpose: the loop is stuck past the waiter's slot
     await waiter
     assert limiter.stats.late == 1
     # Sent at the next slot (~1 s), not at ~0.75 s when it woke: two sends stay a window apart.
@@ -110,7 +110,7 @@ asyncio.run(main())
 
 async def test_a_lock_holder_killed_blocks_the_others_one_lease_at_most(store_url: str) -> None:
     key = f"killed-{time.time()}"
-    holder = subprocess.Popen(
+    holder = subprocess.Popen(  # noqa: ASYNC220 - a holder to kill, outside the loop
         [sys.executable, "-c", HOLD_LOCK, store_url, key], stdout=subprocess.PIPE
     )
     assert holder.stdout is not None
@@ -145,7 +145,7 @@ async def test_a_process_killed_holding_the_sqlite_write_lock_leaves_nothing_loc
     path = tmp_path / "budget.db"
     limiter = SharedLimiter(f"sqlite://{path}", SLOW, key="k")
     await limiter.acquire()  # creates the file and one slot
-    holder = subprocess.Popen(
+    holder = subprocess.Popen(  # noqa: ASYNC220 - a holder to kill, outside the loop
         [sys.executable, "-c", HOLD_SQLITE, str(path)], stdout=subprocess.PIPE
     )
     assert holder.stdout is not None
