@@ -56,6 +56,7 @@ async def one_run(kind: str, k: int, n: int, store: str, folder: Path) -> dict[s
     config = EmulatorConfig(limit=LIMIT, window=PERIOD, tokens=tokens)
     async with FakePractiTest(config) as fake:
         start_at = time.time() + 1.5 + 0.25 * k
+        key = f"bench-{kind}-{k}-{start_at}"  # PRACTITEST_LIMITER_KEY: one budget per run
         procs = [
             await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -64,7 +65,7 @@ async def one_run(kind: str, k: int, n: int, store: str, folder: Path) -> dict[s
                 fake.url,
                 token,
                 store,
-                f"bench-{kind}-{k}-{time.time()}",
+                key,
                 str(n),
                 str(start_at),
                 stdout=asyncio.subprocess.PIPE,
@@ -98,8 +99,8 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         server = None
-        kinds = ["local", "sqlite"]
-        if redis_bin:
+        kinds = [kind for kind in ("local", "sqlite") if kind in args.kinds]
+        if redis_bin and "redis" in args.kinds:
             port = free_port()
             server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the runs
                 [redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
@@ -147,4 +148,5 @@ if __name__ == "__main__":
         parser.add_argument(
             "--ks", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4, 8]
         )
+        parser.add_argument("--kinds", default="local,sqlite,redis")
         asyncio.run(main(parser.parse_args()))
