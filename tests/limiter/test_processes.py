@@ -176,6 +176,7 @@ async def test_redis_killed_and_restarted_mid_upload_loses_nothing(
         assert report["uploaded"] == 200
         assert report["store_lost"] == 1
         assert stderr.count("stopped answering") == 1, stderr  # a warning, once
+        assert "alone at 15 calls per 1s (1/2 of the budget)" in stderr  # conservative share
         assert "answers again" in stderr
     runs = list(fake.state.runs.values())
     assert len(runs) == 400  # nothing lost, nothing doubled
