@@ -158,7 +158,7 @@ async def test_redis_killed_and_restarted_mid_upload_loses_nothing(
             f"token-{i}",
             own_redis.url,
             "--upload",
-            "200",
+            "80",
             "--name",
             f"job {i}",
             "--start-at",
@@ -173,11 +173,11 @@ async def test_redis_killed_and_restarted_mid_upload_loses_nothing(
     finished = [await finish(p) for p in processes]
 
     for report, stderr in finished:
-        assert report["uploaded"] == 200
+        assert report["uploaded"] == 80
         assert report["store_lost"] == 1
         assert stderr.count("stopped answering") == 1, stderr  # a warning, once
         assert "alone at 15 calls per 1s (1/2 of the budget)" in stderr  # conservative share
         assert "answers again" in stderr
     runs = list(fake.state.runs.values())
-    assert len(runs) == 400  # nothing lost, nothing doubled
+    assert len(runs) == 160  # nothing lost, nothing doubled
     assert fake.stats.rate_limited <= 2
