@@ -55,6 +55,7 @@ async def run_demo(*, window: float, out: TextIO) -> int:
             rate_period=window,
             project=1,
             test_set="Nightly",
+            limiter="local",  # one process, and an emulator that lives for the demo only
         )
         args = argparse.Namespace(
             paths=[str(SAMPLES)],
