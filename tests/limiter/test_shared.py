@@ -290,4 +290,5 @@ async def test_tokens_of_one_emulated_account_hit_one_counter(
                 statuses.append(429)
     assert statuses == [200, 200, 200, 200, 429]  # two tokens, one account, one counter
     assert fake.stats.max_calls_in_any_window() == 5  # over the period's window, by default
+    assert fake.stats.max_calls_by_account() == {1: 5}
     assert {r.account for r in fake.stats.requests()} == {1}
