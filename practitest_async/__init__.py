@@ -21,7 +21,9 @@ _HOMES = {
     "Journal": ".batch.journal",
     "Uploader": ".batch.uploader",
     **dict.fromkeys(("EU", "US", "Client"), ".client"),
-    **dict.fromkeys(("AccountLimiter", "Limiter", "LimiterStats", "RateLimit"), ".limiter"),
+    **dict.fromkeys(
+        ("AccountLimiter", "Limiter", "LimiterStats", "RateLimit", "SharedLimiter"), ".limiter"
+    ),
     **dict.fromkeys(("Page", "Paginator"), ".pagination"),
     "AutoCreated": ".services",
     "RetryPolicy": ".transport",
@@ -71,6 +73,7 @@ __all__ = [
     "RunStatus",
     "RunType",
     "ServerError",
+    "SharedLimiter",
     "Status",
     "Step",
     "StepDraft",
@@ -120,7 +123,7 @@ if TYPE_CHECKING:
         TransportError,
         ValidationError,
     )
-    from .limiter import AccountLimiter, Limiter, LimiterStats, RateLimit
+    from .limiter import AccountLimiter, Limiter, LimiterStats, RateLimit, SharedLimiter
     from .models import (
         CLEAR,
         AttachmentInfo,

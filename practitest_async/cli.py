@@ -110,6 +110,12 @@ def _connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="API base URL (PRACTITEST_BASE_URL)")
     parser.add_argument("--auth", choices=("header", "basic", "query"))
     parser.add_argument("--rate-limit", type=int, help="calls per minute for the account")
+    parser.add_argument(
+        "--limiter",
+        metavar="URL",
+        help="where the account's budget is shared: local, sqlite:///PATH or redis://HOST:PORT/DB "
+        "(PRACTITEST_LIMITER; default: a file in the user cache, shared by this host)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -181,7 +187,7 @@ async def _demo_upload(settings: Settings, path: Path, out: TextIO) -> int:
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     names = [
         *("base_url", "auth", "rate_limit", "token_file", "project", "test_set", "version"),
-        *("create_missing", "journal", "name_template"),
+        *("create_missing", "journal", "name_template", "limiter"),
     ]
     return {name: getattr(args, name, None) for name in names}
 

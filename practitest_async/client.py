@@ -18,7 +18,7 @@ from .batch.uploader import Uploader
 from .batch.writer import DryWriter
 from .environment import EU, US, client_options, read_settings
 from .errors import ConfigurationError
-from .limiter import AccountLimiter, Limiter, RateLimit
+from .limiter import Limiter, RateLimit, budget_key, make_limiter
 from .services import Services, TokenKind
 from .transport import DEFAULT_TIMEOUT, AuthMode, RetryPolicy, Secret, Transport
 
@@ -34,8 +34,13 @@ class Client(Services):
             async for run in client.runs.list(project_id, set_ids=[7]):
                 ...
 
-    ``rate_limit`` describes the account's limit (default 30 calls per 60 s); pass the same
-    ``limiter=`` to several clients of one account so that they share one budget.
+    ``rate_limit`` describes the account's limit (default 30 calls per 60 s). ``limiter``: by
+    default every process of one budget on this host shares it through a SQLite file in the
+    user's cache directory; ``"redis://host:port/db"`` shares it across machines,
+    ``"sqlite:///path"`` names the file, ``"local"`` paces this process alone, or pass a
+    :class:`Limiter`. The budget is named by ``limiter_key`` (else ``PRACTITEST_LIMITER_KEY``,
+    else the base URL and a hash of the token): two tokens of one account share a budget only
+    when they are given the same key.
     With an account token (it has no user of its own) pass ``token_kind="account"`` and
     ``author_id=`` (the user that creates are made as): creates that need a user then raise
     :class:`ConfigurationError` before sending when none is named.
@@ -50,7 +55,8 @@ class Client(Services):
         auth: AuthMode = "header",
         rate_limit: RateLimit | None = None,
         timeout: float | aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
-        limiter: Limiter | None = None,
+        limiter: Limiter | str | None = None,
+        limiter_key: str | None = None,
         session: aiohttp.ClientSession | None = None,
         retry: RetryPolicy | None = None,
         author_id: int | None = None,
@@ -61,7 +67,9 @@ class Client(Services):
         if isinstance(timeout, (int, float)):
             timeout = aiohttp.ClientTimeout(total=timeout, connect=min(10.0, timeout))
         self.rate_limit = rate_limit or RateLimit()
-        self.limiter: Limiter = limiter or AccountLimiter(self.rate_limit)
+        key = budget_key(base_url, token, limiter_key or os.environ.get("PRACTITEST_LIMITER_KEY"))
+        self.limiter: Limiter = make_limiter(limiter, self.rate_limit, key)
+        self._owns_limiter = self.limiter is not limiter  # made here: closed by aclose()
         self.author_id = author_id
         self.token_kind = token_kind
         self.transport = Transport(
@@ -83,7 +91,8 @@ class Client(Services):
         ``PRACTITEST_TOKEN`` (required; or ``PRACTITEST_TOKEN_FILE``), ``PRACTITEST_BASE_URL``,
         ``PRACTITEST_EMAIL``, ``PRACTITEST_AUTH`` (header, basic or query),
         ``PRACTITEST_RATE_LIMIT`` (calls per minute), ``PRACTITEST_TOKEN_KIND`` (personal or
-        account).
+        account), ``PRACTITEST_LIMITER`` (local, sqlite:///PATH or redis://HOST:PORT/DB) and
+        ``PRACTITEST_LIMITER_KEY`` (the budget's name, e.g. the account's).
         Keyword arguments override the environment.
         """
         options = dict(overrides)
@@ -98,6 +107,13 @@ class Client(Services):
 
     async def __aenter__(self) -> Client:
         await self.transport.open()
+        opener = getattr(self.limiter, "open", None)
+        if self._owns_limiter and opener is not None:
+            try:
+                await opener()  # a shared budget that cannot be reached fails here, clearly
+            except BaseException:
+                await self.aclose()
+                raise
         return self
 
     async def __aexit__(
@@ -109,8 +125,11 @@ class Client(Services):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP session (if the client created it)."""
+        """Close the HTTP session (if the client created it) and the limiter it made."""
         await self.transport.close()
+        closer = getattr(self.limiter, "aclose", None)
+        if self._owns_limiter and closer is not None:
+            await closer()
 
     async def request(
         self,

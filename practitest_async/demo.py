@@ -58,6 +58,7 @@ async def run_demo(*, window: float, out: TextIO, upload: Upload) -> int:
             rate_period=window,
             project=1,
             test_set="Nightly",
+            limiter="local",  # one process, and an emulator that lives for the demo only
         )
         code = await upload(settings, SAMPLES, out)
         _show_emulator(fake, window, out)

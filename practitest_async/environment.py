@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import ConfigurationError
 from .limiter import RateLimit
+from .limiter.store import redact_url
 from .transport import AUTH_MODES, RetryPolicy
 
 US = "https://api.practitest.com"
@@ -43,7 +44,11 @@ KEYS: dict[str, tuple[str, str | None]] = {
     "name_template": ("PRACTITEST_NAME_TEMPLATE", "name-template"),
     "token_file": ("PRACTITEST_TOKEN_FILE", "token-file"),
     "token_kind": ("PRACTITEST_TOKEN_KIND", "token-kind"),
+    # The shared budget (issue 8): where it is kept, and its name.
+    "limiter": ("PRACTITEST_LIMITER", "limiter"),
+    "limiter_key": ("PRACTITEST_LIMITER_KEY", "limiter-key"),
 }
+LIMITER_SCHEMES = ("sqlite", "redis", "rediss", "unix")
 # Seconds: a finite number above zero (0, nan and inf are refused, naming the setting).
 _SECONDS = ("rate_period", "timeout", "max_retry_after")
 
@@ -121,6 +126,9 @@ def client_options(token: str | None, values: Mapping[str, Any]) -> tuple[str, d
     }
     if retry:
         options["retry"] = RetryPolicy(**retry)
+    for name in ("limiter", "limiter_key"):
+        if values.get(name) is not None:
+            options[name] = values[name]
     return token, options
 
 
@@ -166,6 +174,14 @@ def typed(name: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or text in ("1", "0", "true", "false", "yes", "no", "on", "off"):
             return value if isinstance(value, bool) else text in ("1", "true", "yes", "on")
         raise bad("true or false")
+    if name == "limiter":
+        text = str(value).strip()
+        if text.lower() != "local" and text.split(":", 1)[0].lower() not in LIMITER_SCHEMES:
+            raise ConfigurationError(
+                f"{where} must be local, sqlite:///PATH or redis://HOST:PORT/DB, not "
+                f"{redact_url(text)!r}"
+            )
+        return text
     if name in ("auth", "token_kind"):
         choices = AUTH_MODES if name == "auth" else TOKEN_KINDS
         text = str(value).strip().lower()

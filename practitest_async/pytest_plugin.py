@@ -98,6 +98,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     add("practitest_xfail", "status of xfail tests (default no-run)", choices=XFAIL_CHOICES)
     add("practitest_name", "test name: node id (default) or name", choices=NAME_CHOICES)
+    add(
+        "practitest_limiter",
+        "shared budget: local, sqlite:///PATH or redis://HOST:PORT/DB (or PRACTITEST_LIMITER)",
+        metavar="URL",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -145,6 +150,7 @@ def load_plugin_settings(config: pytest.Config) -> Settings:
         "test_set": config.getoption("practitest_set"),
         "version": config.getoption("practitest_version"),
         "journal": config.getoption("practitest_journal"),
+        "limiter": config.getoption("practitest_limiter"),
         "create_missing": False if config.getoption("practitest_no_create_missing") else None,
     }
     # The ini joins [tool.practitest] under the environment, as the file it is.
@@ -153,6 +159,7 @@ def load_plugin_settings(config: pytest.Config) -> Settings:
         "set": config.getini("practitest_set"),
         "version": config.getini("practitest_version"),
         "journal": config.getini("practitest_journal"),
+        "limiter": config.getini("practitest_limiter"),
         "create-missing": False if config.getini("practitest_no_create_missing") else None,
     }
     files = dict(read_pyproject(config.rootpath))

@@ -46,6 +46,8 @@ class Settings:
     create_missing: bool = True
     journal: str | None = None
     name_template: str = "{classname}.{name}"
+    limiter: str | None = attrs.field(default=None, repr=False)  # a URL may hold a password
+    limiter_key: str | None = None
 
     def client(self, **overrides: Any) -> Client:
         """A :class:`Client` for these settings (raises ConfigurationError without a token)."""

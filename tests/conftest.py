@@ -8,6 +8,8 @@ Every test that talks HTTP talks to a real ``FakePractiTest`` on 127.0.0.1 throu
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -23,6 +25,16 @@ UNHURRIED = RateLimit(calls=1000, period=1.0, latency_margin=0.0)
 QUICK_RETRY = RetryPolicy(max_attempts=4, max_elapsed=10.0, backoff_base=0.01, backoff_max=0.05)
 
 StartEmulator = Callable[..., Awaitable[FakePractiTest]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The default limiter keeps the account's budget in a file under $XDG_CACHE_HOME: give each
+    session (each xdist worker) its own, so tests never share a budget with each other's
+    sessions or with the user's uploads. Subprocesses (CLI, workers) inherit it."""
+    if not getattr(config, "_practitest_cache", None):
+        folder = tempfile.mkdtemp(prefix="practitest-test-cache-")
+        config._practitest_cache = folder  # type: ignore[attr-defined]
+        os.environ["XDG_CACHE_HOME"] = folder
 
 
 @pytest.fixture
@@ -52,8 +64,10 @@ async def emulator(start_emulator: StartEmulator) -> FakePractiTest:
 
 def client_for(fake: FakePractiTest, **options: Any) -> Client:
     """A client of ``fake`` (not opened: use ``async with``), unhurried and quick to retry
-    unless the test says otherwise."""
+    unless the test says otherwise. Its limiter is this process's own (``"local"``) unless the
+    test chooses one: tests about the shared budget (tests/limiter) choose theirs."""
     options.setdefault("rate_limit", UNHURRIED)
+    options.setdefault("limiter", "local")
     options.setdefault("retry", QUICK_RETRY)
     if "base_url" not in options:
         options["base_url"] = fake.url

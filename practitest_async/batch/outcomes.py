@@ -15,7 +15,7 @@ from typing import Any
 
 from ..codec import Ref
 from ..errors import AuthenticationError, PermissionDeniedError, PractiTestError
-from ..limiter import AccountLimiter, Limiter
+from ..limiter import Limiter, RateLimit
 from ..models import Run
 from ..transport import Transport
 from .journal import Journal
@@ -172,7 +172,9 @@ class Outcomes:
             self.progress = None
 
     def _eta(self, remaining: int) -> float | None:
-        if not isinstance(self._limiter, AccountLimiter) or remaining <= 0:
+        # Any limiter that tells its RateLimit (AccountLimiter, SharedLimiter) gives an ETA.
+        rate_limit = getattr(self._limiter, "rate_limit", None)
+        if not isinstance(rate_limit, RateLimit) or remaining <= 0:
             return 0.0 if remaining <= 0 else None
         calls = -(-remaining // RUNS_PER_REQUEST)
-        return calls / self._limiter.rate_limit.sustained_rate
+        return calls / rate_limit.sustained_rate

@@ -39,7 +39,13 @@ async def serve(args: argparse.Namespace) -> None:
         print(f"token: {fake.token}  (header PTToken: {fake.token})", flush=True)
         print(f"limit: {config.limit} calls per {config.window:g} s; Ctrl-C stops", flush=True)
         await stop.wait()
-    print("stopped", flush=True)
+        stats = fake.stats
+        busiest = stats.max_calls_by_account()
+        print(
+            f"stopped: {stats.total_calls} calls, {stats.rate_limited} refused with 429; "
+            f"most calls in any {config.window:g} s window, by account: {busiest}",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

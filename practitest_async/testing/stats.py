@@ -69,6 +69,12 @@ class Stats:
             best = max(best, end - start + 1)
         return best
 
+    def max_calls_by_account(self, window: float | None = None) -> dict[int, int]:
+        """For each account: the most requests that arrived in any window (default: the
+        rate-limit window). Every token of an account counts toward its one budget."""
+        accounts = sorted({r.account for r in self.log if r.account is not None})
+        return {a: self.max_calls_in_any_window(window, a) for a in accounts}
+
     def reset(self) -> None:
         self.log.clear()
         self.calls_by_route.clear()

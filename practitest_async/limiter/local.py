@@ -43,8 +43,10 @@ Each new episode means somebody else is spending the account's budget, so the lo
 window is cut multiplicatively (x0.7, floor ``RateLimit.floor``) and won back by one call per
 clean window.
 
-A limiter shared by several processes (e.g. in Redis) can be plugged in through the
-:class:`Limiter` protocol: ``acquire()`` before every request, ``penalise()`` on every 429.
+Several processes of one account share one budget through :class:`~.shared.SharedLimiter`
+(SQLite on one host, Redis across machines), which keeps this arithmetic; any other limiter can
+be plugged in through the :class:`Limiter` protocol: ``acquire()`` before every request,
+``penalise()`` on every 429.
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ class RateLimit:
     ``wake_slack`` is how late (seconds) the event loop may wake a waiter without costing pace.
     """
 
-    calls: int = attrs.field(default=30, validator=attrs.validators.ge(2))
+    # 1 is allowed: a shared limiter that lost its store paces each process at its share.
+    calls: int = attrs.field(default=30, validator=attrs.validators.ge(1))
     period: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     latency_margin: float = attrs.field(default=1.0, validator=attrs.validators.ge(0))
     burst: int | None = None
@@ -154,6 +157,8 @@ class LimiterStats:
     rate_limited: int = 0
     paused_seconds: float = 0.0
     calls_per_window: int = 0
+    late: int = 0  # shared limiters: reservations woken too late to use, reserved again
+    store_lost: int = 0  # shared limiters: times the shared store stopped answering
 
 
 class AccountLimiter:

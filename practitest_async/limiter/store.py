@@ -1,0 +1,147 @@
+"""What a shared limiter needs of its store (SQLite file or Redis), and the names of budgets.
+
+A store keeps, per budget key: the log of reserved send slots, the shared state (calls per
+window after 429 cuts, the pacing's theoretical arrival time ``tat``, the shared pause, the 429
+episode), the processes seen lately, and named locks with a lease. Every operation is one atomic
+step on the store's own clock (one ``BEGIN IMMEDIATE`` transaction, or one Lua script reading
+Redis ``TIME``); the caller gets durations back, never timestamps, so clocks of different
+machines never meet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import attrs
+
+DIRECTORY = "practitest-async"
+
+
+class StoreUnavailable(Exception):
+    """The store did not answer (connection refused or lost, timeout, locked too long)."""
+
+
+@attrs.frozen(kw_only=True)
+class ReserveArgs:
+    """One reservation request. Times are seconds."""
+
+    member: str  # unique per reservation
+    process: str  # unique per limiter instance (process)
+    max_calls: int  # the configured calls per window
+    floor: int  # the lowest calls per window after 429 cuts
+    window: float  # W: period + latency margin + late tolerance
+    capacity: float  # the pacing's bucket capacity for max_calls
+    max_wait: float  # reserve nothing when the slot is further away than this
+    active_window: float  # a process counts as active this long after its last reservation
+
+
+@attrs.frozen
+class Reservation:
+    granted: bool
+    wait: float  # seconds from the store's "now" to the slot
+    calls: int  # shared calls per window now
+    active: int  # processes seen active
+    episode: int  # 429 episodes so far
+
+
+@attrs.frozen
+class PauseOutcome:
+    new_episode: bool
+    pause: float  # seconds from the store's "now" until the pause ends
+    calls: int
+
+
+class Store(Protocol):
+    """A shared store for :class:`~.shared.SharedLimiter` (``SqliteStore``, ``RedisStore``).
+
+    Methods raise :class:`StoreUnavailable` when the store does not answer."""
+
+    description: str  # where it is, without credentials
+
+    async def open(self) -> None: ...
+    async def reserve(self, args: ReserveArgs) -> Reservation: ...
+    async def still_reserved(self, member: str) -> bool: ...
+    async def release(self, member: str) -> None: ...
+    async def pause(
+        self, delay: float, extend: bool, floor: int, max_calls: int
+    ) -> PauseOutcome: ...
+    async def try_lock(self, name: str, owner: str, lease: float) -> bool: ...
+    async def renew_lock(self, name: str, owner: str, lease: float) -> bool: ...
+    async def unlock(self, name: str, owner: str) -> None: ...
+    async def ping(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+def plan_slot(
+    now: float,
+    *,
+    calls: int,
+    tat: float,
+    pause_until: float,
+    newest: float | None,
+    nth_newest: float | None,
+    window: float,
+    capacity: float,
+) -> tuple[float, float]:
+    """The next send slot and the pacing interval (the Lua script mirrors this).
+
+    ``slot = max(now, pause_until, tat - (c-1)*interval, newest, nth_newest + W)``: the leaky
+    bucket of :class:`~.local.AccountLimiter` (capacity c, ``calls`` per W) paces; the log check
+    against the ``calls``-th newest reserved slot keeps "at most ``calls`` in any W" exact
+    whatever the pace did (rate changes, a store that was restarted)."""
+    c = max(1.0, min(capacity, calls - 1.0))
+    interval = window / (calls + 1 - c)
+    slot = max(now, pause_until, tat - (c - 1) * interval)
+    if newest is not None:
+        slot = max(slot, newest)
+    if nth_newest is not None:
+        slot = max(slot, nth_newest + window)
+    return slot, interval
+
+
+def budget_key(base_url: str, token: str, configured: str | None = None) -> str:
+    """The budget's name: ``configured`` (PRACTITEST_LIMITER_KEY) when given, else the base URL's
+    host and a hash of the token. The token itself never appears in a key, file name or log."""
+    if configured and configured.strip():
+        return configured.strip()
+    host = urlsplit(base_url).netloc or base_url
+    digest = hashlib.sha256(b"practitest-async budget\0" + token.strip().encode()).hexdigest()
+    return f"{host}/{digest[:16]}"
+
+
+def cache_directory(environ: dict[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/practitest-async``, else ``~/.cache/practitest-async``."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME", "").strip()
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / DIRECTORY
+
+
+def budget_file_name(key: str) -> str:
+    """A file name for a budget key: readable, and unique through a hash of the whole key."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("._")[:60] or "budget"
+    return f"{slug}-{hashlib.sha256(key.encode()).hexdigest()[:10]}.db"
+
+
+def default_store_url(key: str) -> str:
+    """The default budget: one SQLite file per key in the user's cache directory."""
+    return f"sqlite:///{cache_directory() / budget_file_name(key)}"
+
+
+def redact_url(url: str) -> str:
+    """The URL without user name or password (for errors and logs)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host + (f":{port}" if port else "")
+    return parts._replace(netloc=netloc, query="", fragment="").geturl()
