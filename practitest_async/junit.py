@@ -30,7 +30,7 @@ How a ``<testcase>`` becomes a result:
   warning, so a report cannot make us upload ``/etc/passwd``.
 - **properties** of the case: ``practitest-test-id`` -> ``test_id``;
   ``practitest-field-<N>`` -> custom field N (repeated -> a list).
-- **key**: ``"<report path as given>::<suite>::<classname>::<name>::<ordinal>"``; the ordinal is
+- **key**: ``"<report path resolved>::<suite>::<classname>::<name>::<ordinal>"``; the ordinal is
   0 for the first case of that suite/classname/name in the file and distinct for each repeat, so
   uploading the same file again gives the same keys.
 
@@ -62,6 +62,7 @@ from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from .batch.results import Attachment, RunResult, Status
 from .errors import PractiTestError
+from .reports._base import key_path
 
 __all__ = ["JUnitError", "expand_paths", "iter_results"]
 
@@ -305,7 +306,7 @@ class _ReportReader:
         self.suites: list[tuple[str, str]] = []  # (name, file) of each open <testsuite>
         self.ordinals = _Ordinals()
         self.builder = _PositionedTreeBuilder()
-        self.key_prefix = path.as_posix()
+        self.key_prefix = key_path(path)
 
     def error(self, message: str, place: tuple[int, int] | None) -> JUnitError:
         line, column = place if place else (None, None)

@@ -19,8 +19,10 @@ from collections.abc import Iterable
 
 from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
 from ..models import Instance, Test
+from ..pagination import Page
 from ..services import Services
 from . import wire
+from .answers import check_instance, check_test, understood
 from .index import Key, NameIndex
 from .outcomes import Outcomes
 from .pending import Pending, UploadScope, derived_key, instance_key
@@ -206,7 +208,8 @@ class Router:
         listing = self._services.instances.list(
             self._project_id, set_ids=[set_id], test_ids=test_ids
         )
-        existing = [i async for i in listing]
+        with understood("GET instances.json (after a lost answer)"):
+            existing = [check_instance(i, "GET instances.json") async for i in listing]
         missing = sorted(set(test_ids) - {i.test_id for i in existing})
         if missing:
             existing += await self._writer.create_instances(set_id, missing)
@@ -255,12 +258,12 @@ class Router:
         """Find the set, or create it with instances of the tests of ``first`` that exist."""
         project = self._project_id
         if isinstance(self.test_set, int):
-            found = await self._services.sets.get(project, self.test_set)
+            with understood(f"GET sets/{self.test_set}.json"):
+                found = await self._services.sets.get(project, self.test_set)
             self._use_set(found.id, exists=True)
             return
-        page = await self._services.sets.list(project, name_exact=self.test_set)
-        if page.items:
-            self._use_set(page.items[0].id, exists=True)
+        if (found_id := await self._find_set()) is not None:
+            self._use_set(found_id, exists=True)
             return
         # A new set is created with instances of the tests that already exist (one call).
         names = [r.name for r in first if r.test_id is None and r.instance_id is None]
@@ -271,14 +274,20 @@ class Router:
         try:
             created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
         except OutcomeUnknownError:  # was it made? Look before making another
-            page = await self._services.sets.list(project, name_exact=self.test_set)
-            if page.items:
-                self._use_set(page.items[0].id, exists=True)
+            if (found_id := await self._find_set()) is not None:
+                self._use_set(found_id, exists=True)
                 return
             created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
         self._use_set(created.id, exists=instances is None)
         for instance in instances or []:
             self._instance_index().add(instance)
+
+    async def _find_set(self) -> int | None:
+        """The id of the set named ``test_set``, or None when there is none."""
+        with understood("GET sets.json"):
+            page = await self._services.sets.list(self._project_id, name_exact=str(self.test_set))
+            ids = [s.id for s in page.items]
+        return ids[0] if ids else None
 
     def _use_set(self, set_id: int, *, exists: bool) -> None:
         self._scope.set_id = set_id
@@ -291,16 +300,25 @@ class Router:
     def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Instance]:
         service = self._services.instances
         project = self._project_id
+        what = "GET instances.json"
 
         async def lookup(key: Key) -> list[Instance]:
             if isinstance(key, tuple):
                 listing = service.list(project, set_ids=[set_id], test_ids=[key[1]])
             else:
                 listing = service.list(project, set_ids=[set_id], name_exact=str(key))
-            return (await listing).items
+            with understood(what):
+                return [check_instance(i, what) for i in (await listing).items]
+
+        async def page(number: int) -> Page[Instance]:
+            with understood(what):
+                found = await service.list(project, set_ids=[set_id]).page(number)
+                for instance in found.items:
+                    check_instance(instance, what)
+            return found
 
         return NameIndex(
-            page=lambda n: service.list(project, set_ids=[set_id]).page(n),
+            page=page,
             lookup=lookup,
             keys_of=_instance_keys,
             empty=empty,
@@ -314,12 +332,22 @@ class Router:
         if self._tests is None:
             service = self._services.tests
             project = self._project_id
+            what = "GET tests.json"
 
             async def lookup(key: Key) -> list[Test]:
-                return (await service.list(project, name_exact=str(key))).items
+                with understood(what):
+                    items = (await service.list(project, name_exact=str(key))).items
+                    return [check_test(t, what) for t in items]
+
+            async def page(number: int) -> Page[Test]:
+                with understood(what):
+                    found = await service.list(project).page(number)
+                    for test in found.items:
+                        check_test(test, what)
+                return found
 
             self._tests = NameIndex(
-                page=lambda n: service.list(project).page(n),
+                page=page,
                 lookup=lookup,
                 keys_of=lambda t: [t.name] if t.name is not None else [],
             )

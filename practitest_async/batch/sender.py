@@ -138,11 +138,8 @@ class Sender:
         out.emit("sent")
         try:
             runs = await self._writer.post_runs(drafts)
-        except OutcomeUnknownError:
-            again = await self._reconciler.settle(chunk)
-            if again:
-                out.sent -= len(again)
-                await self._post_runs(again)
+        except OutcomeUnknownError as exc:
+            await self._settle_and_resend(chunk, exc)
         except ValidationError as exc:  # refused whole: nothing was applied
             settled(chunk)
             await self._split_or_fail(chunk, exc)
@@ -151,14 +148,25 @@ class Sender:
             out.fail_all(chunk, exc)
         else:
             by_instance = {run.instance_id: run for run in runs}
+            missing: list[Pending] = []
             for p in chunk:
                 run = by_instance.get(p.instance_id)
                 if run is None:
-                    out.fail(p, "PractiTest's answer did not include this run")
+                    missing.append(p)  # an answer that does not say: it may have been applied
                 else:
                     out.confirm(p, run)
+            if missing:
+                await self._settle_and_resend(missing, None)
         finally:
             out.emit_pause_if_any()
+
+    async def _settle_and_resend(
+        self, chunk: list[Pending], exc: OutcomeUnknownError | None
+    ) -> None:
+        again = await self._reconciler.settle(chunk, exc)
+        if again:
+            self._outcomes.sent -= len(again)
+            await self._post_runs(again)
 
     async def _split_or_fail(self, chunk: list[Pending], exc: ValidationError) -> None:
         """A 422 refuses the whole request (nothing applied): find the bad results by halves."""
@@ -188,11 +196,12 @@ class Sender:
             out.emit("sent")
             try:
                 made = await self._writer.auto_create(set_id, p.result.name, self.draft(p, 0))
-            except OutcomeUnknownError:
+            except OutcomeUnknownError as exc:
                 if not self.mark_runs:
                     out.fail(p, "outcome unknown (the answer was lost); not re-sent")
                     return None
-                applied = await self._reconciler.find_applied([p])
+                settled_at = self._reconciler.settled_at(exc)
+                applied = await self._reconciler.find_applied_settled([p], settled_at)
                 if p.marker in applied:
                     return applied[p.marker], None
                 p.in_doubt = False  # read back: it was not applied

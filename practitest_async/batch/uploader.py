@@ -84,6 +84,7 @@ class Uploader:
         buffer_size: int = 200,
         expected_results: int | None = None,
         dry_run: bool = False,
+        settle_delay: float | None = None,
     ) -> None:
         if isinstance(test_set, str) and not test_set.strip():
             raise ValueError("test_set must be a set name or a set id")
@@ -115,8 +116,15 @@ class Uploader:
             expected_results=expected_results,
             dry_run=dry_run,
         )
+        if settle_delay is None:  # how long after we gave up a lost write may still apply
+            settle_delay = transport.timeout.total or 60.0
         self._reconciler = Reconciler(
-            services, self.project_id, self._outcomes, scope, mark_runs=mark_runs
+            services,
+            self.project_id,
+            self._outcomes,
+            scope,
+            mark_runs=mark_runs,
+            settle_delay=settle_delay,
         )
         self._sender = Sender(
             self.writer,
@@ -173,7 +181,14 @@ class Uploader:
             raise UploadError(self.report)
 
     async def start(self) -> None:
-        """Start the background dispatcher."""
+        """Start the background dispatcher (after taking the journal, which raises
+        :class:`~.journal.JournalBusyError` while another upload holds it)."""
+        if self.journal is not None and not self.dry_run:
+            try:
+                self.journal.lock()
+            except BaseException:
+                self._close_journal()
+                raise
         self._outcomes.start()
         self._dispatcher = asyncio.create_task(self._dispatch(), name="practitest-uploader")
         self._outcomes.emit("planned")
@@ -214,8 +229,12 @@ class Uploader:
         self._close_journal()
 
     def _close_journal(self) -> None:
-        if self._owns_journal and self.journal is not None:
+        if self.journal is None:
+            return
+        if self._owns_journal:
             self.journal.close()
+        elif not self.dry_run:
+            self.journal.unlock()
 
     # --- the dispatcher --------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ async def main(url: str, token: str, journal: str, n: int) -> None:
     results += [RunResult(f"new {i:03d}") for i in range(n // 20)]
     rate = RateLimit(calls=30, period=1.0, latency_margin=0.05)
     async with Client(
-        token, base_url=url, rate_limit=rate, retry=RetryPolicy(backoff_base=0.01)
+        token, base_url=url, rate_limit=rate, retry=RetryPolicy(backoff_base=0.01), timeout=2.0
     ) as c:
         report = await c.upload_results(1, results, test_set="Killed", journal=journal)
     print(

@@ -9,6 +9,7 @@ import pytest
 
 from practitest_async.batch import Attachment, Status
 from practitest_async.junit import JUnitError, iter_results
+from practitest_async.reports import key_path
 
 from .conftest import DATA
 
@@ -228,11 +229,12 @@ def test_keys_are_stable_across_reads_and_distinct_for_repeats(
         first
         == again
         == [
-            "repeat.xml::unit::c::t::0",
-            "repeat.xml::unit::c::t::1",
-            "repeat.xml::unit::d::t::0",
+            f"{key_path('repeat.xml')}::unit::c::t::0",
+            f"{key_path('repeat.xml')}::unit::c::t::1",
+            f"{key_path('repeat.xml')}::unit::d::t::0",
         ]
     )
+    assert first == [r.key for r in iter_results(tmp_path.resolve() / "repeat.xml")]
 
 
 def test_a_namespaced_report_reads_the_same(tmp_path: Path) -> None:

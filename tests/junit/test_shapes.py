@@ -7,6 +7,7 @@ from pathlib import Path
 
 from practitest_async.batch import RunResult, Status
 from practitest_async.junit import iter_results
+from practitest_async.reports import key_path
 
 PASSED, FAILED, NO_RUN = Status.PASSED, Status.FAILED, Status.NO_RUN
 
@@ -37,7 +38,10 @@ def test_pytest_xunit1_names_statuses_durations_and_properties(in_samples: Path)
     assert first.test_id == 4242
     assert first.custom_fields == {1001: "Smoke", 1002: ["web", "api"]}
     assert first.output is None
-    assert first.key == "pytest-xunit1.xml::pytest::tests.test_cart::test_add_item::0"
+    # keyed by the resolved path: the same whichever way the path was typed
+    assert (
+        first.key == f"{key_path('pytest-xunit1.xml')}::pytest::tests.test_cart::test_add_item::0"
+    )
 
 
 def test_pytest_failure_output_carries_message_text_and_captured_output(in_samples: Path) -> None:
@@ -164,7 +168,7 @@ def test_jest_junit_classname_equal_to_name_is_not_repeated(in_samples: Path) ->
         "    at Object.toThrow (/home/ci/shop/src/cart.test.js:14:35)"
     )
     assert results[3].key == (
-        "jest/junit.xml::checkout::checkout pays by card::checkout pays by card::0"
+        f"{key_path('jest/junit.xml')}::checkout::checkout pays by card::checkout pays by card::0"
     )
 
 
@@ -191,7 +195,9 @@ def test_gotestsum_subtests_build_failure_and_rerun_of_the_same_test(in_samples:
         "--- SKIP: TestCoupon (0.00s)"
     )
     # gotestsum --rerun-fails repeats the case: each attempt keeps its own, stable key.
-    prefix = "gotestsum/junit.xml::github.com/acme/shop/cart::github.com/acme/shop/cart"
+    prefix = (
+        f"{key_path('gotestsum/junit.xml')}::github.com/acme/shop/cart::github.com/acme/shop/cart"
+    )
     assert [r.key for r in results[3:5]] == [
         f"{prefix}::TestCheckoutRetry::0",
         f"{prefix}::TestCheckoutRetry::1",
@@ -243,14 +249,17 @@ def test_every_sample_shape_at_once_in_sorted_file_order(in_samples: Path) -> No
     assert len(results) == 6 + 3 + 4 + 6 + 4 + 3 + 6
     files = list(dict.fromkeys(r.key.split("::")[0] for r in results if r.key))
     assert files == [
-        "surefire/target/surefire-reports/TEST-com.acme.shop.CartTest.xml",
-        "surefire/target/surefire-reports/TEST-com.acme.shop.CheckoutTest.xml",
-        "pytest-xunit2.xml",
-        "jest/junit.xml",
-        "gotestsum/junit.xml",
-        "phpunit/junit.xml",
-        "gradle/build/test-results/test/TEST-com.acme.shop.PriceTest.xml",
-        "pytest-xunit1.xml",
+        key_path(f)
+        for f in [
+            "surefire/target/surefire-reports/TEST-com.acme.shop.CartTest.xml",
+            "surefire/target/surefire-reports/TEST-com.acme.shop.CheckoutTest.xml",
+            "pytest-xunit2.xml",
+            "jest/junit.xml",
+            "gotestsum/junit.xml",
+            "phpunit/junit.xml",
+            "gradle/build/test-results/test/TEST-com.acme.shop.PriceTest.xml",
+            "pytest-xunit1.xml",
+        ]
     ]
     keys = [r.key for r in results]
     assert len(set(keys)) == len(keys)
