@@ -28,6 +28,7 @@ class Pending:
     queued: bool = False  # handed to a request or a wait: no longer the router's to fail
     in_doubt: bool = False  # a request carrying it left and its outcome is not known yet
     done: bool = False
+    slim: bool = False  # sent without its files (a gateway refused it as too large)
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -41,12 +42,23 @@ class Pending:
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
     @property
+    def has_files(self) -> bool:
+        """Whether the result carries attachments (or an output long enough to attach)."""
+        r = self.result
+        return bool(
+            r.attachments or any(s.attachments for s in r.steps) or len(r.output or "") > 200
+        )
+
+    @property
     def weight(self) -> int:
         """Roughly how many bytes the result adds to a request (attachments dominate)."""
+        if self.slim:
+            return 2048
         files = list(self.result.attachments) + [
             a for s in self.result.steps for a in s.attachments
         ]
-        return 2048 + len(self.result.output or "") + sum(len(f.content) * 4 // 3 for f in files)
+        output = len(self.result.output or "")  # in the run, and base64 in its output file
+        return 2048 + output + output * 4 // 3 + sum(len(f.content) * 4 // 3 for f in files)
 
 
 @attrs.define

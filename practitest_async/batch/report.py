@@ -72,6 +72,7 @@ class UploadReport:
     rate_limit_pauses: int = 0
     elapsed: float = 0.0
     fatal_error: PractiTestError | None = None  # what stopped the upload early, if anything
+    warnings: list[str] = attrs.field(factory=list)  # e.g. attachments dropped (413)
 
     @property
     def ok(self) -> bool:

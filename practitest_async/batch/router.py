@@ -14,13 +14,17 @@
 from __future__ import annotations
 
 import collections
+import logging
 import secrets
-from collections.abc import Iterable
+import weakref
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
-from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
+from ..errors import NotFoundError, OutcomeUnknownError, PractiTestError, ValidationError
+from ..limiter import AccountLimiter
 from ..models import Instance, Test
 from ..pagination import Page
-from ..services import Services
+from ..services import AutoCreated, Services
 from . import wire
 from .answers import check_instance, check_test, understood
 from .index import Key, NameIndex
@@ -31,6 +35,15 @@ from .sender import Sender
 from .writer import Writer
 
 INSTANCES_PER_REQUEST = 20
+
+log = logging.getLogger("practitest_async.upload")
+
+# What the uploaders sharing one local limiter made (by base URL, project, set, test): another
+# of them, once it holds the same lock, finds it here without a call. Other processes are only
+# seen by a look at the server, made when the limiter is shared.
+_MADE_BY_LIMITER: weakref.WeakKeyDictionary[object, dict[tuple[str, int, str], int]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class Router:
@@ -48,6 +61,7 @@ class Router:
         outcomes: Outcomes,
         sender: Sender,
         scope: UploadScope,
+        limiter: object = None,
     ) -> None:
         self._services = services
         self._project_id = project_id
@@ -65,6 +79,32 @@ class Router:
         self.awaiting_instance: dict[int, list[Pending]] = {}  # by test id, behind a POST
         self._tests: NameIndex[Test] | None = None
         self._instances: NameIndex[Instance] | None = None
+        self._limiter = limiter
+        lock = getattr(limiter, "lock", None)
+        # Whether other processes take the same locks: then look at the server again before
+        # creating; with the local limiter, this process's own record (_MADE) is enough.
+        self._shared = callable(lock) and not isinstance(limiter, AccountLimiter)
+        made: dict[tuple[str, int, str], int] = {}  # a dry run's (invented ids) stays its own
+        if callable(lock) and not outcomes.dry_run and limiter is not None:
+            made = _MADE_BY_LIMITER.setdefault(limiter, {})
+        self._made = made
+        self._instance_of_test: dict[int, int] = {}  # as listed: to notice two of one test
+
+    @asynccontextmanager
+    async def _critical(self, name: str) -> AsyncIterator[None]:
+        """Hold ``name`` among everyone sharing the limiter's budget, when the limiter can
+        (:class:`~practitest_async.limiter.SupportsLock`): every process with a shared
+        limiter, every task of this process with the local one."""
+        lock = getattr(self._limiter, "lock", None)
+        if callable(lock) and not self._outcomes.dry_run:
+            async with lock(name):
+                yield
+        else:
+            yield
+
+    def _warn(self, warning: str) -> None:
+        log.warning("%s", warning)
+        self._outcomes.report.warnings.append(warning)
 
     @property
     def has_set(self) -> bool:
@@ -178,11 +218,27 @@ class Router:
 
     async def _post_instances(self, test_ids: list[int]) -> None:
         out = self._outcomes
+        set_id = self._scope.set_id or 0
         try:
-            created = await self._writer.create_instances(self._scope.set_id or 0, test_ids)
-        except OutcomeUnknownError:
-            created = await self._instances_after_unknown(test_ids)
-        except ValidationError as exc:  # refused whole: find the test it is about by halves
+            # Look again, then create, one job at a time: a parallel job may have just made them.
+            async with self._critical(f"instances:{self._project_id}:{set_id}"):
+                found = [
+                    Instance(id=i, set_id=set_id, test_id=t)
+                    for t in test_ids
+                    if (iid := self._made.get(self._made_key("instance", t))) is not None
+                    for i in [iid]
+                ]
+                if self._shared and set_id > 0:
+                    found = await self._existing_instances(test_ids)
+                missing = sorted(set(test_ids) - {i.test_id for i in found})
+                made = await self._writer.create_instances(set_id, missing) if missing else []
+                created = found + made
+                out.report.created_instances.extend(m.id for m in made)
+                for m in made:
+                    self._made[self._made_key("instance", m.test_id or 0)] = m.id
+        except OutcomeUnknownError as exc:
+            created = await self._instances_after_unknown(test_ids, exc)
+        except (ValidationError, NotFoundError) as exc:  # refused whole: find the test by halves
             if len(test_ids) > 1:
                 half = len(test_ids) // 2
                 for part in (test_ids[:half], test_ids[half:]):
@@ -196,23 +252,29 @@ class Router:
             return
         for instance in created:
             self._instance_index().add(instance)
-            out.report.created_instances.append(instance.id)
             self._release(self.awaiting_instance.pop(instance.test_id or 0, []), instance.id)
         for test_id in test_ids:  # asked for but not answered
             for p in self.awaiting_instance.pop(test_id, []):
                 out.fail(p, f"PractiTest did not create an instance of test {test_id}")
         self._sender.send_ready(flush=False)
 
-    async def _instances_after_unknown(self, test_ids: list[int]) -> list[Instance]:
-        set_id = self._scope.set_id or 0
+    async def _existing_instances(self, test_ids: list[int]) -> list[Instance]:
         listing = self._services.instances.list(
-            self._project_id, set_ids=[set_id], test_ids=test_ids
+            self._project_id, set_ids=[self._scope.set_id or 0], test_ids=test_ids
         )
-        with understood("GET instances.json (after a lost answer)"):
-            existing = [check_instance(i, "GET instances.json") async for i in listing]
+        with understood("GET instances.json"):
+            return [check_instance(i, "GET instances.json") async for i in listing]
+
+    async def _instances_after_unknown(
+        self, test_ids: list[int], exc: OutcomeUnknownError
+    ) -> list[Instance]:
+        await self._sender.settle_wait(exc)
+        existing = await self._existing_instances(test_ids)
         missing = sorted(set(test_ids) - {i.test_id for i in existing})
         if missing:
-            existing += await self._writer.create_instances(set_id, missing)
+            made = await self._writer.create_instances(self._scope.set_id or 0, missing)
+            self._outcomes.report.created_instances.extend(i.id for i in made)
+            existing += made
         return existing
 
     # --- new tests -----------------------------------------------------------------------------
@@ -227,21 +289,50 @@ class Router:
         test, its instance and the run. Later results of the test wait for it (one auto_create
         per test at a time, or PractiTest would create the test twice); when it fails, the
         next of them tries its own (``_next_for_test``, run when this task ends)."""
-        sent = await self._sender.auto_create(p, self._scope.set_id or 0)
+        name = p.result.name
+        set_id = self._scope.set_id or 0
+        async with self._critical(f"test:{self._project_id}:{name}"):
+            # A parallel job may have just created the test (and its instance in this set).
+            made_id = self._made.get(self._made_key("test", name))
+            found = None if made_id is None else Instance(id=made_id, set_id=set_id, name=name)
+            if self._shared and set_id > 0:
+                found = await self._fresh_instance(name)
+            if found is not None:
+                self._instance_index().add(found)
+                self._release([p, *self.awaiting_test.pop(name, [])], found.id)
+                self._sender.send_ready(flush=False)
+                return
+            sent = await self._sender.auto_create(p, set_id)
         if sent is None:
             return
         run, made = sent
         out = self._outcomes
-        if made is not None and made.created_test_id is not None:
+        if made is None:  # reconciled: it was applied, so it created what auto_create creates
+            made = AutoCreated(
+                run=run, created_test_id=run.test_id, created_instance_id=run.instance_id
+            )
+        if made.created_test_id is not None:
             out.report.created_tests.append(made.created_test_id)
-        if made is not None and made.created_instance_id is not None:
+        if made.created_instance_id is not None:
             out.report.created_instances.append(made.created_instance_id)
+        if run.instance_id is not None:
+            self._made[self._made_key("test", name)] = run.instance_id
         out.confirm(p, run)
-        name = p.result.name
         instance = Instance(id=run.instance_id or 0, name=name, test_id=run.test_id)
         self._instance_index().add(instance)
         self._release(self.awaiting_test.pop(name, []), instance.id)
         self._sender.send_ready(flush=False)
+
+    def _made_key(self, kind: str, what: object) -> tuple[str, int, str]:
+        return (self._base_url, self._project_id, f"{self._scope.set_id}:{kind}:{what}")
+
+    async def _fresh_instance(self, name: str) -> Instance | None:
+        listing = self._services.instances.list(
+            self._project_id, set_ids=[self._scope.set_id or 0], name_exact=name
+        )
+        with understood("GET instances.json"):
+            items = [check_instance(i, "GET instances.json") for i in (await listing).items]
+        return items[0] if items else None
 
     def _next_for_test(self, name: str) -> None:
         """The auto_create for ``name`` ended: if results of that test still wait (it failed),
@@ -271,23 +362,60 @@ class Router:
         await tests.resolve(names)
         test_ids = {r.test_id for r in first if r.test_id is not None}
         test_ids |= {t.id for n in names if (t := tests.get(n)) is not None}
+        made_key = (self._base_url, project, f"set:{self.test_set}")
+        async with self._critical(f"set:{project}:{self.test_set}"):
+            # Look again, then create, one job at a time: a parallel job may have made it.
+            found_id = self._made.get(made_key)
+            if self._shared:
+                found_id = await self._find_set()
+            if found_id is not None:
+                self._use_set(found_id, exists=True)
+                return
+            await self._create_set(sorted(test_ids))
+            if self._scope.set_id is not None and self._scope.set_id > 0:
+                self._made[made_key] = self._scope.set_id
+        if not self._outcomes.dry_run:
+            await self._check_one_set()
+
+    async def _create_set(self, test_ids: list[int]) -> None:
         try:
-            created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
-        except OutcomeUnknownError:  # was it made? Look before making another
+            created, instances = await self._writer.create_set(str(self.test_set), test_ids)
+        except (ValidationError, NotFoundError):
+            if not test_ids:
+                raise
+            # One stale test id must not sink the rest: make the set empty; each test then
+            # gets its instance by POST instances.json, where an unknown one fails alone.
+            created, instances = await self._writer.create_set(str(self.test_set), [])
+        except OutcomeUnknownError as exc:  # was it made? Look before making another
+            await self._sender.settle_wait(exc)
             if (found_id := await self._find_set()) is not None:
                 self._use_set(found_id, exists=True)
                 return
-            created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
+            created, instances = await self._writer.create_set(str(self.test_set), test_ids)
         self._use_set(created.id, exists=instances is None)
         for instance in instances or []:
             self._instance_index().add(instance)
 
     async def _find_set(self) -> int | None:
         """The id of the set named ``test_set``, or None when there is none."""
+        ids = await self._sets_named()
+        return ids[0] if ids else None
+
+    async def _sets_named(self) -> list[int]:
         with understood("GET sets.json"):
             page = await self._services.sets.list(self._project_id, name_exact=str(self.test_set))
-            ids = [s.id for s in page.items]
-        return ids[0] if ids else None
+            return [s.id for s in page.items]
+
+    async def _check_one_set(self) -> None:
+        """After making the set: a job that could not take the same lock (another process
+        without a shared limiter) may have made one too. Say so; never hide it."""
+        ids = await self._sets_named()
+        if len(ids) > 1:
+            self._warn(
+                f"{len(ids)} test sets are named {self.test_set!r} (ids {ids}): parallel jobs "
+                "created it at the same time; use a shared limiter (sqlite or redis) so they "
+                "take turns"
+            )
 
     def _use_set(self, set_id: int, *, exists: bool) -> None:
         self._scope.set_id = set_id
@@ -314,7 +442,7 @@ class Router:
             with understood(what):
                 found = await service.list(project, set_ids=[set_id]).page(number)
                 for instance in found.items:
-                    check_instance(instance, what)
+                    self._note_instance(check_instance(instance, what))
             return found
 
         return NameIndex(
@@ -323,6 +451,15 @@ class Router:
             keys_of=_instance_keys,
             empty=empty,
         )
+
+    def _note_instance(self, instance: Instance) -> None:
+        test_id = instance.test_id or 0
+        first = self._instance_of_test.setdefault(test_id, instance.id)
+        if first != instance.id:
+            self._warn(
+                f"set {self._scope.set_id} holds more than one instance of test {test_id} "
+                f"(instances {first} and {instance.id}); runs go to {first}"
+            )
 
     def _instance_index(self) -> NameIndex[Instance]:
         assert self._instances is not None

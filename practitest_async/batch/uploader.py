@@ -145,6 +145,7 @@ class Uploader:
             outcomes=self._outcomes,
             sender=self._sender,
             scope=scope,
+            limiter=limiter,
         )
         self._queue: asyncio.Queue[RunResult | None] = asyncio.Queue(maxsize=buffer_size)
         self._dispatcher: asyncio.Task[None] | None = None

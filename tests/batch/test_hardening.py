@@ -7,6 +7,8 @@ the emulator's write faults (``garbled_after_apply``, ``apply_late``, answers wi
 from __future__ import annotations
 
 import asyncio
+import collections
+import json
 import os
 import signal
 import socket
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from practitest_async import Client, RetryPolicy, RunResult
+from practitest_async import Attachment, Client, RetryPolicy, RunResult
 from practitest_async.batch.journal import Journal, JournalBusyError, JournalError
 from practitest_async.junit import iter_results
 from practitest_async.testing import EmulatorConfig, FakePractiTest, Faults
@@ -304,3 +306,145 @@ async def test_a_set_listing_we_cannot_read_is_a_clear_error(
     assert "GET sets.json: PractiTest's answer could not be understood" in str(report.fatal_error)
     assert len(report.failed) == 5
     assert len(fake.state.sets) == 1  # not taken as "absent": no second set
+
+
+# --- 6. one bad result must not sink the innocent -----------------------------------------------
+
+
+async def test_a_stale_test_id_does_not_stop_a_new_set(fake: FakePractiTest) -> None:
+    for i in range(30):
+        fake.add_test(PROJECT, f"test {i:05d}")
+    stale = RunResult("deleted test", "PASSED", test_id=999_999)
+    async with client(fake) as c:
+        report = await c.upload_results(PROJECT, [*results(30), stale], test_set="Fresh")
+
+    assert [f.result.name for f in report.failed] == ["deleted test"]
+    assert "999999" in report.failed[0].error
+    assert report.uploaded == 30
+    assert runs_per_test(fake) == {r.name: 1 for r in results(30)}
+
+
+async def test_a_404_on_a_bulk_post_is_isolated_like_a_422(fake: FakePractiTest) -> None:
+    seed_set(fake, "Found", 20, with_instances=20)
+    fake.script_fault("POST", "runs.json", "error_404")
+    async with client(fake) as c:
+        report = await c.upload_results(PROJECT, results(20), test_set="Found")
+
+    assert report.ok, report.failed[:2]
+    assert runs_per_test(fake) == {r.name: 1 for r in results(20)}
+
+
+async def test_a_gateway_413_drops_only_the_culprits_files(tmp_path: Path) -> None:
+    faults = Faults(max_body_bytes=300_000)
+    async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW, faults=faults)) as fake:
+        seed_set(fake, "Big", 20, with_instances=20)
+        todo = results(20)
+        todo[7] = RunResult(
+            "test 00007", "FAILED", attachments=[Attachment("core.bin", b"x" * 1_000_000)]
+        )
+        journal = tmp_path / "j.sqlite"
+        async with client(fake) as c:
+            report = await c.upload_results(PROJECT, todo, test_set="Big", journal=journal)
+            fake.stats.reset()
+            again = await c.upload_results(PROJECT, todo, test_set="Big", journal=journal)
+
+        assert report.ok, report.failed[:2]
+        assert len(report.warnings) == 1
+        assert "'test 00007': sent without its attachments" in report.warnings[0]
+        assert "413" in report.warnings[0]
+        assert runs_per_test(fake) == {r.name: 1 for r in todo}
+        assert again.already_uploaded == 20
+        assert not fake.stats.requests("POST", "runs.json")
+
+
+# --- 5. parallel jobs writing into one set ------------------------------------------------------
+
+
+def _project_with_tests(fake: FakePractiTest, n: int) -> None:
+    for i in range(n):
+        fake.add_test(PROJECT, f"test {i:05d}")
+
+
+async def test_parallel_uploads_in_one_process_make_one_set_and_one_instance_per_test(
+    fake: FakePractiTest,
+) -> None:
+    _project_with_tests(fake, 50)
+    todo = results(50, new=5)
+    async with client(fake) as c:
+        reports = await asyncio.gather(
+            *(c.upload_results(PROJECT, todo, test_set="Shared") for _ in range(3))
+        )
+
+    assert all(r.ok for r in reports), [r.failed[:1] for r in reports]
+    assert [s.name for s in fake.state.sets.values()].count("Shared") == 1
+    assert len(fake.state.tests) == 55  # no test created twice
+    per_test = collections.Counter(i.test_id for i in fake.state.instances.values())
+    assert set(per_test.values()) == {1}  # one instance per test
+    assert runs_per_test(fake) == {r.name: 3 for r in todo}
+
+
+def _sqlite_limiter(tmp_path: Path, fake: FakePractiTest) -> str | None:
+    """A shared limiter spec, when this version of the client has one (issue 8)."""
+    spec = f"sqlite:///{tmp_path / 'budget.db'}"
+    try:
+        made = Client(fake.token, base_url=fake.url, limiter=spec)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    shared = made.limiter
+    return None if isinstance(shared, str) or not hasattr(shared, "lock") else spec
+
+
+async def test_parallel_processes_sharing_a_limiter_make_one_set_and_one_instance_per_test(
+    tmp_path: Path,
+) -> None:
+    async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW)) as fake:
+        limiter = _sqlite_limiter(tmp_path, fake)
+        if limiter is None:
+            pytest.skip("no shared (sqlite) limiter in this version: issue 8")
+        _project_with_tests(fake, 60)
+        workers = [
+            await _worker_with(fake, tmp_path / f"j{k}.sqlite", 60, limiter) for k in range(3)
+        ]
+        for w in workers:
+            _, err = await asyncio.wait_for(w.communicate(), 90)
+            assert w.returncode == 0, err.decode()
+
+    assert [s.name for s in fake.state.sets.values()].count("Killed") == 1
+    per_test = collections.Counter(i.test_id for i in fake.state.instances.values())
+    assert set(per_test.values()) == {1}
+    assert set(runs_per_test(fake).values()) == {3}
+
+
+async def test_parallel_processes_without_a_shared_limiter_report_the_duplicates_they_made(
+    tmp_path: Path,
+) -> None:
+    async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW)) as fake:
+        _project_with_tests(fake, 60)
+        workers = [await _worker_with(fake, tmp_path / f"j{k}.sqlite", 60) for k in range(3)]
+        warnings: list[str] = []
+        for w in workers:
+            out, err = await asyncio.wait_for(w.communicate(), 90)
+            assert w.returncode == 0, err.decode()
+            warnings += json.loads(out.decode().strip().splitlines()[-1])["warnings"]
+
+    sets = [s.name for s in fake.state.sets.values()].count("Killed")
+    if sets > 1:  # nothing serialized them: what they made twice is said, not hidden
+        assert any("test sets are named 'Killed'" in w for w in warnings), warnings
+    assert set(runs_per_test(fake).values()) == {3}  # every result still one run per job
+
+
+async def _worker_with(
+    fake: FakePractiTest, journal: Path, n: int, limiter: str | None = None
+) -> asyncio.subprocess.Process:
+    extra = [] if limiter is None else [limiter]
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(WORKER),
+        fake.url,
+        fake.token,
+        str(journal),
+        str(n),
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
