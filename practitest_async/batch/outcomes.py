@@ -48,6 +48,7 @@ class Outcomes:
         self.expected_results = expected_results
         self.dry_run = dry_run
         self.fatal: PractiTestError | None = None  # what stops every further request
+        self.on_settled: Callable[[Pending], None] | None = None  # a result is done with
         self.seen = 0  # results read from the caller
         self.sent = 0  # results handed to a request (less those re-sent)
         self._transport = transport
@@ -70,9 +71,23 @@ class Outcomes:
 
     # --- results ---------------------------------------------------------------------------
 
+    def _settled(self, p: Pending) -> None:
+        p.done = True
+        if not p.released:
+            p.released = True
+            if self.on_settled is not None:
+                self.on_settled(p)
+
+    def already_uploaded(self, p: Pending, run_id: int | None) -> None:
+        """An earlier run with this journal confirmed ``p``."""
+        self._settled(p)
+        self.report.already_uploaded += 1
+        if run_id is not None:
+            self.report.run_ids[p.key] = run_id
+
     def confirm(self, p: Pending, run: Run, *, reconciled: bool = False) -> None:
         """``p`` is run ``run``."""
-        p.done = True
+        self._settled(p)
         self.report.uploaded += 1
         self.report.run_ids[p.key] = run.id
         if self.journal is not None and not self.dry_run:
@@ -82,7 +97,7 @@ class Outcomes:
     def fail(self, p: Pending, error: str) -> None:
         """Report a result not uploaded. One that may have been applied stays ``sending`` in
         the journal, so that the next run reconciles it instead of sending it again."""
-        p.done = True
+        self._settled(p)
         if p.in_doubt:
             error += " (it may have been applied: a re-run with the journal will check)"
         self.report.failed.append(FailedResult.of(p.result, key=p.key, error=error))

@@ -96,10 +96,7 @@ class Reconciler:
                     f"{p.key!r}: it belongs to another upload (use one journal per upload)",
                 )
             elif entry is not None and entry.state == CONFIRMED:
-                p.done = True
-                out.report.already_uploaded += 1
-                if entry.run_id is not None:
-                    out.report.run_ids[p.key] = entry.run_id
+                out.already_uploaded(p, entry.run_id)
             elif entry is not None and entry.state == SENDING and not out.dry_run:
                 p.instance_id = entry.instance_id
                 p.in_doubt = True

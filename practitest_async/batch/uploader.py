@@ -37,7 +37,7 @@ from ..services import Services
 from ..transport import Transport
 from .journal import Journal
 from .outcomes import RUNS_PER_REQUEST, Outcomes
-from .pending import Pending, UploadScope
+from .pending import Pending, UploadScope, result_bytes
 from .reconciler import IDS_PER_GET, MAX_RESENDS, Reconciler
 from .report import ProgressCallback, UploadReport
 from .results import RunResult
@@ -59,6 +59,9 @@ __all__ = [
 ]
 
 BACKLOG = 4 * GROUP  # results routed but not yet sent, before the dispatcher stops reading
+# Bytes of results (outputs, attachments, what is made of them) held between add() and their
+# outcome: add() waits beyond this, so memory does not grow with the number of large results.
+MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 _take_chunk = take_chunk  # the name tests and older code know
 
 
@@ -85,6 +88,7 @@ class Uploader:
         expected_results: int | None = None,
         dry_run: bool = False,
         settle_delay: float | None = None,
+        max_buffered_bytes: int = MAX_BUFFERED_BYTES,
     ) -> None:
         if isinstance(test_set, str) and not test_set.strip():
             raise ValueError("test_set must be a set name or a set id")
@@ -148,6 +152,10 @@ class Uploader:
             limiter=limiter,
         )
         self._queue: asyncio.Queue[RunResult | None] = asyncio.Queue(maxsize=buffer_size)
+        self.max_buffered_bytes = max_buffered_bytes
+        self._buffered = 0  # bytes of the results added and not settled yet
+        self._room = asyncio.Event()
+        self._outcomes.on_settled = self._release
         self._dispatcher: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -202,6 +210,17 @@ class Uploader:
             raise RuntimeError("the uploader is not running (use `async with ... as up:`)")
         if self._dispatcher.done():
             self._dispatcher.result()  # re-raise what stopped it
+        size = result_bytes(result)
+        while self._buffered and self._buffered + size > self.max_buffered_bytes:
+            self._room.clear()
+            waiter = asyncio.ensure_future(self._room.wait())
+            try:
+                await asyncio.wait([waiter, self._dispatcher], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+            if self._dispatcher.done():
+                self._dispatcher.result()
+        self._buffered += size
         await self._queue.put(result)
         if self._dispatcher.done():  # it died while we waited for room
             self._dispatcher.result()
@@ -245,7 +264,7 @@ class Uploader:
             while (group := await self._next_group()) is not None:
                 if group:
                     await self._route(group)
-                sender.send_ready(flush=False)
+                sender.send_ready(flush=self._over_budget())
                 await self._wait_for_room()
             while sender.tasks or sender.ready:
                 sender.send_ready(flush=not sender.tasks or not self._router.waiting())
@@ -279,7 +298,15 @@ class Uploader:
             len(sender.tasks) >= self.max_in_flight or self._backlog() >= BACKLOG
         ):
             await asyncio.wait(sender.tasks, return_when=asyncio.FIRST_COMPLETED)
-            sender.send_ready(flush=False)
+            sender.send_ready(flush=self._over_budget())
+
+    def _release(self, p: Pending) -> None:
+        self._buffered -= result_bytes(p.result)
+        self._room.set()
+
+    def _over_budget(self) -> bool:
+        """Whether add() is (or is about to be) waiting for room: send what is ready."""
+        return self._buffered >= self.max_buffered_bytes // 2
 
     def _backlog(self) -> int:
         return len(self._sender.ready) + self._router.backlog()

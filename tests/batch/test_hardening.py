@@ -448,3 +448,32 @@ async def _worker_with(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+# --- 8. memory flat in the size of one result ---------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc (VmHWM)")
+async def test_peak_memory_does_not_grow_with_the_number_of_large_results() -> None:
+    async def peak(fake: FakePractiTest, n: int) -> int:
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(Path(__file__).with_name("memory_worker.py")),
+            fake.url,
+            fake.token,
+            str(n),
+            "4",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(worker.communicate(), 120)
+        assert worker.returncode == 0, err.decode()[-2000:]
+        uploaded, kb = map(int, out.split())
+        assert uploaded == n
+        return kb
+
+    async with FakePractiTest(EmulatorConfig(limit=1000, window=1.0)) as fake:
+        few, many = await peak(fake, 8), await peak(fake, 40)
+
+    # 40 results of 4 MB held at once would be 160 MB more (and more again in base64)
+    assert many < few + 40_000, (few, many)
