@@ -187,6 +187,7 @@ class Router:
                     self.awaiting_test[p.result.name].append(p)
                 elif self.create_missing:
                     self.awaiting_test[p.result.name] = []
+                    self._outcomes.auto_creates += 1
                     self._spawn_auto_create(p)
                 else:
                     self._outcomes.fail(

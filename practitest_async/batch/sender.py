@@ -26,7 +26,7 @@ from ..errors import (
 from ..models import Run, RunDraft
 from ..services import AutoCreated
 from . import wire
-from .outcomes import RUNS_PER_REQUEST, Outcomes
+from .outcomes import RUNS_PER_REQUEST, Outcomes, stops_upload
 from .pending import Pending, settled
 from .reconciler import MAX_RESENDS, Reconciler
 from .writer import Writer
@@ -94,6 +94,8 @@ class Sender:
         def finished(task: asyncio.Task[None]) -> None:
             self.tasks.discard(task)
             if not task.cancelled() and (exc := task.exception()) is not None:
+                if isinstance(exc, PractiTestError) and stops_upload(exc):
+                    self._outcomes.stop(exc)
                 for p in owners:
                     if not p.done:
                         self._outcomes.fail(p, f"{type(exc).__name__}: {exc}")

@@ -156,6 +156,7 @@ class Uploader:
         self._buffered = 0  # bytes of the results added and not settled yet
         self._room = asyncio.Event()
         self._outcomes.on_settled = self._release
+        self._outcomes.pending_creates = lambda: len(self._router.awaiting_test)
         self._dispatcher: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -318,7 +319,7 @@ class Uploader:
             try:
                 await router.ensure_set(group)
             except PractiTestError as exc:
-                out.fatal = self.report.fatal_error = exc
+                out.fatal = self.report.fatal_error = exc  # no set: nothing can be sent
         pendings = [router.pending(r) for r in group]
         if out.fatal is not None:
             out.fail_all(pendings, out.fatal)

@@ -15,11 +15,13 @@ import socket
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from practitest_async import Attachment, Client, RetryPolicy, RunResult
+from practitest_async import Attachment, Client, RetryPolicy, RunResult, UploadEvent
 from practitest_async.batch.journal import Journal, JournalBusyError, JournalError
+from practitest_async.errors import CircuitOpenError
 from practitest_async.junit import iter_results
 from practitest_async.testing import EmulatorConfig, FakePractiTest, Faults
 
@@ -477,3 +479,96 @@ async def test_peak_memory_does_not_grow_with_the_number_of_large_results() -> N
 
     # 40 results of 4 MB held at once would be 160 MB more (and more again in base64)
     assert many < few + 40_000, (few, many)
+
+
+# --- 9. what the report says ----------------------------------------------------------------------
+
+
+async def test_created_tests_counts_auto_creates_whose_answer_was_lost(
+    fake: FakePractiTest,
+) -> None:
+    fake.script_fault("POST", "runs/auto_create.json", "drop_after_apply", count=10)
+    async with client(fake) as c:
+        report = await c.upload_results(PROJECT, results(0, new=20), test_set="Counted")
+
+    assert report.ok, report.failed[:2]
+    assert report.reconciled == 10
+    assert len(report.created_tests) == len(fake.state.tests) == 20
+    assert len(report.created_instances) == len(fake.state.instances) == 20
+
+
+class FullJournal(Journal):
+    """A journal whose disk fills up after ``room`` confirmations."""
+
+    room = 4
+
+    def confirm(self, scope: str, items: object) -> None:  # type: ignore[override]
+        if self.room <= 0:
+            raise sqlite3.OperationalError("database or disk is full")
+        self.room -= 1
+        super().confirm(scope, items)  # type: ignore[arg-type]
+
+
+async def test_a_full_disk_under_the_journal_does_not_understate_the_upload(
+    fake: FakePractiTest, tmp_path: Path
+) -> None:
+    seed_set(fake, "Full", 80, with_instances=80)
+    journal = FullJournal(tmp_path / "j.sqlite")
+    async with client(fake) as c:
+        report = await c.upload_results(PROJECT, results(80), test_set="Full", journal=journal)
+        journal.close()
+        assert report.uploaded == len(fake.state.runs) == 80
+        assert report.ok
+        assert any("could not record" in w and "disk is full" in w for w in report.warnings)
+        fake.stats.reset()
+        again = await c.upload_results(
+            PROJECT, results(80), test_set="Full", journal=tmp_path / "j.sqlite"
+        )
+
+    assert again.already_uploaded + again.reconciled == 80
+    assert not fake.stats.requests("POST", "runs.json")
+    assert runs_per_test(fake) == {r.name: 1 for r in results(80)}
+
+
+async def test_the_eta_counts_a_call_per_new_test(fake: FakePractiTest) -> None:
+    events: list[UploadEvent] = []
+    async with client(fake) as c:
+        await c.upload_results(PROJECT, results(0, new=40), test_set="Eta", progress=events.append)
+    etas = [e.eta_seconds for e in events if e.kind == "sent" and e.eta_seconds is not None]
+    # 40 auto_creates at 30 calls a second: more than a second of work at first
+    assert max(etas) >= 1.0, etas[:5]
+
+
+# --- 10. a server taken as unreachable -------------------------------------------------------
+
+
+async def test_an_open_circuit_fails_the_rest_at_once_with_it_as_cause(
+    fake: FakePractiTest,
+) -> None:
+    seed_set(fake, "Gone", 200, with_instances=200)
+    async with client(fake) as c:
+        send = c.transport.request
+        calls = 0
+
+        async def flaky(method: str, path: str, **kw: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls > 3:  # the transport's breaker opened: nothing is sent any more
+                raise CircuitOpenError(
+                    method=method, path=path, cause=TimeoutError("no answer"), failures=3
+                )
+            return await send(method, path, **kw)
+
+        c.transport.request = flaky  # type: ignore[method-assign]
+        started = asyncio.get_running_loop().time()
+        report = await c.upload_results(PROJECT, results(200), test_set="Gone")
+        elapsed = asyncio.get_running_loop().time() - started
+
+    assert isinstance(report.fatal_error, CircuitOpenError)
+    assert report.uploaded + len(report.failed) == 200
+    assert len(report.failed) >= 150
+    assert all("the server is taken as unreachable" in f.error for f in report.failed)
+    # once open, only the requests already on their way tried (4 at a time); the rest of the
+    # 10 bulk requests failed at once without being tried one by one
+    assert calls - 3 <= 4, calls
+    assert elapsed < 5
