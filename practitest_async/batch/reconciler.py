@@ -27,7 +27,7 @@ from ..models import Run
 from ..services import Services
 from . import wire
 from .answers import check_run, understood
-from .journal import CONFIRMED, SENDING
+from .journal import CONFIRMED, SENDING, Entry
 from .outcomes import Outcomes
 from .pending import Pending, UploadScope
 
@@ -55,6 +55,7 @@ class Reconciler:
         *,
         mark_runs: bool,
         settle_delay: float,
+        timeout: float | None = None,
     ) -> None:
         self._services = services
         self._project_id = project_id
@@ -62,6 +63,8 @@ class Reconciler:
         self._scope = scope
         self.mark_runs = mark_runs
         self.settle_delay = max(0.0, settle_delay)
+        self.timeout = self.settle_delay if timeout is None else max(0.0, timeout)
+        self._started = time.time()  # a process that died before us sent nothing after this
 
     def settled_at(self, exc: OutcomeUnknownError | None, gave_up: float | None = None) -> float:
         """When (``time.time()``) a read-back can prove a write was not applied: at once when
@@ -69,6 +72,15 @@ class Reconciler:
         if exc is not None and not may_apply_later(exc):
             return 0.0
         return (time.time() if gave_up is None else gave_up) + self.settle_delay
+
+    def _left_settled_at(self, unsure: list[Pending], entries: dict[str, Entry]) -> float:
+        """When what an earlier process left ``sending`` can no longer be applied. It journaled
+        ``sent_at`` before waiting for the limiter, so the request may have left later, but
+        no later than our own start (it was dead by then): that plus a timeout to give up,
+        plus ``settle_delay``."""
+        sent = [entries[p.key].sent_at or self._started for p in unsure]
+        left = min(self._started, max(sent) + 10 * self.timeout)
+        return left + self.timeout + self.settle_delay
 
     async def wait_until(self, when: float) -> None:
         """Sleep until ``when`` (``time.time()``), if it is still ahead."""
@@ -108,9 +120,9 @@ class Reconciler:
                 out.fail(p, "an earlier run sent it and its outcome is unknown (mark_runs off)")
             unsure = []
         if unsure:
-            sent = [entries[p.key].sent_at for p in unsure]
-            last = max((t for t in sent if t is not None), default=None)
-            applied = await self.find_applied_settled(unsure, self.settled_at(None, last))
+            applied = await self.find_applied_settled(
+                unsure, self._left_settled_at(unsure, entries)
+            )
             for p in unsure:
                 if p.marker in applied:
                     out.confirm(p, applied[p.marker], reconciled=True)

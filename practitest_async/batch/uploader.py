@@ -120,8 +120,9 @@ class Uploader:
             expected_results=expected_results,
             dry_run=dry_run,
         )
+        timeout = transport.timeout.total or 60.0
         if settle_delay is None:  # how long after we gave up a lost write may still apply
-            settle_delay = transport.timeout.total or 60.0
+            settle_delay = timeout
         self._reconciler = Reconciler(
             services,
             self.project_id,
@@ -129,6 +130,7 @@ class Uploader:
             scope,
             mark_runs=mark_runs,
             settle_delay=settle_delay,
+            timeout=timeout,
         )
         self._sender = Sender(
             self.writer,
