@@ -269,8 +269,10 @@ class Router:
     async def _instances_after_unknown(
         self, test_ids: list[int], exc: OutcomeUnknownError
     ) -> list[Instance]:
-        await self._sender.settle_wait(exc)
         existing = await self._existing_instances(test_ids)
+        if set(test_ids) - {i.test_id for i in existing}:  # not there yet: maybe not yet applied
+            await self._sender.settle_wait(exc)
+            existing = await self._existing_instances(test_ids)
         missing = sorted(set(test_ids) - {i.test_id for i in existing})
         if missing:
             made = await self._writer.create_instances(self._scope.set_id or 0, missing)
@@ -388,8 +390,11 @@ class Router:
             # gets its instance by POST instances.json, where an unknown one fails alone.
             created, instances = await self._writer.create_set(str(self.test_set), [])
         except OutcomeUnknownError as exc:  # was it made? Look before making another
-            await self._sender.settle_wait(exc)
-            if (found_id := await self._find_set()) is not None:
+            found_id = await self._find_set()
+            if found_id is None:  # not there yet: look again once it can no longer be applied
+                await self._sender.settle_wait(exc)
+                found_id = await self._find_set()
+            if found_id is not None:
                 self._use_set(found_id, exists=True)
                 return
             created, instances = await self._writer.create_set(str(self.test_set), test_ids)

@@ -78,7 +78,7 @@ async def test_a_200_that_is_not_json_after_a_write_is_reconciled_not_failed(
 
 @pytest.mark.parametrize("route", ["runs.json", "runs/auto_create.json"])
 async def test_a_post_applied_after_the_timeout_is_not_sent_again(route: str) -> None:
-    faults = Faults(late_apply_after=0.8)
+    faults = Faults(late_apply_after=0.6)  # within the settle delay (0.4 s) after the timeout
     async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW, faults=faults)) as fake:
         seed_set(fake, "Late", 20, with_instances=20)
         fake.script_fault("POST", route, "apply_late")
@@ -91,6 +91,29 @@ async def test_a_post_applied_after_the_timeout_is_not_sent_again(route: str) ->
         assert any(r.fault == "apply_late" for r in fake.log)
         assert runs_per_test(fake) == {r.name: 1 for r in todo}
         assert report.reconciled >= 1
+
+
+@pytest.mark.parametrize("route", ["sets.json", "instances.json"])
+async def test_a_set_or_instances_created_after_the_timeout_are_not_made_twice(route: str) -> None:
+    faults = Faults(late_apply_after=0.6)  # within the settle delay (0.4 s) after the timeout
+    async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW, faults=faults)) as fake:
+        _project_with_tests(fake, 20)
+        fake.script_fault("POST", route, "apply_late")
+        todo = results(20) if route == "sets.json" else results(20)[:1]
+        async with client(fake, timeout=0.4) as c:
+            if route == "instances.json":  # the set exists; its instances are made by POST
+                fake.add_set(PROJECT, "Late")
+            report = await c.upload_results(PROJECT, todo, test_set="Late")
+            if route == "instances.json":
+                more = await c.upload_results(PROJECT, results(20)[1:], test_set="Late")
+                assert more.ok, more.failed[:2]
+        await asyncio.sleep(0.6)
+
+        assert report.ok, report.failed[:2]
+        assert any(r.fault == "apply_late" for r in fake.log)
+        assert [s.name for s in fake.state.sets.values()] == ["Late"]
+        per_test = collections.Counter(i.test_id for i in fake.state.instances.values())
+        assert set(per_test.values()) == {1}
 
 
 async def test_a_killed_upload_whose_last_post_applies_late_resumes_without_duplicates(
