@@ -39,11 +39,12 @@ INSTANCES_PER_REQUEST = 20
 log = logging.getLogger("practitest_async.upload")
 
 # What the uploaders sharing one local limiter made (by base URL, project, set, test): another
-# of them, once it holds the same lock, finds it here without a call. Other processes are only
-# seen by a look at the server, made when the limiter is shared.
-_MADE_BY_LIMITER: weakref.WeakKeyDictionary[object, dict[tuple[str, int, str], int]] = (
-    weakref.WeakKeyDictionary()
-)
+# of them running at the same time, once it holds the same lock, finds it here without a call.
+# Forgotten when the last of them ends (so a later upload never trusts what was deleted since).
+# Other processes are only seen by a look at the server, made when the limiter is shared.
+MadeRecord = dict[tuple[str, int, str], int]
+_MADE_BY_LIMITER: weakref.WeakKeyDictionary[object, MadeRecord] = weakref.WeakKeyDictionary()
+_RUNNING: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
 
 
 class Router:
@@ -84,11 +85,30 @@ class Router:
         # Whether other processes take the same locks: then look at the server again before
         # creating; with the local limiter, this process's own record (_MADE) is enough.
         self._shared = callable(lock) and not isinstance(limiter, AccountLimiter)
-        made: dict[tuple[str, int, str], int] = {}  # a dry run's (invented ids) stays its own
-        if callable(lock) and not outcomes.dry_run and limiter is not None:
-            made = _MADE_BY_LIMITER.setdefault(limiter, {})
-        self._made = made
+        self._made: MadeRecord = {}  # a dry run's (invented ids) stays its own
+        self._registered = False
         self._instance_of_test: dict[int, int] = {}  # as listed: to notice two of one test
+
+    def open(self) -> None:
+        """Join the uploaders running on this limiter (see ``_MADE_BY_LIMITER``)."""
+        limiter = self._limiter
+        if callable(getattr(limiter, "lock", None)) and not self._outcomes.dry_run:
+            assert limiter is not None
+            self._made = _MADE_BY_LIMITER.setdefault(limiter, {})
+            _RUNNING[limiter] = _RUNNING.get(limiter, 0) + 1
+            self._registered = True
+
+    def close(self) -> None:
+        """Leave them; the last one to leave forgets what they made."""
+        if not self._registered:
+            return
+        self._registered = False
+        limiter = self._limiter
+        assert limiter is not None
+        _RUNNING[limiter] -= 1
+        if _RUNNING[limiter] <= 0:
+            _MADE_BY_LIMITER.pop(limiter, None)
+            _RUNNING.pop(limiter, None)
 
     @asynccontextmanager
     async def _critical(self, name: str) -> AsyncIterator[None]:
@@ -447,8 +467,8 @@ class Router:
         async def page(number: int) -> Page[Instance]:
             with understood(what):
                 found = await service.list(project, set_ids=[set_id]).page(number)
-                for instance in found.items:
-                    self._note_instance(check_instance(instance, what))
+            for instance in found.items:
+                self._note_instance(check_instance(instance, what))
             return found
 
         return NameIndex(

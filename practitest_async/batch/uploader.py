@@ -202,6 +202,7 @@ class Uploader:
                 self._close_journal()
                 raise
         self._outcomes.start()
+        self._router.open()
         self._dispatcher = asyncio.create_task(self._dispatch(), name="practitest-uploader")
         self._outcomes.emit("planned")
 
@@ -252,6 +253,7 @@ class Uploader:
         self._close_journal()
 
     def _close_journal(self) -> None:
+        self._router.close()  # (called once the upload is over, however it ended)
         if self.journal is None:
             return
         if self._owns_journal:

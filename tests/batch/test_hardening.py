@@ -595,3 +595,21 @@ async def test_an_open_circuit_fails_the_rest_at_once_with_it_as_cause(
     # 10 bulk requests failed at once without being tried one by one
     assert calls - 3 <= 4, calls
     assert elapsed < 5
+
+
+async def test_what_an_earlier_upload_made_is_not_trusted_by_the_next(
+    fake: FakePractiTest,
+) -> None:
+    # The in-process record of what parallel uploads made lives only while they run: an
+    # instance deleted between two uploads of one client is made again, not reused.
+    _project_with_tests(fake, 5)
+    fake.add_set(PROJECT, "Again")
+    async with client(fake) as c:
+        first = await c.upload_results(PROJECT, results(5), test_set="Again")
+        for instance_id in first.created_instances:
+            del fake.state.instances[instance_id]
+        second = await c.upload_results(PROJECT, results(5), test_set="Again")
+
+    assert first.ok
+    assert second.ok, second.failed[:2]
+    assert len(second.created_instances) == 5
