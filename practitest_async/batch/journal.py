@@ -222,9 +222,10 @@ class Journal:
         ).fetchone()
         return str(row[0]), float(row[1])
 
-    def entries(self, scope: str, keys: Sequence[str]) -> dict[str, Entry]:
+    def entries(self, scope: str, keys: Sequence[str], *, rewrite: bool = True) -> dict[str, Entry]:
         """What is recorded for these keys (keys never seen are absent). In a journal of key
-        scheme 1, a key not found is looked up under its older spellings (see the module)."""
+        scheme 1, a key not found is looked up under its older spellings (see the module);
+        one found is recorded under its new key unless ``rewrite`` is False (a dry run)."""
         out = self._entries(scope, keys)
         if self.key_scheme >= KEY_SCHEME:
             return out
@@ -241,6 +242,9 @@ class Journal:
                 )
             if found:
                 (old,) = found.values()
+                if not rewrite:
+                    out[key] = attrs.evolve(old, key=key)
+                    continue
                 self._write(
                     "UPDATE results SET key = ? WHERE scope = ? AND key = ?",
                     [(key, scope, old.key)],

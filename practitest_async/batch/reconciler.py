@@ -95,7 +95,8 @@ class Reconciler:
         journal = out.journal
         if journal is None:
             return pendings
-        entries = journal.entries(self._scope.journal, [p.key for p in pendings])
+        keys = [p.key for p in pendings]
+        entries = journal.entries(self._scope.journal, keys, rewrite=not out.dry_run)
         todo: list[Pending] = []
         unsure: list[Pending] = []
         for p in pendings:

@@ -243,12 +243,7 @@ class Router:
         try:
             # Look again, then create, one job at a time: a parallel job may have just made them.
             async with self._critical(f"instances:{self._project_id}:{set_id}"):
-                found = [
-                    Instance(id=i, set_id=set_id, test_id=t)
-                    for t in test_ids
-                    if (iid := self._made.get(self._made_key("instance", t))) is not None
-                    for i in [iid]
-                ]
+                found = self._made_instances(set_id, test_ids)
                 if self._shared and set_id > 0:
                     found = await self._existing_instances(test_ids)
                 missing = sorted(set(test_ids) - {i.test_id for i in found})
@@ -345,6 +340,11 @@ class Router:
         self._instance_index().add(instance)
         self._release(self.awaiting_test.pop(name, []), instance.id)
         self._sender.send_ready(flush=False)
+
+    def _made_instances(self, set_id: int, test_ids: list[int]) -> list[Instance]:
+        """Instances of ``test_ids`` that another uploader of this process just made."""
+        made = {t: self._made.get(self._made_key("instance", t)) for t in test_ids}
+        return [Instance(id=i, set_id=set_id, test_id=t) for t, i in made.items() if i is not None]
 
     def _made_key(self, kind: str, what: object) -> tuple[str, int, str]:
         return (self._base_url, self._project_id, f"{self._scope.set_id}:{kind}:{what}")
