@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import reports
-from .batch.journal import Journal
+from .batch.journal import Journal, JournalError
+from .batch.journal import problem as journal_problem
 from .batch.report import UploadPlan, UploadReport
 from .batch.uploader import Uploader
 from .cli_common import (
@@ -328,27 +329,24 @@ def _open_journal(path: str | None) -> Iterator[Journal | None]:
         yield None
         return
     where = Path(path)
-    if where.is_dir():
-        raise ConfigurationError(f"the journal {path} is a directory; give a file path")
-    if not where.parent.is_dir():
-        raise ConfigurationError(
-            f"the journal {path} cannot be created: its folder {where.parent} does not exist"
-        )
     # SQLite opens a read-only file without complaint and fails at the first write, mid-upload;
-    # it also writes beside the file (-wal, -shm), so the folder must be writable too.
-    for needed in ([where] if where.exists() else []) + [where.parent]:
-        if not os.access(needed, os.W_OK):
+    # it also writes beside the file (-wal, -shm), so the folder must be writable too. (A
+    # directory, a missing folder, a corrupt or busy file: the journal itself says so.)
+    for needed, exists in ((where, where.is_file()), (where.parent, where.parent.is_dir())):
+        if exists and not os.access(needed, os.W_OK):
             raise ConfigurationError(f"the journal {path} cannot be written: {needed} is read-only")
     try:
         journal = Journal(path)
+    except JournalError as exc:
+        raise ConfigurationError(str(exc)) from exc
     except (sqlite3.Error, OSError) as exc:
         raise ConfigurationError(
-            f"the journal {path} cannot be used: {_journal_reason(exc)}"
+            f"the journal {path} cannot be used: {journal_problem(exc)}"
         ) from exc
     try:
         yield journal
     except sqlite3.Error as exc:  # the journal failed mid-upload (disk full, file replaced...)
-        raise JournalFailedError(f"the journal {path} failed: {_journal_reason(exc)}") from exc
+        raise JournalFailedError(f"the journal {path} failed: {journal_problem(exc)}") from exc
     finally:
         with contextlib.suppress(sqlite3.Error):
             journal.close()
@@ -356,15 +354,6 @@ def _open_journal(path: str | None) -> Iterator[Journal | None]:
 
 class JournalFailedError(PractiTestError):
     """The journal could not record the upload's progress (exit 1)."""
-
-
-def _journal_reason(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if "not a database" in text or "malformed" in text:
-        return f"{text} (not a journal written by practitest-async, or damaged)"
-    if "readonly" in text or "read-only" in text:
-        return f"{text} (the file or its folder is read-only)"
-    return text
 
 
 def _secrets(settings: Settings) -> tuple[Secret, ...]:

@@ -43,8 +43,6 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from .errors import UnexpectedAnswerError
-
 JSON: TypeAlias = "dict[str, JSON] | list[JSON] | str | int | float | bool | None"
 CustomFields: TypeAlias = dict[int, JSON]
 """Custom-field values as the server sent them, keyed by the field's id."""
@@ -651,16 +649,17 @@ def decode_refs(answer: Any) -> list[Ref]:
 def refs_of(data: Iterable[Mapping[str, Any]]) -> list[Ref]:
     """The :class:`Ref` of each resource object of ``data`` (a page's items).
 
-    An item without an id or attributes is :class:`UnexpectedAnswerError`, never skipped: a
-    caller that took it as absent would create what already exists."""
+    An item without an id or attributes is a ValueError, never skipped: a caller that took it
+    as absent would create what already exists (the services turn it into
+    :class:`~practitest_async.errors.ResponseDecodeError`, naming the call)."""
     if not isinstance(data, list):
-        raise UnexpectedAnswerError(f"expected a list of resources, got {str(data)[:200]}")
+        raise ValueError(f"expected a list of resources, got {str(data)[:200]}")
     out: list[Ref] = []
     for item in data:
         a = item.get("attributes") if isinstance(item, Mapping) else None
         ident = item.get("id") if isinstance(item, Mapping) else None
         if not isinstance(a, Mapping) or ident is None or isinstance(ident, bool):
-            raise UnexpectedAnswerError(
+            raise ValueError(
                 f"a resource without an id or attributes in the answer: {str(item)[:200]}"
             )
         name = a.get("name")
@@ -675,7 +674,5 @@ def refs_of(data: Iterable[Mapping[str, Any]]) -> list[Ref]:
                 )
             )
         except (TypeError, ValueError):
-            raise UnexpectedAnswerError(
-                f"a resource id is not a number: {str(item)[:200]}"
-            ) from None
+            raise ValueError(f"a resource id is not a number: {str(item)[:200]}") from None
     return out

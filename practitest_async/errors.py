@@ -155,12 +155,6 @@ class TransportError(PractiTestError):
         super().__init__(f"{method} {path} failed: {_describe(cause)}")
 
 
-class UnexpectedAnswerError(PractiTestError, ValueError):
-    """An answer whose content is not what the API documents (e.g. list items without an id).
-
-    Never taken as "nothing there": a caller that did would create what already exists."""
-
-
 class CircuitOpenError(TransportError):
     """Several requests in a row got no HTTP answer: the server is taken as gone.
 

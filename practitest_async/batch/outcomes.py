@@ -9,12 +9,18 @@ leaves it conservative.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..codec import Ref
-from ..errors import AuthenticationError, PermissionDeniedError, PractiTestError
+from ..errors import (
+    AuthenticationError,
+    CircuitOpenError,
+    PermissionDeniedError,
+    PractiTestError,
+)
 from ..limiter import Limiter, RateLimit
 from ..models import Run
 from ..transport import Transport
@@ -49,6 +55,10 @@ class Outcomes:
         self.expected_results = expected_results
         self.dry_run = dry_run
         self.fatal: PractiTestError | None = None  # what stops every further request
+        self.on_settled: Callable[[Pending], None] | None = None  # a result is done with
+        self.pending_creates: Callable[[], int] = lambda: 0  # auto_creates still to make
+        self.auto_creates = 0  # tests that needed one, so far (for the ETA)
+        self._journal_failed = False
         self.seen = 0  # results read from the caller
         self.sent = 0  # results handed to a request (less those re-sent)
         self._transport = transport
@@ -71,34 +81,76 @@ class Outcomes:
 
     # --- results ---------------------------------------------------------------------------
 
+    def _settled(self, p: Pending) -> None:
+        p.done = True
+        if not p.released:
+            p.released = True
+            if self.on_settled is not None:
+                self.on_settled(p)
+
+    def already_uploaded(self, p: Pending, run_id: int | None) -> None:
+        """An earlier run with this journal confirmed ``p``."""
+        self._settled(p)
+        self.report.already_uploaded += 1
+        if run_id is not None:
+            self.report.run_ids[p.key] = run_id
+
     def confirm(self, p: Pending, run: Run | Ref, *, reconciled: bool = False) -> None:
         """``p`` is run ``run``."""
-        p.done = True
+        self._settled(p)
         self.report.uploaded += 1
         if not self.dry_run:  # a plan's runs are made up
             self.report.run_ids[p.key] = run.id
         if self.journal is not None and not self.dry_run:
-            self.journal.confirm(self.scope.journal, [(p.key, run.id, run.instance_id)])
+            journal = self.journal
+            self._after_answer(
+                lambda: journal.confirm(self.scope.journal, [(p.key, run.id, run.instance_id)])
+            )
         self.emit("confirmed", "reconciled" if reconciled else "")
 
     def fail(self, p: Pending, error: str) -> None:
         """Report a result not uploaded. One that may have been applied stays ``sending`` in
         the journal, so that the next run reconciles it instead of sending it again."""
-        p.done = True
+        self._settled(p)
         if p.in_doubt:
             error += " (it may have been applied: a re-run with the journal will check)"
         self.report.failed.append(FailedResult.of(p.result, key=p.key, error=error))
         if self.journal is not None and not self.dry_run and not p.in_doubt:
-            self.journal.fail(self.scope.journal, [(p.key, error)])
+            journal = self.journal
+            self._after_answer(lambda: journal.fail(self.scope.journal, [(p.key, error)]))
         self.emit("failed", error)
 
     def fail_all(self, pendings: Iterable[Pending], exc: PractiTestError) -> None:
-        """Fail each of ``pendings`` with ``exc``; an error of credentials stops the upload."""
-        if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
-            self.fatal = exc
-            self.report.fatal_error = exc
+        """Fail each of ``pendings`` with ``exc``. An error of credentials, or a server taken
+        as unreachable (:class:`CircuitOpenError`), stops the upload: the remaining results
+        fail at once with it as their cause."""
+        if stops_upload(exc):
+            self.stop(exc)
         for p in pendings:
             self.fail(p, str(exc))
+
+    def stop(self, exc: PractiTestError) -> None:
+        """Send nothing more: every result not settled yet fails with ``exc``."""
+        if self.fatal is None:
+            self.fatal = exc
+            self.report.fatal_error = exc
+
+    def _after_answer(self, write: Callable[[], None]) -> None:
+        """Record what the server answered. The answer stands even when the journal cannot
+        record it (disk full...): the result stays ``sending`` there, and a re-run
+        reconciles it instead of sending it again."""
+        try:
+            write()
+        except sqlite3.Error as exc:
+            if not self._journal_failed:
+                self._journal_failed = True
+                warning = (
+                    f"the journal {getattr(self.journal, 'path', '')} could not record what "
+                    f"PractiTest answered ({exc}); a re-run with it will check those results "
+                    "on the server instead of sending them again"
+                )
+                log.warning("%s", warning)
+                self.report.warnings.append(warning)
 
     # --- the journal ---------------------------------------------------------------------------
 
@@ -172,9 +224,20 @@ class Outcomes:
             self.progress = None
 
     def _eta(self, remaining: int) -> float | None:
+        """Seconds of calls left at the limiter's rate: a bulk request per 20 results, plus a
+        call per new test (auto_create), those waiting and, among the results not read yet,
+        as many as the share of new tests so far."""
         # Any limiter that tells its RateLimit (AccountLimiter, SharedLimiter) gives an ETA.
         rate_limit = getattr(self._limiter, "rate_limit", None)
         if not isinstance(rate_limit, RateLimit) or remaining <= 0:
             return 0.0 if remaining <= 0 else None
-        calls = -(-remaining // RUNS_PER_REQUEST)
+        unread = max(0, (self.expected_results or 0) - self.seen)
+        new_share = self.auto_creates / self.seen if self.seen else 0.0
+        creates = self.pending_creates() + round(new_share * unread)
+        calls = -(-max(0, remaining - creates) // RUNS_PER_REQUEST) + creates
         return calls / rate_limit.sustained_rate
+
+
+def stops_upload(exc: BaseException) -> bool:
+    """Errors after which nothing more is sent: credentials refused, server unreachable."""
+    return isinstance(exc, (AuthenticationError, PermissionDeniedError, CircuitOpenError))

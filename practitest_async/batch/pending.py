@@ -29,6 +29,8 @@ class Pending:
     in_doubt: bool = False  # a request carrying it left and its outcome is not known yet
     done: bool = False
     cached: bool = False  # its instance came from the id cache (healed if refused as stale)
+    slim: bool = False  # sent without its files (a gateway refused it as too large)
+    released: bool = False  # its bytes no longer count against the uploader's buffer
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -42,12 +44,32 @@ class Pending:
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
     @property
+    def has_files(self) -> bool:
+        """Whether the result carries attachments (or an output long enough to attach)."""
+        r = self.result
+        return bool(
+            r.attachments or any(s.attachments for s in r.steps) or len(r.output or "") > 200
+        )
+
+    @property
     def weight(self) -> int:
         """Roughly how many bytes the result adds to a request (attachments dominate)."""
+        if self.slim:
+            return 2048
         files = list(self.result.attachments) + [
             a for s in self.result.steps for a in s.attachments
         ]
-        return 2048 + len(self.result.output or "") + sum(len(f.content) * 4 // 3 for f in files)
+        output = len(self.result.output or "")  # in the run, and base64 in its output file
+        return 2048 + output + output * 4 // 3 + sum(len(f.content) * 4 // 3 for f in files)
+
+
+def result_bytes(result: RunResult) -> int:
+    """Roughly how much memory a result holds until it is settled, with what is made of it on
+    the way (its output, in the run and base64 in its output file; its attachments, base64)."""
+    files = sum(len(a.content) for a in result.attachments)
+    files += sum(len(a.content) for s in result.steps for a in s.attachments)
+    output = len(result.output or "")
+    return 2048 + output + output * 4 // 3 + files * 7 // 3
 
 
 @attrs.define

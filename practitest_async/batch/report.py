@@ -31,12 +31,14 @@ class UploadEvent:
 
 
 ProgressCallback = Callable[[UploadEvent], None]
+KEPT_OUTPUT = 4096  # characters of a failed result's output kept in the report
 
 
 @attrs.frozen(kw_only=True)
 class FailedResult:
     """A result that did not become a run, and why. ``result`` is kept without its
-    attachments' bytes, so that a failing upload of N results does not hold N files."""
+    attachments' bytes and with the start of its output only (``KEPT_OUTPUT`` characters), so
+    that a failing upload of N results does not hold N files."""
 
     result: RunResult
     key: str
@@ -45,8 +47,12 @@ class FailedResult:
     @classmethod
     def of(cls, result: RunResult, *, key: str, error: str) -> FailedResult:
         """The failure of ``result``, keeping all of it but the attachments' contents."""
+        output = result.output
+        if output is not None and len(output) > KEPT_OUTPUT:
+            output = output[:KEPT_OUTPUT] + f"\n[... {len(output) - KEPT_OUTPUT} more characters]"
         light = attrs.evolve(
             result,
+            output=output,
             attachments=[Attachment(a.filename, b"") for a in result.attachments],
             steps=[
                 attrs.evolve(s, attachments=[Attachment(a.filename, b"") for a in s.attachments])
@@ -74,6 +80,7 @@ class UploadReport:
     rate_limit_pauses: int = 0
     elapsed: float = 0.0
     fatal_error: PractiTestError | None = None  # what stopped the upload early, if anything
+    warnings: list[str] = attrs.field(factory=list)  # e.g. attachments dropped (413)
 
     @property
     def ok(self) -> bool:

@@ -10,22 +10,32 @@
    wait for it and then join the bulk requests). With ``create_missing=False`` they fail as
    "no such test".
 
-With an id cache (:mod:`.cache`), steps 1 and 2 are skipped for what it remembers: the set id,
-test name -> test id and test id -> instance id; what the server tells us is remembered for the
-next upload. A result refused alone on a remembered instance (404/422: deleted since) is
-healed: the entries are dropped and the result is placed again from the server.
+With an id cache (:mod:`.cache`), steps 1 and 2 are skipped for what it remembers: the set id
+(checked with one GET, so a set deleted or renamed since is never written into), test name ->
+test id and test id -> instance id; what the server tells us is remembered for the next upload.
+A result refused alone on a remembered instance (404/422: deleted since) is healed: the entries
+are dropped and the result is placed again from the server.
+
+Listings are read as :class:`~practitest_async.codec.Ref` (ids and name), not full models: a set
+of 100,000 instances is 1,000 pages, and the uploader uses three fields of each.
 """
 
 from __future__ import annotations
 
 import collections
+import logging
 import secrets
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 
 from ..codec import Ref
-from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
-from ..services import Services
+from ..errors import NotFoundError, OutcomeUnknownError, PractiTestError, ValidationError
+from ..limiter import AccountLimiter
+from ..pagination import Page
+from ..services import AutoCreated, Services
 from . import wire
+from .answers import check_instance, check_test, understood
 from .cache import IdCache, cache_scope
 from .index import Key, NameIndex
 from .outcomes import Outcomes
@@ -36,6 +46,16 @@ from .writer import Writer
 
 INSTANCES_PER_REQUEST = 20
 GROUP_OF_ENTRIES = 500  # learned ids written to the cache together
+
+log = logging.getLogger("practitest_async.upload")
+
+# What the uploaders sharing one local limiter made (by base URL, project, set, test): another
+# of them running at the same time, once it holds the same lock, finds it here without a call.
+# Forgotten when the last of them ends (so a later upload never trusts what was deleted since).
+# Other processes are only seen by a look at the server, made when the limiter is shared.
+MadeRecord = dict[tuple[str, int, str], int]
+_MADE_BY_LIMITER: weakref.WeakKeyDictionary[object, MadeRecord] = weakref.WeakKeyDictionary()
+_RUNNING: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
 
 
 class Router:
@@ -53,6 +73,7 @@ class Router:
         outcomes: Outcomes,
         sender: Sender,
         scope: UploadScope,
+        limiter: object = None,
         cache: IdCache | None = None,
         expected_more: Callable[[], int] | None = None,
     ) -> None:
@@ -79,6 +100,58 @@ class Router:
         self._learned_instances: dict[int, int] = {}
         if cache is not None:
             sender.on_stale = self._heal
+        self._limiter = limiter
+        lock = getattr(limiter, "lock", None)
+        # Whether other processes take the same locks: then look at the server again before
+        # creating; with the local limiter, this process's own record (_MADE) is enough.
+        self._shared = callable(lock) and not isinstance(limiter, AccountLimiter)
+        self._made: MadeRecord = {}  # a dry run's (invented ids) stays its own
+        self._registered = False
+        self._instance_of_test: dict[int, int] = {}  # as listed: to notice two of one test
+
+    def open(self) -> None:
+        """Join the uploaders running on this limiter (see ``_MADE_BY_LIMITER``)."""
+        limiter = self._limiter
+        if callable(getattr(limiter, "lock", None)) and not self._outcomes.dry_run:
+            assert limiter is not None
+            self._made = _MADE_BY_LIMITER.setdefault(limiter, {})
+            _RUNNING[limiter] = _RUNNING.get(limiter, 0) + 1
+            self._registered = True
+
+    def close(self) -> None:
+        """Leave them; the last one to leave forgets what they made."""
+        if not self._registered:
+            return
+        self._registered = False
+        limiter = self._limiter
+        assert limiter is not None
+        _RUNNING[limiter] -= 1
+        if _RUNNING[limiter] <= 0:
+            _MADE_BY_LIMITER.pop(limiter, None)
+            _RUNNING.pop(limiter, None)
+
+    @asynccontextmanager
+    async def _critical(self, name: str) -> AsyncIterator[None]:
+        """Hold ``name`` among everyone sharing the limiter's budget, when the limiter can
+        (:class:`~practitest_async.limiter.SupportsLock`): every process with a shared
+        limiter, every task of this process with the local one."""
+        lock = getattr(self._limiter, "lock", None)
+        if callable(lock) and not self._outcomes.dry_run:
+            async with lock(name):
+                yield
+        else:
+            yield
+
+    def _others_may_create(self) -> bool:
+        """Whether another process may have created what we are about to create since we
+        read: only with a shared limiter, and only once it has seen another process of the
+        budget at work (alone on the budget, a look at the server again would cost a call per
+        new test for nothing)."""
+        return self._shared and bool(getattr(self._limiter, "others_seen", True))
+
+    def _warn(self, warning: str) -> None:
+        log.warning("%s", warning)
+        self._outcomes.report.warnings.append(warning)
 
     @property
     def has_set(self) -> bool:
@@ -173,6 +246,7 @@ class Router:
                     self.awaiting_test[p.result.name].append(p)
                 elif self.create_missing:
                     self.awaiting_test[p.result.name] = []
+                    self._outcomes.auto_creates += 1
                     self._spawn_auto_create(p)
                 else:
                     self._outcomes.fail(
@@ -204,11 +278,22 @@ class Router:
 
     async def _post_instances(self, test_ids: list[int]) -> None:
         out = self._outcomes
+        set_id = self._scope.set_id or 0
         try:
-            created = await self._writer.create_instances(self._scope.set_id or 0, test_ids)
-        except OutcomeUnknownError:
-            created = await self._instances_after_unknown(test_ids)
-        except ValidationError as exc:  # refused whole: find the test it is about by halves
+            # Look again, then create, one job at a time: a parallel job may have just made them.
+            async with self._critical(f"instances:{self._project_id}:{set_id}"):
+                found = self._made_instances(set_id, test_ids)
+                if self._others_may_create() and set_id > 0:
+                    found = await self._existing_instances(test_ids)
+                missing = sorted(set(test_ids) - {i.test_id for i in found})
+                made = await self._writer.create_instances(set_id, missing) if missing else []
+                created = found + made
+                out.report.created_instances.extend(m.id for m in made)
+                for m in made:
+                    self._made[self._made_key("instance", m.test_id or 0)] = m.id
+        except OutcomeUnknownError as exc:
+            created = await self._instances_after_unknown(test_ids, exc)
+        except (ValidationError, NotFoundError) as exc:  # refused whole: find the test by halves
             if len(test_ids) > 1:
                 half = len(test_ids) // 2
                 for part in (test_ids[:half], test_ids[half:]):
@@ -223,23 +308,31 @@ class Router:
         for instance in created:
             self._instance_index().add(instance)
             self._learn(None, instance)
-            if not out.dry_run:
-                out.report.created_instances.append(instance.id)
             self._release(self.awaiting_instance.pop(instance.test_id or 0, []), instance.id)
         for test_id in test_ids:  # asked for but not answered
             for p in self.awaiting_instance.pop(test_id, []):
                 out.fail(p, f"PractiTest did not create an instance of test {test_id}")
         self._sender.send_ready(flush=False)
 
-    async def _instances_after_unknown(self, test_ids: list[int]) -> list[Ref]:
-        set_id = self._scope.set_id or 0
+    async def _existing_instances(self, test_ids: list[int]) -> list[Ref]:
         listing = self._services.instances.list(
-            self._project_id, set_ids=[set_id], test_ids=test_ids, ids_only=True
+            self._project_id, set_ids=[self._scope.set_id or 0], test_ids=test_ids, ids_only=True
         )
-        existing = [i async for i in listing]
+        with understood("GET instances.json"):
+            return [check_instance(i, "GET instances.json") async for i in listing]
+
+    async def _instances_after_unknown(
+        self, test_ids: list[int], exc: OutcomeUnknownError
+    ) -> list[Ref]:
+        existing = await self._existing_instances(test_ids)
+        if set(test_ids) - {i.test_id for i in existing}:  # not there yet: maybe not yet applied
+            await self._sender.settle_wait(exc)
+            existing = await self._existing_instances(test_ids)
         missing = sorted(set(test_ids) - {i.test_id for i in existing})
         if missing:
-            existing += await self._writer.create_instances(set_id, missing)
+            made = await self._writer.create_instances(self._scope.set_id or 0, missing)
+            self._outcomes.report.created_instances.extend(i.id for i in made)
+            existing += made
         return existing
 
     # --- new tests -----------------------------------------------------------------------------
@@ -254,22 +347,56 @@ class Router:
         test, its instance and the run. Later results of the test wait for it (one auto_create
         per test at a time, or PractiTest would create the test twice); when it fails, the
         next of them tries its own (``_next_for_test``, run when this task ends)."""
-        sent = await self._sender.auto_create(p, self._scope.set_id or 0)
+        name = p.result.name
+        set_id = self._scope.set_id or 0
+        async with self._critical(f"test:{self._project_id}:{name}"):
+            # A parallel job may have just created the test (and its instance in this set).
+            made_id = self._made.get(self._made_key("test", name))
+            found = None if made_id is None else Ref(made_id, set_id=set_id, name=name)
+            if self._others_may_create() and set_id > 0:
+                found = await self._fresh_instance(name)
+            if found is not None:
+                self._instance_index().add(found)
+                self._release([p, *self.awaiting_test.pop(name, [])], found.id)
+                self._sender.send_ready(flush=False)
+                return
+            sent = await self._sender.auto_create(p, set_id)
         if sent is None:
             return
         run, made = sent
         out = self._outcomes
-        if made is not None and made.created_test_id is not None and not out.dry_run:
+        if made is None:  # reconciled: it was applied, so it created what auto_create creates
+            made = AutoCreated(
+                run=run, created_test_id=run.test_id, created_instance_id=run.instance_id
+            )
+        if made.created_test_id is not None and not out.dry_run:  # a plan's ids are made up
             out.report.created_tests.append(made.created_test_id)
-        if made is not None and made.created_instance_id is not None and not out.dry_run:
+        if made.created_instance_id is not None and not out.dry_run:
             out.report.created_instances.append(made.created_instance_id)
+        if run.instance_id is not None:
+            self._made[self._made_key("test", name)] = run.instance_id
         out.confirm(p, run)
-        name = p.result.name
         instance = Ref(run.instance_id or 0, test_id=run.test_id, name=name)
         self._instance_index().add(instance)
         self._learn(name, instance)
         self._release(self.awaiting_test.pop(name, []), instance.id)
         self._sender.send_ready(flush=False)
+
+    def _made_instances(self, set_id: int, test_ids: list[int]) -> list[Ref]:
+        """Instances of ``test_ids`` that another uploader of this process just made."""
+        made = {t: self._made.get(self._made_key("instance", t)) for t in test_ids}
+        return [Ref(i, set_id=set_id, test_id=t) for t, i in made.items() if i is not None]
+
+    def _made_key(self, kind: str, what: object) -> tuple[str, int, str]:
+        return (self._base_url, self._project_id, f"{self._scope.set_id}:{kind}:{what}")
+
+    async def _fresh_instance(self, name: str) -> Ref | None:
+        listing = self._services.instances.list(
+            self._project_id, set_ids=[self._scope.set_id or 0], name_exact=name, ids_only=True
+        )
+        with understood("GET instances.json"):
+            items = [check_instance(i, "GET instances.json") for i in (await listing).items]
+        return items[0] if items else None
 
     def _next_for_test(self, name: str) -> None:
         """The auto_create for ``name`` ended: if results of that test still wait (it failed),
@@ -286,17 +413,15 @@ class Router:
         """Find the set, or create it with instances of the tests of ``first`` that exist."""
         project = self._project_id
         if isinstance(self.test_set, int):
-            found = await self._services.sets.get(project, self.test_set)
+            with understood(f"GET sets/{self.test_set}.json"):
+                found = await self._services.sets.get(project, self.test_set)
             self._use_set(found.id, exists=True)
             return
-        cache = self._cache
-        if cache is not None and (known := cache.set_id(self._cache_scope, self.test_set)):
-            self._use_set(known, exists=True)
+        if await self._cached_set_still_there():
             return
-        page = await self._services.sets.list(project, name_exact=self.test_set)
-        if page.items:
-            self._use_set(page.items[0].id, exists=True)
-            self._remember_set(page.items[0].id)
+        if (found_id := await self._find_set()) is not None:
+            self._use_set(found_id, exists=True)
+            self._remember_set(found_id)
             return
         # A new set is created with instances of the tests that already exist (one call).
         names = [r.name for r in first if r.test_id is None and r.instance_id is None]
@@ -304,20 +429,66 @@ class Router:
         await tests.resolve(names)
         test_ids = {r.test_id for r in first if r.test_id is not None}
         test_ids |= {t.id for n in names if (t := tests.get(n)) is not None}
-        try:
-            created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
-        except OutcomeUnknownError:  # was it made? Look before making another
-            page = await self._services.sets.list(project, name_exact=self.test_set)
-            if page.items:
-                self._use_set(page.items[0].id, exists=True)
+        made_key = (self._base_url, project, f"set:{self.test_set}")
+        async with self._critical(f"set:{project}:{self.test_set}"):
+            # Look again, then create, one job at a time: a parallel job may have made it.
+            found_id = self._made.get(made_key)
+            if self._others_may_create():
+                found_id = await self._find_set()
+            if found_id is not None:
+                self._use_set(found_id, exists=True)
                 return
-            created, instances = await self._writer.create_set(self.test_set, sorted(test_ids))
+            await self._create_set(sorted(test_ids))
+            if self._scope.set_id is not None and self._scope.set_id > 0:
+                self._made[made_key] = self._scope.set_id
+                self._remember_set(self._scope.set_id)
+        if not self._outcomes.dry_run:
+            await self._check_one_set()
+
+    async def _create_set(self, test_ids: list[int]) -> None:
+        try:
+            created, instances = await self._writer.create_set(str(self.test_set), test_ids)
+        except (ValidationError, NotFoundError):
+            if not test_ids:
+                raise
+            # One stale test id must not sink the rest: make the set empty; each test then
+            # gets its instance by POST instances.json, where an unknown one fails alone.
+            created, instances = await self._writer.create_set(str(self.test_set), [])
+        except OutcomeUnknownError as exc:  # was it made? Look before making another
+            found_id = await self._find_set()
+            if found_id is None:  # not there yet: look again once it can no longer be applied
+                await self._sender.settle_wait(exc)
+                found_id = await self._find_set()
+            if found_id is not None:
+                self._use_set(found_id, exists=True)
+                return
+            created, instances = await self._writer.create_set(str(self.test_set), test_ids)
         self._use_set(created.id, exists=instances is None)
-        self._remember_set(created.id)
         for made in instances or []:
             instance = Ref(made.id, test_id=made.test_id, name=made.name)
             self._instance_index().add(instance)
             self._learn(None, instance)
+
+    async def _find_set(self) -> int | None:
+        """The id of the set named ``test_set``, or None when there is none."""
+        ids = await self._sets_named()
+        return ids[0] if ids else None
+
+    async def _sets_named(self) -> list[int]:
+        with understood("GET sets.json"):
+            page = await self._services.sets.list(self._project_id, name_exact=str(self.test_set))
+            return [s.id for s in page.items]
+
+    async def _check_one_set(self) -> None:
+        """After making the set: a job that could not take the same lock (another process
+        without a shared limiter) may have made one too. Say so; never hide it."""
+        ids = await self._sets_named()
+        if len(ids) > 1:
+            self._warn(
+                f"{len(ids)} test sets are named {self.test_set!r} (ids {ids}): parallel jobs "
+                "created it at the same time; use a shared limiter (sqlite or redis) so they "
+                "take turns"
+            )
 
     def _use_set(self, set_id: int, *, exists: bool) -> None:
         self._scope.set_id = set_id
@@ -328,6 +499,27 @@ class Router:
         self._instances = self._make_instance_index(set_id, empty=not exists)
 
     # --- the id cache ----------------------------------------------------------------------------
+
+    async def _cached_set_still_there(self) -> bool:
+        """Use the remembered id of the set when one GET shows it still exists under its name
+        (one call, so that a set deleted or renamed since is not written into; the instances
+        are trusted without a read and healed one by one when refused)."""
+        cache = self._cache
+        if cache is None or not isinstance(self.test_set, str):
+            return False
+        known = cache.set_id(self._cache_scope, self.test_set)
+        if known is None:
+            return False
+        try:
+            with understood(f"GET sets/{known}.json"):
+                found = await self._services.sets.get(self._project_id, known)
+        except NotFoundError:
+            found = None
+        if found is None or found.name != self.test_set:
+            cache.forget_set(self._cache_scope, known)
+            return False
+        self._use_set(known, exists=True)
+        return True
 
     def _place_from_cache(self, pendings: list[Pending]) -> list[Pending]:
         """Send what the cache knows the instance of; return the rest."""
@@ -389,9 +581,12 @@ class Router:
         self._sender.spawn(self.place([p]), [p])
         return True
 
+    # --- the indexes ---------------------------------------------------------------------------
+
     def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Ref]:
         service = self._services.instances
         project = self._project_id
+        what = "GET instances.json"
 
         async def lookup(key: Key) -> list[Ref]:
             if isinstance(key, int):  # a test id (see instance_key)
@@ -400,15 +595,32 @@ class Router:
                 listing = service.list(
                     project, set_ids=[set_id], name_exact=str(key), ids_only=True
                 )
-            return (await listing).items
+            with understood(what):
+                return [check_instance(i, what) for i in (await listing).items]
+
+        async def page(number: int) -> Page[Ref]:
+            with understood(what):
+                found = await service.list(project, set_ids=[set_id], ids_only=True).page(number)
+            for instance in found.items:
+                self._note_instance(check_instance(instance, what))
+            return found
 
         return NameIndex(
-            page=lambda n: service.list(project, set_ids=[set_id], ids_only=True).page(n),
+            page=page,
             lookup=lookup,
             keys_of=_instance_keys,
             empty=empty,
             expected=self._expected_more,
         )
+
+    def _note_instance(self, instance: Ref) -> None:
+        test_id = instance.test_id or 0
+        first = self._instance_of_test.setdefault(test_id, instance.id)
+        if first != instance.id:
+            self._warn(
+                f"set {self._scope.set_id} holds more than one instance of test {test_id} "
+                f"(instances {first} and {instance.id}); runs go to {first}"
+            )
 
     def _instance_index(self) -> NameIndex[Ref]:
         assert self._instances is not None
@@ -418,12 +630,22 @@ class Router:
         if self._tests is None:
             service = self._services.tests
             project = self._project_id
+            what = "GET tests.json"
 
             async def lookup(key: Key) -> list[Ref]:
-                return (await service.list(project, name_exact=str(key), ids_only=True)).items
+                with understood(what):
+                    items = (await service.list(project, name_exact=str(key), ids_only=True)).items
+                    return [check_test(t, what) for t in items]
+
+            async def page(number: int) -> Page[Ref]:
+                with understood(what):
+                    found = await service.list(project, ids_only=True).page(number)
+                    for test in found.items:
+                        check_test(test, what)
+                return found
 
             self._tests = NameIndex(
-                page=lambda n: service.list(project, ids_only=True).page(n),
+                page=page,
                 lookup=lookup,
                 keys_of=lambda t: [t.name] if t.name is not None else [],
                 expected=self._expected_more,

@@ -12,20 +12,42 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from ..errors import NotFoundError, OutcomeUnknownError, PractiTestError, ValidationError
+from ..errors import (
+    APIError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PractiTestError,
+    ValidationError,
+)
 from ..models import Run, RunDraft
 from ..services import AutoCreated
 from . import wire
-from .outcomes import RUNS_PER_REQUEST, Outcomes
+from .outcomes import RUNS_PER_REQUEST, Outcomes, stops_upload
 from .pending import Pending, settled
 from .reconciler import MAX_RESENDS, Reconciler
 from .writer import Writer
 
 GROUP = 100  # results routed together; also how many ready results make a request worth it
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
+MIN_REQUEST_BYTES = 64 * 1024  # a gateway's 413 lowers the budget, never below this
+
+log = logging.getLogger("practitest_async.upload")
+
+
+def too_large(exc: PractiTestError) -> bool:
+    """A gateway refused the request for its size (413)."""
+    return isinstance(exc, APIError) and exc.status == 413
+
+
+def isolating(exc: PractiTestError) -> bool:
+    """Whether a refusal of a whole bulk request (nothing applied) may be about one of its
+    results only, so that halving the request finds it: 400/422, 404 (a stale instance or
+    test id), 413 (one result too large)."""
+    return isinstance(exc, (ValidationError, NotFoundError)) or too_large(exc)
 
 
 class Sender:
@@ -49,6 +71,7 @@ class Sender:
         self.mark_runs = mark_runs
         self.attach_full_output = attach_full_output
         self.max_in_flight = max(1, max_in_flight)
+        self.max_request_bytes = MAX_REQUEST_BYTES
         self.ready: collections.deque[Pending] = collections.deque()
         self.tasks: set[asyncio.Task[None]] = set()
         self._busy_instances: set[int] = set()  # a request for them is in flight
@@ -74,6 +97,8 @@ class Sender:
         def finished(task: asyncio.Task[None]) -> None:
             self.tasks.discard(task)
             if not task.cancelled() and (exc := task.exception()) is not None:
+                if isinstance(exc, PractiTestError) and stops_upload(exc):
+                    self._outcomes.stop(exc)
                 for p in owners:
                     if not p.done:
                         self._outcomes.fail(p, f"{type(exc).__name__}: {exc}")
@@ -98,10 +123,9 @@ class Sender:
         """Pack ready results into requests: full ones always, partial ones when flushing (or
         when so many wait on few instances that no full request can form)."""
         while self.ready and len(self.tasks) < self.max_in_flight:
-            chunk, rest = take_chunk(self.ready, self._busy_instances)
-            full = len(chunk) >= RUNS_PER_REQUEST or sum(p.weight for p in chunk) > (
-                MAX_REQUEST_BYTES // 2
-            )
+            budget = self.max_request_bytes
+            chunk, rest = take_chunk(self.ready, self._busy_instances, budget)
+            full = len(chunk) >= RUNS_PER_REQUEST or sum(p.weight for p in chunk) > budget // 2
             if not chunk or not (full or flush or len(self.ready) >= GROUP):
                 return
             self.ready = rest
@@ -118,11 +142,11 @@ class Sender:
         chosen = p.instance_id if instance_id is None else instance_id
         assert chosen is not None
         return wire.to_draft(
-            p.result,
+            wire.without_files(p.result) if p.slim else p.result,
             chosen,
             version=self.version,
             marker=p.marker if self.mark_runs else None,
-            attach_full_output=self.attach_full_output,
+            attach_full_output=self.attach_full_output and not p.slim,
         )
 
     # --- POST runs.json --------------------------------------------------------------------
@@ -141,43 +165,73 @@ class Sender:
         out.emit("sent")
         try:
             runs = await self._writer.post_runs(drafts)
-        except OutcomeUnknownError:
-            again = await self._reconciler.settle(chunk)
-            if again:
-                out.sent -= len(again)
-                await self._post_runs(again)
-        except (ValidationError, NotFoundError) as exc:  # refused whole: nothing was applied
+        except OutcomeUnknownError as exc:
+            await self._settle_and_resend(chunk, exc)
+        except PractiTestError as exc:  # refused whole: nothing was applied
             settled(chunk)
-            await self._split_or_fail(chunk, exc)
-        except PractiTestError as exc:  # refused before it was applied (401, 404, 429...)
-            settled(chunk)
-            out.fail_all(chunk, exc)
+            if isolating(exc):  # maybe because of one of them: find it by halves
+                await self._split_or_fail(chunk, exc)
+            else:  # about every one of them (401, 403, 429 after the pauses...)
+                out.fail_all(chunk, exc)
         else:
             by_instance = {run.instance_id: run for run in runs}
+            missing: list[Pending] = []
             for p in chunk:
                 run = by_instance.get(p.instance_id)
                 if run is None:
-                    out.fail(p, "PractiTest's answer did not include this run")
+                    missing.append(p)  # an answer that does not say: it may have been applied
                 else:
                     out.confirm(p, run)
+            if missing:
+                await self._settle_and_resend(missing, None)
         finally:
             out.emit_pause_if_any()
 
+    async def _settle_and_resend(
+        self, chunk: list[Pending], exc: OutcomeUnknownError | None
+    ) -> None:
+        again = await self._reconciler.settle(chunk, exc)
+        if again:
+            self._outcomes.sent -= len(again)
+            await self._post_runs(again)
+
     async def _split_or_fail(self, chunk: list[Pending], exc: PractiTestError) -> None:
-        """A 422 or 404 refuses the whole request (nothing applied): find the bad results by
-        halves. One refused alone on an instance from the id cache is healed, not failed."""
-        self._outcomes.journal_forget(chunk)
+        """A 422, 404 or 413 refuses the whole request (nothing applied): find the bad results
+        by halves. A result refused alone as too large is sent once more without its files; one
+        refused alone on an instance from the id cache is healed, not failed."""
+        out = self._outcomes
+        out.journal_forget(chunk)
+        if too_large(exc):  # later requests stay below what the gateway refused
+            refused = sum(p.weight for p in chunk)
+            self.max_request_bytes = max(
+                MIN_REQUEST_BYTES, min(self.max_request_bytes, refused // 2)
+            )
         if len(chunk) == 1:
             p = chunk[0]
-            if p.cached and self.on_stale is not None and self.on_stale(p):
-                self._outcomes.sent -= 1  # it will be sent again, on its real instance
+            if too_large(exc) and not p.slim and p.has_files:
+                p.slim = True
+                warning = (
+                    f"{p.result.name!r}: sent without its attachments and full output, which "
+                    f"made the request too large for the server ({exc})"
+                )
+                log.warning("%s", warning)
+                out.report.warnings.append(warning)
+                out.sent -= 1
+                await self._post_runs([p])
                 return
-            self._outcomes.fail(p, str(exc))
+            if p.cached and self.on_stale is not None and self.on_stale(p):
+                out.sent -= 1  # it will be sent again, on its real instance
+                return
+            out.fail(p, str(exc))
             return
         half = len(chunk) // 2
         for part in (chunk[:half], chunk[half:]):
             self._outcomes.sent -= len(part)
             await self._post_runs(part)
+
+    async def settle_wait(self, exc: OutcomeUnknownError) -> None:
+        """Wait until a write whose answer was lost (``exc``) can no longer be applied."""
+        await self._reconciler.wait_until(self._reconciler.settled_at(exc))
 
     # --- POST runs/auto_create.json --------------------------------------------------------
 
@@ -196,11 +250,12 @@ class Sender:
             out.emit("sent")
             try:
                 made = await self._writer.auto_create(set_id, p.result.name, self.draft(p, 0))
-            except OutcomeUnknownError:
+            except OutcomeUnknownError as exc:
                 if not self.mark_runs:
                     out.fail(p, "outcome unknown (the answer was lost); not re-sent")
                     return None
-                applied = await self._reconciler.find_applied([p])
+                settled_at = self._reconciler.settled_at(exc)
+                applied = await self._reconciler.find_applied_settled([p], settled_at)
                 if p.marker in applied:
                     return applied[p.marker], None
                 p.in_doubt = False  # read back: it was not applied
@@ -221,7 +276,7 @@ class Sender:
 
 
 def take_chunk(
-    ready: collections.deque[Pending], busy: set[int]
+    ready: collections.deque[Pending], busy: set[int], budget: int = MAX_REQUEST_BYTES
 ) -> tuple[list[Pending], collections.deque[Pending]]:
     """The first request that can be made from ``ready``: up to 20 results on distinct
     instances that no request in flight holds, within the byte budget; and what is left, in
@@ -231,7 +286,7 @@ def take_chunk(
     seen: set[int | None] = set(busy)
     size = 0
     for p in ready:
-        fits = size + p.weight <= MAX_REQUEST_BYTES or not chunk
+        fits = size + p.weight <= budget or not chunk
         if len(chunk) < RUNS_PER_REQUEST and p.instance_id not in seen and fits:
             chunk.append(p)
             seen.add(p.instance_id)

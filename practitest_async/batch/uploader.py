@@ -38,7 +38,7 @@ from ..transport import Transport
 from .cache import IdCache
 from .journal import Journal
 from .outcomes import RUNS_PER_REQUEST, Outcomes
-from .pending import Pending, UploadScope
+from .pending import Pending, UploadScope, result_bytes
 from .reconciler import IDS_PER_GET, MAX_RESENDS, Reconciler
 from .report import ProgressCallback, UploadReport
 from .results import RunResult
@@ -60,6 +60,9 @@ __all__ = [
 ]
 
 BACKLOG = 4 * GROUP  # results routed but not yet sent, before the dispatcher stops reading
+# Bytes of results (outputs, attachments, what is made of them) held between add() and their
+# outcome: add() waits beyond this, so memory does not grow with the number of large results.
+MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 _take_chunk = take_chunk  # the name tests and older code know
 
 
@@ -86,6 +89,8 @@ class Uploader:
         expected_results: int | None = None,
         dry_run: bool = False,
         cache: IdCache | str | os.PathLike[str] | None = None,
+        settle_delay: float | None = None,
+        max_buffered_bytes: int = MAX_BUFFERED_BYTES,
     ) -> None:
         if isinstance(test_set, str) and not test_set.strip():
             raise ValueError("test_set must be a set name or a set id")
@@ -120,8 +125,17 @@ class Uploader:
             expected_results=expected_results,
             dry_run=dry_run,
         )
+        timeout = transport.timeout.total or 60.0
+        if settle_delay is None:  # how long after we gave up a lost write may still apply
+            settle_delay = timeout
         self._reconciler = Reconciler(
-            services, self.project_id, self._outcomes, scope, mark_runs=mark_runs
+            services,
+            self.project_id,
+            self._outcomes,
+            scope,
+            mark_runs=mark_runs,
+            settle_delay=settle_delay,
+            timeout=timeout,
         )
         self._sender = Sender(
             self.writer,
@@ -144,8 +158,14 @@ class Uploader:
             scope=scope,
             cache=self.cache,
             expected_more=self._expected_more,
+            limiter=limiter,
         )
         self._queue: asyncio.Queue[RunResult | None] = asyncio.Queue(maxsize=buffer_size)
+        self.max_buffered_bytes = max_buffered_bytes
+        self._buffered = 0  # bytes of the results added and not settled yet
+        self._room = asyncio.Event()
+        self._outcomes.on_settled = self._release
+        self._outcomes.pending_creates = lambda: len(self._router.awaiting_test)
         self._dispatcher: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -180,8 +200,16 @@ class Uploader:
             raise UploadError(self.report)
 
     async def start(self) -> None:
-        """Start the background dispatcher."""
+        """Start the background dispatcher (after taking the journal, which raises
+        :class:`~.journal.JournalBusyError` while another upload holds it)."""
+        if self.journal is not None and not self.dry_run:
+            try:
+                self.journal.lock()
+            except BaseException:
+                self._close_files()
+                raise
         self._outcomes.start()
+        self._router.open()
         self._dispatcher = asyncio.create_task(self._dispatch(), name="practitest-uploader")
         self._outcomes.emit("planned")
 
@@ -193,6 +221,17 @@ class Uploader:
             raise RuntimeError("the uploader is not running (use `async with ... as up:`)")
         if self._dispatcher.done():
             self._dispatcher.result()  # re-raise what stopped it
+        size = result_bytes(result)
+        while self._buffered and self._buffered + size > self.max_buffered_bytes:
+            self._room.clear()
+            waiter = asyncio.ensure_future(self._room.wait())
+            try:
+                await asyncio.wait([waiter, self._dispatcher], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+            if self._dispatcher.done():
+                self._dispatcher.result()
+        self._buffered += size
         await self._queue.put(result)
         if self._dispatcher.done():  # it died while we waited for room
             self._dispatcher.result()
@@ -221,12 +260,17 @@ class Uploader:
         self._close_files()
 
     def _close_files(self) -> None:
-        if self._owns_journal and self.journal is not None:
-            self.journal.close()
+        self._router.close()  # (called once the upload is over, however it ended)
         if self.cache is not None:
             self._router.flush_cache()
             if self._owns_cache:
                 self.cache.close()
+        if self.journal is None:
+            return
+        if self._owns_journal:
+            self.journal.close()
+        elif not self.dry_run:
+            self.journal.unlock()
 
     # --- the dispatcher --------------------------------------------------------------------
 
@@ -236,7 +280,7 @@ class Uploader:
             while (group := await self._next_group()) is not None:
                 if group:
                     await self._route(group)
-                sender.send_ready(flush=False)
+                sender.send_ready(flush=self._over_budget())
                 await self._wait_for_room()
             while sender.tasks or sender.ready:
                 sender.send_ready(flush=not sender.tasks or not self._router.waiting())
@@ -270,7 +314,15 @@ class Uploader:
             len(sender.tasks) >= self.max_in_flight or self._backlog() >= BACKLOG
         ):
             await asyncio.wait(sender.tasks, return_when=asyncio.FIRST_COMPLETED)
-            sender.send_ready(flush=False)
+            sender.send_ready(flush=self._over_budget())
+
+    def _release(self, p: Pending) -> None:
+        self._buffered -= result_bytes(p.result)
+        self._room.set()
+
+    def _over_budget(self) -> bool:
+        """Whether add() is (or is about to be) waiting for room: send what is ready."""
+        return self._buffered >= self.max_buffered_bytes // 2
 
     def _expected_more(self) -> int:
         """Results the caller said are still to come (0 when it did not say)."""
@@ -286,7 +338,7 @@ class Uploader:
             try:
                 await router.ensure_set(group)
             except PractiTestError as exc:
-                out.fatal = self.report.fatal_error = exc
+                out.fatal = self.report.fatal_error = exc  # no set: nothing can be sent
         pendings = [router.pending(r) for r in group]
         if out.fatal is not None:
             out.fail_all(pendings, out.fatal)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+import attrs
+
 from ..models import FileDraft, RunDraft, StepDraft, StepStatus
 from .results import RunResult, Status, StepResult
 
@@ -108,6 +110,15 @@ def files_for(result: RunResult, *, attach_full_output: bool) -> tuple[FileDraft
     if attach_full_output and len(output) > MAX_OUTPUT - 20:
         files.append(FileDraft(filename=_file_name(result.name), content=output.encode()))
     return tuple(files)
+
+
+def without_files(result: RunResult) -> RunResult:
+    """``result`` without its attachments (its own and its steps')."""
+    return attrs.evolve(
+        result,
+        attachments=[],
+        steps=[attrs.evolve(s, attachments=[]) for s in result.steps],
+    )
 
 
 def to_draft(

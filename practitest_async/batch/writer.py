@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Sequence
+from typing import Protocol, TypeVar
 
 from ..codec import Ref
+from ..errors import OutcomeUnknownError
 from ..models import Instance, Run, RunDraft, TestSet
 from ..services import AutoCreated, Services
+from .answers import check_instance, check_run, unreadable
+
+T = TypeVar("T")
+
+
+async def _answered(path: str, write: Awaitable[T]) -> T:
+    """The answer of a write, or :class:`OutcomeUnknownError` when it came but cannot be read
+    (a 200 that is not JSON, items without their ids): the write may have been applied."""
+    try:
+        return await write
+    except Exception as exc:
+        if not unreadable(exc):
+            raise
+        raise OutcomeUnknownError(method="POST", path=path, payload=None, cause=exc) from exc
 
 
 class Writer(Protocol):
@@ -41,21 +56,36 @@ class LiveWriter:
         self, name: str, test_ids: Sequence[int]
     ) -> tuple[TestSet, list[Instance] | None]:
         """POST sets.json (the answer does not list the instances it made)."""
-        created = await self._services.sets.create(self._project_id, name=name, test_ids=test_ids)
+        sets = self._services.sets
+        created = await _answered(
+            "sets.json", sets.create(self._project_id, name=name, test_ids=test_ids)
+        )
         return created, None if test_ids else []
 
     async def create_instances(self, set_id: int, test_ids: Sequence[int]) -> list[Ref]:
         """POST instances.json (bulk); reads only the ids of the answer."""
         items = [{"set_id": set_id, "test_id": t} for t in test_ids]
-        return await self._services.instances.create_batch(self._project_id, items, ids_only=True)
+
+        async def write() -> list[Ref]:
+            made = await self._services.instances.create_batch(
+                self._project_id, items, ids_only=True
+            )
+            return [check_instance(i, "POST instances.json") for i in made]
+
+        return await _answered("instances.json", write())
 
     async def post_runs(self, drafts: Sequence[RunDraft]) -> list[Ref]:
         """POST runs.json (bulk); reads only the ids of the answer (a model costs ~10 us)."""
-        return await self._services.runs.create_batch(self._project_id, drafts, ids_only=True)
+
+        async def write() -> list[Ref]:
+            made = await self._services.runs.create_batch(self._project_id, drafts, ids_only=True)
+            return [check_run(r, "POST runs.json") for r in made]
+
+        return await _answered("runs.json", write())
 
     async def auto_create(self, set_id: int, test_name: str, draft: RunDraft) -> AutoCreated:
         """POST runs/auto_create.json."""
-        return await self._services.runs.auto_create(
+        write = self._services.runs.auto_create(
             self._project_id,
             set_id=set_id,
             test_name=test_name,
@@ -67,6 +97,13 @@ class LiveWriter:
             version=draft.version,
             custom_fields=draft.custom_fields or None,
         )
+
+        async def checked() -> AutoCreated:
+            made = await write
+            check_run(made.run, "POST runs/auto_create.json")
+            return made
+
+        return await _answered("runs/auto_create.json", checked())
 
 
 class DryWriter:

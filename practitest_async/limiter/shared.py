@@ -135,6 +135,8 @@ class SharedLimiter:
         self._paused_until = 0.0  # loop time; this process's gate
         self._fallback: AccountLimiter | None = None
         self._active = 1
+        # Sticky: another process of this budget was seen active since this limiter opened.
+        self.others_seen = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -291,6 +293,7 @@ class SharedLimiter:
         loop = asyncio.get_running_loop()
         due = loop.time() + reservation.wait
         self._active = reservation.active
+        self.others_seen = self.others_seen or reservation.active > 1
         self.stats.calls_per_window = reservation.calls
         if not reservation.granted:
             await asyncio.sleep(min(reservation.wait, self.window))

@@ -10,7 +10,15 @@ from typing import Any, Literal, Unpack, overload
 from ..codec import JSON, Ref, encode_draft
 from ..models import Instance, InstanceDraft, InstanceFields, drafts_of
 from ..pagination import PAGE_SIZE, Paginator
-from ._base import Service, decode_bulk, document, filters, project_path, set_filter
+from ._base import (
+    Service,
+    decode_bulk,
+    document,
+    filters,
+    project_path,
+    reading,
+    set_filter,
+)
 
 MAX_INSTANCES_PER_REQUEST = 20
 
@@ -140,10 +148,10 @@ class InstancesService(Service):
                 f"one request takes 1 to {MAX_INSTANCES_PER_REQUEST} instances, not {len(drafts)}"
             )
         data: list[JSON] = [{"type": "instances", "attributes": encode_draft(d)} for d in drafts]
-        answer = await self._transport.request(
-            "POST", project_path(project_id, "instances.json"), json={"data": data}
-        )
-        return decode_bulk(answer, Instance, ids_only)
+        path = project_path(project_id, "instances.json")
+        answer = await self._transport.request("POST", path, json={"data": data})
+        with reading("POST", path):
+            return decode_bulk(answer, Instance, ids_only)
 
     async def create_many(
         self, project_id: int, instances: Iterable[InstanceDraft | Mapping[str, Any]]

@@ -25,7 +25,7 @@ from ..models import (
     drafts_of,
 )
 from ..pagination import PAGE_SIZE, Paginator
-from ._base import Service, decode_bulk, filters, project_path, set_filter
+from ._base import Service, decode_bulk, filters, project_path, reading, set_filter
 
 MAX_RUNS_PER_REQUEST = 20
 
@@ -235,10 +235,10 @@ class RunsService(Service):
         if len(set(instance_ids)) != len(instance_ids):
             raise ValueError("one request must not hold two runs of the same instance")
         data: list[JSON] = [encode_run(self._with_tester(d)) for d in checked]
-        answer = await self._transport.request(
-            "POST", project_path(project_id, "runs.json"), json={"data": data}
-        )
-        return decode_bulk(answer, Run, ids_only)
+        path = project_path(project_id, "runs.json")
+        answer = await self._transport.request("POST", path, json={"data": data})
+        with reading("POST", path):
+            return decode_bulk(answer, Run, ids_only)
 
     async def create_many(
         self, project_id: int, drafts: Iterable[RunDraft | Mapping[str, Any]]

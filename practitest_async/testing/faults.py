@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -14,8 +14,18 @@ FaultKind = Literal[
     "drop_after_apply",
     "timeout",
     "rate_limited",
+    "garbled_after_apply",
+    "apply_late",
+    "empty_body",
+    "empty_list",
+    "strip_attributes",
+    "strip_ids",
 ]
+# Faults of an answer the client cannot read (applied after the handler, to its reply).
+ANSWER_FAULTS = ("garbled_after_apply", "empty_body", "empty_list", "strip_attributes", "strip_ids")
 SCRIPT_KINDS = (
+    "error_404",
+    "error_413",
     "error_500",
     "error_502",
     "error_503",
@@ -24,7 +34,19 @@ SCRIPT_KINDS = (
     "drop_after_apply",
     "timeout",
     "rate_limited",
+    # A write is applied, then answered 200 with a body that is not JSON.
+    "garbled_after_apply",
+    # A write is queued: applied ``Faults.late_apply_after`` seconds after it arrived, the
+    # connection held until then and dropped (a client with a shorter timeout gave up first).
+    "apply_late",
+    # A read (or write) answered 200 with: no body; ``[]``; items without ``attributes``;
+    # items without ``id``.
+    "empty_body",
+    "empty_list",
+    "strip_attributes",
+    "strip_ids",
 )
+GARBLED_BODY = b"<html><body>Request processed.</body></html>"
 
 
 def _rate(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -53,6 +75,18 @@ class Faults:
     seed: int = 0
     methods: frozenset[str] | None = None
     routes: tuple[str, ...] | None = None
+    # Writes applied, then answered with a 200 that is not JSON.
+    garbled_rate: float = attrs.field(default=0.0, validator=_rate)
+    # Writes applied ``late_apply_after`` seconds after they arrived, the answer lost.
+    late_apply_rate: float = attrs.field(default=0.0, validator=_rate)
+    late_apply_after: float = 1.0
+    # A gateway in front of the API: any request body larger than this gets an HTML 413
+    # (every request, whatever ``methods``/``routes`` say). None: no limit.
+    max_body_bytes: int | None = None
+
+    def too_large(self, body: bytes) -> bool:
+        """Whether a gateway with ``max_body_bytes`` would refuse ``body``."""
+        return self.max_body_bytes is not None and len(body) > self.max_body_bytes
 
 
 @attrs.frozen(kw_only=True)
@@ -152,6 +186,12 @@ class FaultInjector:
             return FaultDecision(kind="error", status=status, delay=delay)
         if drop_roll < f.drop_after_apply_rate:
             return FaultDecision(kind="drop_after_apply", delay=delay)
+        if f.garbled_rate or f.late_apply_rate:  # drawn only then: older seeds stay the same
+            late_roll, garbled_roll = self._rng.random(), self._rng.random()
+            if late_roll < f.late_apply_rate:
+                return FaultDecision(kind="apply_late", delay=delay)
+            if garbled_roll < f.garbled_rate:
+                return FaultDecision(kind="garbled_after_apply", delay=delay)
         return FaultDecision(delay=delay)
 
 
@@ -163,5 +203,31 @@ def _scripted_decision(kind: str) -> FaultDecision:
         "drop_after_apply": "drop_after_apply",
         "timeout": "timeout",
         "rate_limited": "rate_limited",
+        "garbled_after_apply": "garbled_after_apply",
+        "apply_late": "apply_late",
+        "empty_body": "empty_body",
+        "empty_list": "empty_list",
+        "strip_attributes": "strip_attributes",
+        "strip_ids": "strip_ids",
     }
     return FaultDecision(kind=mapping[kind])
+
+
+def mangled_body(kind: str, body: Any) -> tuple[Any, bytes | None]:
+    """What an answer fault makes of a JSON reply ``body``: (new JSON body, or raw bytes)."""
+    if kind == "garbled_after_apply":
+        return None, GARBLED_BODY
+    if kind == "empty_body":
+        return None, b""
+    if kind == "empty_list":
+        return [], None
+    drop = "attributes" if kind == "strip_attributes" else "id"
+    if not isinstance(body, dict) or "data" not in body:
+        return body, None
+    data = body["data"]
+    items = data if isinstance(data, list) else [data]
+    stripped = [
+        {k: v for k, v in item.items() if k != drop} if isinstance(item, dict) else item
+        for item in items
+    ]
+    return {**body, "data": stripped if isinstance(data, list) else stripped[0]}, None

@@ -17,7 +17,13 @@ from practitest_async.testing.auth import authenticate, basic_user
 from practitest_async.testing.config import EmulatorConfig, TokenGrant
 from practitest_async.testing.context import Call, Reply
 from practitest_async.testing.errors import ApiError, error_document, not_found
-from practitest_async.testing.faults import NO_FAULT, FaultDecision, FaultInjector
+from practitest_async.testing.faults import (
+    ANSWER_FAULTS,
+    NO_FAULT,
+    FaultDecision,
+    FaultInjector,
+    mangled_body,
+)
 from practitest_async.testing.ratelimit import FixedWindowLimiter
 from practitest_async.testing.records import Project
 from practitest_async.testing.router import Match, Router
@@ -80,14 +86,26 @@ class Emulator:
             match = self._route(request)
             decision = self.injector.decide(request.method, request.path, rec.route)
             rec.fault = None if decision.kind == "none" else decision.kind
+            if self.injector.faults.too_large(raw):
+                rec.fault = "too_large"
+                raise ApiError(413, "request entity too large")
             await self._before_apply(request, decision)
-            reply = match.route.handler(self._call(request, grant, match, raw))
+            call = self._call(request, grant, match, raw)
+            if decision.kind == "apply_late":  # queued: applied later, whatever the client does
+                late = self.injector.faults.late_apply_after
+                asyncio.get_running_loop().call_later(late, match.route.handler, call)
+                await asyncio.sleep(late)
+                _drop(request)
+            reply = match.route.handler(call)
         except ApiError as exc:
             reply = error_reply(exc)
         except Invalid as exc:  # a handler that checked outside collect(): still a 422
             reply = error_reply(ApiError(422, exc.title))
         if decision.kind == "drop_after_apply":
             _drop(request)
+        if decision.kind in ANSWER_FAULTS and reply.status < 400:
+            body, raw_body = mangled_body(decision.kind, reply.body)
+            reply = Reply(status=200, body=body, raw=raw_body, content_type=_answer_type(raw_body))
         return reply
 
     def _admit(self, request: web.Request, rec: RequestRecord) -> TokenGrant:
@@ -159,6 +177,10 @@ class Emulator:
             raise ApiError(400, f"the request body is not valid JSON: {exc}") from None
 
 
+def _answer_type(raw: bytes | None) -> str:
+    return "text/html" if raw else "application/json"
+
+
 def _drop(request: web.Request) -> None:
     if request.transport is not None:
         request.transport.abort()
@@ -178,7 +200,7 @@ def _loose_json(raw: bytes) -> Any:
 
 
 def error_reply(exc: ApiError) -> Reply:
-    if exc.status in (502, 504):  # what a gateway in front of the API would send: HTML
+    if exc.status in (413, 502, 504):  # what a gateway in front of the API would send: HTML
         page = GATEWAY_PAGE.format(status=exc.status, reason=_reason(exc.status))
         return Reply(
             status=exc.status, raw=page.encode(), content_type="text/html", headers=exc.headers
@@ -187,7 +209,8 @@ def error_reply(exc: ApiError) -> Reply:
 
 
 def _reason(status: int) -> str:
-    return {502: "Bad Gateway", 504: "Gateway Time-out"}.get(status, "Error")
+    reasons = {413: "Request Entity Too Large", 502: "Bad Gateway", 504: "Gateway Time-out"}
+    return reasons.get(status, "Error")
 
 
 def to_response(reply: Reply) -> web.Response:

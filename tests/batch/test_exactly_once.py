@@ -161,7 +161,9 @@ async def test_a_reused_set_does_not_confuse_reconciliation(fake: FakePractiTest
     # Yesterday's upload left runs in the set; today's first request is dropped before
     # PractiTest applies it. Yesterday's runs must not pass for today's.
     seed_set(fake, "Nightly", 20, with_instances=20)
-    async with Client(fake.token, base_url=fake.url, rate_limit=FAST, retry=QUICK_RETRY) as c:
+    # A dropped write may still be applied until a timeout after it left: read again then.
+    options = {"rate_limit": FAST, "retry": QUICK_RETRY, "timeout": 1.0}
+    async with Client(fake.token, base_url=fake.url, **options) as c:
         await c.upload_results(PROJECT, _mixed(20, 0), test_set="Nightly")
         fake.script_fault("POST", "runs.json", "drop_before_apply")
         today = await c.upload_results(PROJECT, _mixed(20, 0), test_set="Nightly")
