@@ -10,10 +10,11 @@
    wait for it and then join the bulk requests). With ``create_missing=False`` they fail as
    "no such test".
 
-With an id cache (:mod:`.cache`), steps 1 and 2 are skipped for what it remembers: the set id,
-test name -> test id and test id -> instance id; what the server tells us is remembered for the
-next upload. A result refused alone on a remembered instance (404/422: deleted since) is
-healed: the entries are dropped and the result is placed again from the server.
+With an id cache (:mod:`.cache`), steps 1 and 2 are skipped for what it remembers: the set id
+(checked with one GET, so a set deleted or renamed since is never written into), test name ->
+test id and test id -> instance id; what the server tells us is remembered for the next upload.
+A result refused alone on a remembered instance (404/422: deleted since) is healed: the entries
+are dropped and the result is placed again from the server.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import secrets
 from collections.abc import Callable, Iterable
 
 from ..codec import Ref
-from ..errors import OutcomeUnknownError, PractiTestError, ValidationError
+from ..errors import NotFoundError, OutcomeUnknownError, PractiTestError, ValidationError
 from ..services import Services
 from . import wire
 from .cache import IdCache, cache_scope
@@ -289,9 +290,7 @@ class Router:
             found = await self._services.sets.get(project, self.test_set)
             self._use_set(found.id, exists=True)
             return
-        cache = self._cache
-        if cache is not None and (known := cache.set_id(self._cache_scope, self.test_set)):
-            self._use_set(known, exists=True)
+        if await self._cached_set_still_there():
             return
         page = await self._services.sets.list(project, name_exact=self.test_set)
         if page.items:
@@ -328,6 +327,26 @@ class Router:
         self._instances = self._make_instance_index(set_id, empty=not exists)
 
     # --- the id cache ----------------------------------------------------------------------------
+
+    async def _cached_set_still_there(self) -> bool:
+        """Use the remembered id of the set when one GET shows it still exists under its name
+        (one call, so that a set deleted or renamed since is not written into; the instances
+        are trusted without a read and healed one by one when refused)."""
+        cache = self._cache
+        if cache is None or not isinstance(self.test_set, str):
+            return False
+        known = cache.set_id(self._cache_scope, self.test_set)
+        if known is None:
+            return False
+        try:
+            found = await self._services.sets.get(self._project_id, known)
+        except NotFoundError:
+            found = None
+        if found is None or found.name != self.test_set:
+            cache.forget_set(self._cache_scope, known)
+            return False
+        self._use_set(known, exists=True)
+        return True
 
     def _place_from_cache(self, pendings: list[Pending]) -> list[Pending]:
         """Send what the cache knows the instance of; return the rest."""
