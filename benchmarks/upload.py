@@ -92,7 +92,7 @@ async def child(scenario: str, n: int, url: str, token: str, cache: str) -> dict
     options: dict[str, Any] = {}
     if cache:
         options["cache"] = cache
-    async with Client(token, base_url=url, rate_limit=rate) as client:
+    async with Client(token, base_url=url, rate_limit=rate, limiter="local") as client:
         cpu0, wall0 = _cpu(), time.monotonic()
         if scenario in ("steady", "repeat", "fresh", "warm"):
             report = await client.upload_results(PROJECT, results(n), test_set=SET_NAME, **options)

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from . import reports
 from .batch.journal import Journal, JournalError
 from .batch.journal import problem as journal_problem
-from .batch.report import UploadPlan, UploadReport
+from .batch.report import UploadPlan, UploadReport, human_duration
 from .batch.uploader import Uploader
 from .cli_common import (
     EXIT_AUTH,
@@ -29,10 +29,12 @@ from .cli_common import (
     EXIT_NOT_UPLOADED,
     EXIT_OK,
     EXIT_USAGE,
+    add_cache_flags,
     add_report_flags,
     count_results,
     exit_code,
     read_options,
+    upload_cache,
 )
 from .client import Client
 from .errors import (
@@ -78,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--version", help="the version the runs report on")
     up.add_argument("--journal", help="SQLite journal: re-runs send only what is missing")
+    add_cache_flags(up)
     up.add_argument("--dry-run", action="store_true", help="plan the calls, write nothing")
     up.add_argument("--summary-json", type=Path, help="write a JSON summary here")
     up.add_argument("--name-template", help="test name from {classname} {name} {file} {suite}")
@@ -166,6 +169,18 @@ def _unexpected(exc: BaseException) -> str:
     return (
         f"unexpected error: {type(exc).__name__}: {exc} (please report it, with the command "
         "and its output; the results not listed as uploaded were not)"
+    )
+
+
+def per_class_note(paths: Sequence[Path], options: dict[str, Any], plan: UploadPlan) -> str:
+    """What ``--test-per class`` would cost where a first upload makes a test per case: one
+    test (and so at most one auto_create) per class, a step per case."""
+    classes = count_results(paths, {**options, "group_by": "class"})
+    calls = classes + plan.calls.get("create set", 0)
+    seconds = calls / plan.calls_per_second if plan.calls_per_second else 0.0
+    return (
+        f"  with --test-per class: {classes} results (a test per class, a step per case), "
+        f"at most {calls} write calls, about {human_duration(seconds)}"
     )
 
 
@@ -282,6 +297,7 @@ async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run
         )
     except ValueError as exc:  # a name template or option the readers cannot use
         raise ConfigurationError(str(exc)) from None
+    cache = upload_cache(args, settings.base_url)
     with _open_journal(settings.journal) as journal:
         async with settings.client() as client:
             test_set = await resolve_set(client, project, test_set)
@@ -292,9 +308,12 @@ async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run
                     test_set=test_set,
                     create_missing=settings.create_missing,
                     journal=journal,
+                    cache=cache,
                 )
                 code = exit_code(plan.fatal_error, input_errors, ok=not plan.failures)
                 print(f"Dry run, nothing written: {plan.summary()}", file=out)
+                if plan.calls.get("auto_create") and options["group_by"] == "case":
+                    print(per_class_note(paths, options, plan), file=out)
                 _write_summary(args.summary_json, plan_summary(plan, input_errors, code))
                 return code
             with progress_for(out) as show:
@@ -307,6 +326,7 @@ async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run
                     progress=show,
                     raise_on_failure=False,
                     expected_results=count_results(paths, options),
+                    cache=cache,
                 )
                 try:
                     async with up:

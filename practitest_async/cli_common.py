@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from . import reports
+from .batch.cache import default_cache_path
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -34,6 +36,34 @@ def exit_code(
     if input_errors:
         return EXIT_INPUT
     return EXIT_OK if ok and fatal is None else EXIT_NOT_UPLOADED
+
+
+def add_cache_flags(parser: argparse.ArgumentParser) -> None:
+    """``--cache PATH`` / ``--no-cache``: the id cache (see :mod:`practitest_async.batch.cache`)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--cache",
+        type=Path,
+        metavar="PATH",
+        help="id cache file (default: ids.sqlite3 under the user's cache directory), so a "
+        "repeat upload reads no ids it already knows",
+    )
+    group.add_argument("--no-cache", action="store_true", help="look every id up again")
+
+
+def upload_cache(args: argparse.Namespace, base_url: str) -> Path | None:
+    """The id cache of an upload: ``--cache PATH``, else the user's, except with ``--no-cache``
+    and for an emulator on this machine (its ids start again at 1 whenever it starts, so
+    remembered ids could name another test's instance)."""
+    if getattr(args, "no_cache", False):
+        return None
+    chosen: Path | None = getattr(args, "cache", None)
+    if chosen is not None:
+        return chosen
+    host = (urllib.parse.urlsplit(base_url).hostname or "").lower()
+    if host == "localhost" or host == "::1" or host.startswith("127."):
+        return None
+    return default_cache_path()
 
 
 def add_report_flags(parser: argparse.ArgumentParser) -> None:

@@ -332,6 +332,8 @@ def encode_value(value: Any) -> JSON:
     Drafts (attrs instances such as :class:`~practitest_async.models.TestStepDraft`) become
     kebab-case objects; mappings keep their keys (free-form hashes such as automated-fields).
     """
+    if value is None or type(value) in _PLAIN:  # most values: no isinstance ladder for them
+        return value  # type: ignore[no-any-return]
     if value is CLEAR:
         return None
     if isinstance(value, Enum):
@@ -353,6 +355,9 @@ def encode_value(value: Any) -> JSON:
     if attrs.has(type(value)) and type(value) not in RESOURCE_TYPES:
         return encode_draft(value)
     return converter.unstructure(value)  # type: ignore[no-any-return]
+
+
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def encode_draft(draft: Any) -> dict[str, JSON]:

@@ -8,7 +8,8 @@ is a fifth of the job. The cache remembers, per PractiTest account (base URL) an
 - test name -> test id;
 - (set id, test id) -> instance id.
 
-A repeat upload reads nothing it remembers: its calls are the bulk run POSTs alone.
+A repeat upload reads nothing it remembers but the set (one GET: does it still exist under
+its name?): its calls are the bulk run POSTs, plus one.
 
 Staleness: an entry goes stale when somebody deletes a set, test or instance in PractiTest. The
 cache is never trusted for what was uploaded (the journal is), only for where to send: a bulk

@@ -139,12 +139,29 @@ class UploadPlan:
         kinds = ", ".join(f"{n} x {kind}" for kind, n in self.calls.items() if n) or "nothing"
         if self.fatal_error is not None:
             return f"planning stopped: {self.fatal_error}"
+        rate = (
+            f"about {human_duration(self.estimated_seconds)} at the configured "
+            f"{self.calls_per_second * 60:.3g} calls a minute"
+            if self.calls_per_second
+            else "at a rate this limiter does not tell"
+        )
         return (
             f"{self.results} results ({self.already_uploaded} already uploaded, "
             f"{len(self.failures)} would fail): {kinds}; {self.write_calls} write calls, "
-            f"about {self.estimated_seconds:.0f}s at the configured rate "
-            f"({self.lookup_calls} read calls spent planning)"
+            f"{rate} ({self.lookup_calls} read calls spent planning)"
         )
+
+
+def human_duration(seconds: float) -> str:
+    """``42 s``, ``3 min 20 s``, ``585 h 4 min``: a time a person reads at a glance."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours:,} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
 
 
 class UploadError(PractiTestError):

@@ -12,6 +12,11 @@ from practitest_async.testing import EmulatorConfig, FakePractiTest
 from .conftest import FAST, LIMIT, PROJECT, WINDOW, runs_per_test, seed_set
 
 
+def report_set(fake: FakePractiTest) -> int:
+    """The id of the set named Nightly in the emulator."""
+    return next(s.id for s in fake.state.sets.values() if s.name == "Nightly")
+
+
 def _results(n: int) -> list[RunResult]:
     return [RunResult(f"test {i:05d}", "FAILED" if i % 7 == 0 else "PASSED") for i in range(n)]
 
@@ -39,8 +44,10 @@ async def test_a_repeat_upload_makes_only_the_run_posts(
     second = await _upload(fake, cache, n)
 
     assert first == math.ceil(n / 20) + math.ceil(n / 100) + 1  # find the set, read its pages
-    assert second == math.ceil(n / 20)  # the documented constant is 0: nothing is read
-    assert not [r for r in fake.stats.log[first:] if r.method == "GET"]
+    assert second == math.ceil(n / 20) + 1  # the documented constant: one GET of the set
+    assert [r.path for r in fake.stats.log[first:] if r.method == "GET"] == [
+        f"/api/v2/projects/{PROJECT}/sets/{report_set(fake)}.json"
+    ]
     assert runs_per_test(fake) == {f"test {i:05d}": 2 for i in range(n)}
 
 
@@ -59,7 +66,7 @@ async def test_ids_learned_from_new_tests_and_instances_are_remembered(
         second = await client.upload_results(PROJECT, results, test_set="Nightly", cache=cache)
 
     assert second.ok, second.failed[:3]
-    assert fake.stats.total_calls - before == math.ceil(30 / 20)
+    assert fake.stats.total_calls - before == math.ceil(30 / 20) + 1
     assert runs_per_test(fake) == {f"test {i:05d}": 2 for i in range(30)}
 
 
@@ -117,3 +124,23 @@ async def test_a_cache_of_another_base_url_or_project_is_never_used(tmp_path: Pa
         in_other = [r for r in first.state.runs.values() if r.project_id == other.id]
         assert len(in_other) == 3
         assert first.state.sets[report.set_id].project_id == other.id
+
+
+async def test_a_set_deleted_and_made_again_is_found_by_its_name(
+    fake: FakePractiTest, tmp_path: Path
+) -> None:
+    n = 30
+    old = seed_set(fake, "Nightly", n, with_instances=n)
+    cache = tmp_path / "ids.sqlite3"
+    await _upload(fake, cache, n)
+    fake.state.delete_set(old)  # and with it its instances and runs
+    new = fake.add_set(PROJECT, "Nightly")
+    for test in sorted(fake.state.tests.values(), key=lambda t: t.id):
+        fake.add_instance(PROJECT, new.id, test.id)
+
+    await _upload(fake, cache, n)
+
+    assert {r.instance_id for r in fake.state.runs.values()} == {
+        i.id for i in fake.state.instances.values() if i.set_id == new.id
+    }
+    assert len(fake.state.runs) == n
