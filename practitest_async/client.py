@@ -18,7 +18,14 @@ from .batch.uploader import Uploader
 from .batch.writer import DryWriter
 from .environment import EU, US, client_options, read_settings
 from .errors import ConfigurationError
-from .limiter import Limiter, RateLimit, budget_key, make_limiter
+from .limiter import (
+    Limiter,
+    RateLimit,
+    budget_key,
+    close_limiter,
+    make_limiter,
+    open_limiter,
+)
 from .services import Services, TokenKind
 from .transport import DEFAULT_TIMEOUT, AuthMode, RetryPolicy, Secret, Transport
 
@@ -107,10 +114,9 @@ class Client(Services):
 
     async def __aenter__(self) -> Client:
         await self.transport.open()
-        opener = getattr(self.limiter, "open", None)
-        if self._owns_limiter and opener is not None:
+        if self._owns_limiter:
             try:
-                await opener()  # a shared budget that cannot be reached fails here, clearly
+                await open_limiter(self.limiter)  # an unreachable shared budget fails here
             except BaseException:
                 await self.aclose()
                 raise
@@ -127,9 +133,8 @@ class Client(Services):
     async def aclose(self) -> None:
         """Close the HTTP session (if the client created it) and the limiter it made."""
         await self.transport.close()
-        closer = getattr(self.limiter, "aclose", None)
-        if self._owns_limiter and closer is not None:
-            await closer()
+        if self._owns_limiter:
+            await close_limiter(self.limiter)
 
     async def request(
         self,

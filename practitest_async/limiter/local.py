@@ -164,8 +164,9 @@ class LimiterStats:
 class AccountLimiter:
     """Pace requests for one account; pause everybody on 429 (see the module docstring)."""
 
-    def __init__(self, rate_limit: RateLimit | None = None) -> None:
+    def __init__(self, rate_limit: RateLimit | None = None, *, label: str = "PractiTest") -> None:
         self.rate_limit = rate_limit or RateLimit()
+        self.label = label  # the service whose budget this is, for log lines
         self.stats = LimiterStats(calls_per_window=self.rate_limit.calls)
         self._bucket = self._new_bucket(self.rate_limit.calls)
         self._fill_bucket = False
@@ -231,8 +232,8 @@ class AccountLimiter:
             max(self.rate_limit.floor, int(self.stats.calls_per_window * DECREASE_FACTOR)), now
         )
         log.warning(
-            "PractiTest rate limit hit (429): pausing every request for %.1fs; "
-            "pacing now %d calls per %gs",
+            "%s rate limit hit (429): pausing every request for %.1fs; pacing now %d calls per %gs",
+            self.label,
             delay,
             self.stats.calls_per_window,
             self.rate_limit.period,

@@ -50,7 +50,12 @@ def add_parser(sub: Any) -> None:
     up.add_argument("--fail-fast", action="store_true", help="stop at the first bad file")
     up.add_argument("--base-url", help="Jira URL (Server/DC) or Xray Cloud's (XRAY_BASE_URL)")
     up.add_argument("--flavor", choices=("server", "cloud"), help="default: from the URL")
-    up.add_argument("--limiter", help="'local' (default), or a shared limiter spec")
+    up.add_argument(
+        "--limiter",
+        help="the instance's call budget: local (this process alone), sqlite:///PATH or "
+        "redis://HOST:PORT/DB (XRAY_LIMITER; default: a file in the user cache, shared by this "
+        "host)",
+    )
     add_report_flags(up)
     up.add_argument(
         "--xray-status",

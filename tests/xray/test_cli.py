@@ -128,3 +128,20 @@ async def test_xray_status_overrides_the_table(start_fake: StartFake, tmp_path: 
     code, _, err = await _cli(env, report, "--project", PROJECT, "--xray-status", "MAYBE=X")
     assert code == 2
     assert "MAYBE" in err
+
+
+async def test_limiter_flag_and_variable_choose_the_shared_budget(
+    fake: FakeXray, tmp_path: Path
+) -> None:
+    budget = tmp_path / "budget.db"
+    code, out, err = await _cli(
+        _env(fake), EXAMPLES, "--project", PROJECT, "--limiter", f"sqlite:///{budget}"
+    )
+    assert code == 0, out + err
+    assert budget.exists()  # the budget was kept there
+    env = _env(fake, XRAY_LIMITER="redis://:hunter2@127.0.0.1:1/0")
+    code, out, err = await _cli(env, EXAMPLES, "--project", PROJECT)
+    assert code == 2, out + err
+    assert "cannot reach the shared limiter at redis://127.0.0.1:1/0" in err
+    assert "hunter2" not in out + err
+    assert "Traceback" not in err
