@@ -35,7 +35,7 @@ from .errors import (
     make_api_error,
 )
 from .limiter import Limiter
-from .redaction import Secret, basic_credentials, credential_secrets, redact
+from .redaction import Secret, basic_credentials, credential_secrets, redact, redact_url
 
 __all__ = [
     "AUTH_MODES",
@@ -143,8 +143,14 @@ class TransportStats:
 def check_base_url(base_url: str) -> str:
     """Refuse plain http:// unless the host is loopback (the token would travel in clear)."""
     parts = urlsplit(base_url)
+    if parts.username is not None or parts.password is not None:
+        # It would be printed wherever the URL is (reprs, messages) and named in budget keys.
+        raise ConfigurationError(
+            f"base_url {redact_url(base_url)!r} must not hold a user name or password: "
+            "credentials are given separately, never in the URL"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be an http(s) URL, not {base_url!r}")
+        raise ConfigurationError(f"base_url must be an http(s) URL, not {redact_url(base_url)!r}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http:// to {parts.hostname}: the token would travel in clear; "

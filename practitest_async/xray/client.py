@@ -16,6 +16,7 @@ from ..batch.report import ProgressCallback
 from ..batch.results import RunResult, Status
 from ..errors import ConfigurationError
 from ..limiter import Limiter, RateLimit, close_limiter, make_limiter, open_limiter
+from ..redaction import host_and_port
 from ..transport import RetryPolicy, Secret
 from .journal import XrayJournal
 from .transport import Credentials, XrayTransport, bounded_timeout
@@ -56,13 +57,7 @@ def budget_key(base_url: str, flavor: Flavor, client_id: str | None) -> str:
     if flavor == "cloud":
         digest = hashlib.sha256((client_id or "").encode()).hexdigest()[:16]
         return f"xray:cloud:{digest}"
-    parts = urlsplit(base_url)
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return f"xray:server:{host}" + (f":{port}" if port else "")
+    return f"xray:server:{host_and_port(base_url)}"
 
 
 LIMITER_SETTING = "XRAY_LIMITER"
