@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sqlite3
@@ -31,7 +30,9 @@ from .cli_common import (
     add_report_flags,
     count_results,
     exit_code,
+    prepare_summary_folder,
     read_options,
+    write_summary,
 )
 from .client import Client
 from .errors import (
@@ -220,7 +221,7 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
     run = _Run()
     summary_path = args.summary_json
     if summary_path is not None:
-        _prepare_summary_folder(summary_path)
+        prepare_summary_folder(summary_path)
     try:
         with _signals_cancel_this_task(run):
             return await _upload(settings, args, out, run)
@@ -230,7 +231,7 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         code = EXIT_SIGNAL[run.interrupted]
         print(f"practitest-async: interrupted by {run.interrupted}", file=sys.stderr)
         _print_partial(run, out)
-        _write_summary(summary_path, _summary_after_error(run, code, None))
+        write_summary(summary_path, _summary_after_error(run, code, None))
         return code
     except Exception as exc:  # named, summarised, no traceback
         known = isinstance(exc, (PractiTestError, reports.ReportError))
@@ -239,7 +240,7 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         error = redact(str(exc) if known else _unexpected(exc), *_secrets(settings))
         print(f"practitest-async: {error}", file=sys.stderr)
         _print_partial(run, out)
-        _write_summary(summary_path, _summary_after_error(run, code, error))
+        write_summary(summary_path, _summary_after_error(run, code, error))
         return code
 
 
@@ -294,7 +295,7 @@ async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run
                 )
                 code = exit_code(plan.fatal_error, input_errors, ok=not plan.failures)
                 print(f"Dry run, nothing written: {plan.summary()}", file=out)
-                _write_summary(args.summary_json, plan_summary(plan, input_errors, code))
+                write_summary(args.summary_json, plan_summary(plan, input_errors, code))
                 return code
             with progress_for(out) as show:
                 up = run.uploader = client.uploader(
@@ -316,7 +317,7 @@ async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run
     report = up.report
     code = exit_code(report.fatal_error, input_errors, ok=report.ok)
     print_report(report, input_errors, out)
-    _write_summary(args.summary_json, report_summary(report, input_errors, code))
+    write_summary(args.summary_json, report_summary(report, input_errors, code))
     return code
 
 
@@ -369,19 +370,6 @@ def _journal_reason(exc: BaseException) -> str:
 
 def _secrets(settings: Settings) -> tuple[Secret, ...]:
     return credential_secrets(settings.token, settings.email)
-
-
-def _prepare_summary_folder(path: Path) -> None:
-    """Create the summary's folder now: learning after the upload that the summary cannot be
-    written is too late."""
-    if path.is_dir():
-        raise ConfigurationError(f"--summary-json {path} is a directory; give a file path")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigurationError(
-            f"--summary-json {path}: cannot create its folder: {exc.strerror or exc}"
-        ) from exc
 
 
 def _print_partial(run: _Run, out: TextIO) -> None:
@@ -476,16 +464,3 @@ def plan_summary(
         "fatal_error": None if plan.fatal_error is None else str(plan.fatal_error),
         "input_errors": [str(e) for e in input_errors],
     }
-
-
-def _write_summary(path: Path | None, summary: dict[str, Any]) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        print(
-            f"practitest-async: the summary could not be written to {path}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )

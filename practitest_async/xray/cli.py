@@ -13,7 +13,14 @@ from typing import Any, TextIO
 
 from .. import reports
 from ..batch.results import RunResult
-from ..cli_common import add_report_flags, count_results, exit_code, read_options
+from ..cli_common import (
+    add_report_flags,
+    count_results,
+    exit_code,
+    prepare_summary_folder,
+    read_options,
+    write_summary,
+)
 
 ENV_HELP = (
     "Credentials come from the environment, never from flags: XRAY_BASE_URL, and XRAY_TOKEN "
@@ -91,6 +98,8 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
     paths = reports.expand_paths(args.paths)
     if not paths:
         raise reports.ReportError(args.paths[0], "no report files matched")
+    if args.summary_json is not None:
+        prepare_summary_folder(args.summary_json)
     input_errors: list[reports.ReportError] = []
     options = read_options(args, args.name_template)
     results = read_results(paths, args, input_errors, options)
@@ -119,7 +128,7 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
             )
             code = exit_code(None, input_errors, ok=True)
             print(f"Dry run, nothing sent: {plan.summary()}", file=out)
-            _write(args.summary_json, plan_summary(plan, input_errors, code))
+            write_summary(args.summary_json, plan_summary(plan, input_errors, code))
             return code
         with progress_for(out, label="Xray") as show:
             up = client.uploader(
@@ -149,7 +158,7 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
         print(f"  stopped: {report.fatal_error}", file=out)
     for error in input_errors:
         print(f"  input error: {error}", file=out)
-    _write(args.summary_json, report_summary(report, input_errors, code))
+    write_summary(args.summary_json, report_summary(report, input_errors, code))
     return code
 
 
@@ -207,10 +216,3 @@ def plan_summary(plan: Any, input_errors: Sequence[Exception], code: int) -> dic
         "estimated_seconds": round(plan.estimated_seconds, 1),
         "input_errors": [str(e) for e in input_errors],
     }
-
-
-def _write(path: Path | None, summary: dict[str, Any]) -> None:
-    import json
-
-    if path is not None:
-        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

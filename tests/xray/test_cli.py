@@ -145,3 +145,19 @@ async def test_limiter_flag_and_variable_choose_the_shared_budget(
     assert "cannot reach the shared limiter at redis://127.0.0.1:1/0" in err
     assert "hunter2" not in out + err
     assert "Traceback" not in err
+
+
+async def test_summary_json_is_checked_before_sending_and_its_folder_made(
+    start_fake: StartFake, tmp_path: Path
+) -> None:
+    fake = await start_fake()
+    code, out, err = await _cli(
+        _env(fake), EXAMPLES, "--project", PROJECT, "--summary-json", tmp_path
+    )
+    assert code == 2, out + err
+    assert "is a directory" in err
+    assert fake.log == []  # refused before anything was sent
+    deep = tmp_path / "ci" / "out" / "summary.json"
+    code, out, err = await _cli(_env(fake), EXAMPLES, "--project", PROJECT, "--summary-json", deep)
+    assert code == 0, out + err
+    assert json.loads(deep.read_text())["uploaded"] == CASES_IN_EXAMPLES
