@@ -25,6 +25,7 @@ from typing import Any
 
 import aiohttp
 import attrs
+from yarl import URL
 
 from ..errors import (
     APIError,
@@ -32,6 +33,7 @@ from ..errors import (
     ClientClosedError,
     ConfigurationError,
     OutcomeUnknownError,
+    RedirectError,
     TransportError,
     decode_json,
     make_api_error,
@@ -44,6 +46,7 @@ log = logging.getLogger("practitest_async.xray")
 
 USER_AGENT = "practitest-async/0.1 (xray)"
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 JWT_FALLBACK_TTL = 23 * 3600.0  # Cloud says 24 h; renew an hour early when exp is unreadable
 JWT_RENEW_MARGIN = 60.0
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=900, connect=15, sock_connect=15, sock_read=300)
@@ -349,8 +352,10 @@ class XrayTransport:
                 data=data,
                 headers=headers,
                 timeout=self.timeout,
+                allow_redirects=False,  # aiohttp would re-send the body (Cloud's secret) there
             ) as resp:
-                return resp.status, resp.headers, await resp.read()
+                status, answer_headers, raw = resp.status, resp.headers, await resp.read()
+                here = resp.url
         except (TimeoutError, aiohttp.ClientError) as exc:
             cause = self._scrub(exc)
             never_left = isinstance(
@@ -361,6 +366,19 @@ class XrayTransport:
                     method=method, path=path, payload=None, cause=cause
                 ) from cause
             raise TransportError(method=method, path=path, cause=cause) from cause
+        location = answer_headers.get("Location")
+        if status in REDIRECT_STATUSES and location:
+            try:
+                target = str(here.join(URL(location)).origin())
+            except ValueError:
+                target = "an unreadable Location"
+            why = (
+                "not followed: Xray's API does not redirect (check XRAY_BASE_URL)"
+                if target == str(here.origin())
+                else "another origin; not followed, so the credentials never leave the instance"
+            )
+            raise RedirectError(status=status, method=method, path=path, target=target, why=why)
+        return status, answer_headers, raw
 
 
 def _dump(value: Any) -> bytes:

@@ -1,0 +1,78 @@
+"""Xray's transport against a hostile or misconfigured server: credentials never follow a
+redirect, and what the user sees is a clear error."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from practitest_async import RunResult
+from practitest_async.errors import RedirectError
+from practitest_async.xray import XrayClient
+
+from .conftest import PROJECT, QUICK_RETRY, UNHURRIED
+
+SECRET = "client-secret-0123456789"
+
+
+async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def thief() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """Another origin that records what reaches it."""
+    seen: list[bytes] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(await request.read() + request.headers.get("Authorization", "").encode())
+        return web.json_response("stolen-jwt")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    runner, url = await _serve(app)
+    yield url, seen
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "server"])
+async def test_a_redirect_to_another_origin_is_not_followed(
+    thief: tuple[str, list[bytes]], flavor: str
+) -> None:
+    elsewhere, seen = thief
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect(elsewhere + request.path)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", redirect)
+    runner, url = await _serve(app)
+    credentials = (
+        {"client_id": "cid", "client_secret": SECRET} if flavor == "cloud" else {"token": SECRET}
+    )
+    try:
+        async with XrayClient(
+            url,
+            flavor=flavor,  # type: ignore[arg-type]
+            limiter="local",
+            rate_limit=UNHURRIED,
+            retry=QUICK_RETRY,
+            **credentials,
+        ) as xray:
+            report = await xray.upload_results([RunResult("a.b")], project_key=PROJECT)
+    finally:
+        await runner.cleanup()
+    assert seen == []  # nothing, and above all not the secret, reached the other origin
+    assert not report.ok
+    error = report.fatal_error or report.failed[0].error
+    assert "redirect to " + elsewhere in str(error)
+    assert SECRET not in str(error)
+    if report.fatal_error is not None:
+        assert isinstance(report.fatal_error, RedirectError)
