@@ -8,7 +8,6 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
-import attrs
 
 from .batch.cache import IdCache
 from .batch.journal import Journal
@@ -85,7 +84,7 @@ class Client(Services):
             auth=auth,
             email=email,
             limiter=self.limiter,
-            retry=_with_retry_after_cap(retry or RetryPolicy(), self.rate_limit),
+            retry=(retry or RetryPolicy()).capped_for(self.rate_limit),
             timeout=timeout,
             session=session,
         )
@@ -273,14 +272,6 @@ async def _feed(up: Uploader, results: Iterable[RunResult] | AsyncIterable[RunRe
         else:
             for result in results:
                 await up.add(result)
-
-
-def _with_retry_after_cap(retry: RetryPolicy, rate_limit: RateLimit) -> RetryPolicy:
-    """The policy, with the longest Retry-After obeyed defaulting to three rate periods."""
-    if retry.max_retry_after is not None:
-        return retry
-    capped: RetryPolicy = attrs.evolve(retry, max_retry_after=3 * rate_limit.period)
-    return capped
 
 
 def _calls_per_second(limiter: Limiter) -> float:

@@ -34,7 +34,7 @@ from .errors import (
     decode_json,
     make_api_error,
 )
-from .limiter import Limiter
+from .limiter import Limiter, RateLimit
 from .redaction import Secret, basic_credentials, credential_secrets, redact, redact_url
 
 __all__ = [
@@ -123,6 +123,13 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before attempt ``attempt + 1`` (attempt counts from 1)."""
         return random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+
+    def capped_for(self, rate_limit: RateLimit) -> RetryPolicy:
+        """This policy, with the longest Retry-After obeyed defaulting to three rate periods."""
+        if self.max_retry_after is not None:
+            return self
+        capped: RetryPolicy = attrs.evolve(self, max_retry_after=3 * rate_limit.period)
+        return capped
 
     def may_retry(self, attempt: int, started: float, delay: float) -> bool:
         """Whether another attempt fits in the bounds."""

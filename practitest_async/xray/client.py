@@ -137,7 +137,7 @@ class XrayClient:
             flavor=flavor,
             credentials=credentials,
             limiter=self.limiter,
-            retry=retry or RetryPolicy(),
+            retry=(retry or RetryPolicy()).capped_for(self.rate_limit),
             timeout=bounded_timeout(timeout),
             session=session,
         )

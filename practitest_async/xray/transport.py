@@ -34,6 +34,7 @@ from ..errors import (
     ConfigurationError,
     OutcomeUnknownError,
     RedirectError,
+    RetryAfterTooLongError,
     TransportError,
     decode_json,
     make_api_error,
@@ -235,7 +236,7 @@ class XrayTransport:
             self.stats.rate_limited += 1
             if pauses > self.retry.max_rate_limit_pauses:
                 raise make_api_error(429, "POST", path, self._clean(raw))
-            self.limiter.penalise(rate_limit_wait(headers))
+            self.limiter.penalise(self._obeyed_wait("POST", path, headers))
         answer = decode_json(status, "POST", path, self._clean(raw))
         if not isinstance(answer, str) or not answer.strip():
             raise APIError(status=status, method="POST", path=path, titles=["no token returned"])
@@ -289,7 +290,7 @@ class XrayTransport:
                 self.stats.rate_limited += 1
                 if pauses > self.retry.max_rate_limit_pauses:
                     raise make_api_error(status, method, path, self._clean(raw))
-                self.limiter.penalise(rate_limit_wait(headers))
+                self.limiter.penalise(self._obeyed_wait(method, path, headers))
                 continue
             if status == 413:
                 err = make_api_error(status, method, path, self._clean(raw))
@@ -311,6 +312,16 @@ class XrayTransport:
                 )
             return decode_json(status, method, path, self._clean(raw))
 
+    def _obeyed_wait(self, method: str, path: str, headers: Mapping[str, str]) -> float | None:
+        """Jira's wait after a 429; longer than ``retry.max_retry_after`` (default three rate
+        periods) raises :class:`RetryAfterTooLongError` instead of pausing the whole budget,
+        every process sharing it included, for hours."""
+        wait = rate_limit_wait(headers)
+        cap = self.retry.max_retry_after
+        if wait is not None and cap is not None and wait > cap:
+            raise RetryAfterTooLongError(method=method, path=path, retry_after=wait, limit=cap)
+        return wait
+
     def _clean(self, raw: bytes) -> bytes:
         return self.redact(raw.decode("utf-8", "replace")).encode()
 
@@ -320,6 +331,8 @@ class XrayTransport:
         remaining = _header_float(headers, "X-RateLimit-Remaining")
         wait = _header_float(headers, "Retry-After")
         if remaining == 0 and wait:
+            if self.retry.max_retry_after is not None:
+                wait = min(wait, self.retry.max_retry_after)
             self._not_before = max(self._not_before, time.monotonic() + wait)
 
     async def _exchange(

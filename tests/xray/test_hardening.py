@@ -3,16 +3,19 @@ redirect, and what the user sees is a clear error."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
 
-from practitest_async import RunResult
+from practitest_async import RateLimit, RunResult
 from practitest_async.errors import RedirectError
-from practitest_async.xray import XrayClient
+from practitest_async.testing.xray import FakeXray, XrayFakeConfig
+from practitest_async.xray import ChunkRule, XrayClient
 
-from .conftest import PROJECT, QUICK_RETRY, UNHURRIED
+from .conftest import PROJECT, QUICK_RETRY, UNHURRIED, client_for
 
 SECRET = "client-secret-0123456789"
 
@@ -76,3 +79,29 @@ async def test_a_redirect_to_another_origin_is_not_followed(
     assert SECRET not in str(error)
     if report.fatal_error is not None:
         assert isinstance(report.fatal_error, RedirectError)
+
+
+async def test_a_retry_after_beyond_the_cap_fails_fast_instead_of_pausing_for_it() -> None:
+    """Jira says "come back in 100 s" to a client whose window is 1 s: waiting would hold every
+    process of the budget that long; the upload stops at once with the reason."""
+    fake = await FakeXray(XrayFakeConfig(flavor="server", limit=1, window=100.0)).start()
+    try:
+        async with client_for(
+            fake, limiter="local", rate_limit=RateLimit(calls=50, period=1.0, latency_margin=0.0)
+        ) as xray:
+            started = time.monotonic()
+            report = await asyncio.wait_for(
+                xray.upload_results(
+                    [RunResult(f"t.{i}") for i in range(3)],
+                    project_key=PROJECT,
+                    chunks=ChunkRule(max_tests=1),
+                ),
+                30,
+            )
+            elapsed = time.monotonic() - started
+    finally:
+        await fake.close()
+    assert elapsed < 10
+    assert not report.ok
+    errors = [str(report.fatal_error)] + [str(f.error) for f in report.failed]
+    assert any("Retry-After" in e or "retry after" in e.lower() for e in errors), errors
