@@ -241,11 +241,13 @@ class AccountLimiter:
         return delay
 
     def _maybe_recover(self) -> None:
-        """Win back one call per window after each clean window (additive increase)."""
+        """Win back one call per clean window (additive increase); windows in which nothing
+        was sent are clean too, so a client idle for long is back at the full pace."""
         now = self._now()
         clean = now - max(self._last_change, self._paused_until)
         if self.stats.calls_per_window < self.rate_limit.calls and clean >= self.rate_limit.span:
-            self._set_calls(self.stats.calls_per_window + 1, now)
+            won = int(clean // self.rate_limit.span)
+            self._set_calls(min(self.rate_limit.calls, self.stats.calls_per_window + won), now)
 
     def _set_calls(self, calls: int, now: float) -> None:
         if calls == self.stats.calls_per_window:
