@@ -180,7 +180,9 @@ def _route_of(path: str) -> str:
     return re.sub(r"/\d+(?=[/.]|$)", "/{id}", path)
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (a number or an HTTP date); None when absent
+    or unreadable (the limiter then pauses a whole period)."""
     value = headers.get("Retry-After")
     if value is None:
         return None
@@ -326,7 +328,7 @@ class Transport:
                 self.stats.rate_limited += 1
                 if pauses > self.retry.max_rate_limit_pauses:
                     raise make_api_error(status, method, path, self._redact(body))
-                wait = _retry_after(headers)
+                wait = retry_after(headers)
                 cap = self.retry.max_retry_after
                 if wait is not None and cap is not None and wait > cap:
                     self._rate_blocked_until = time.monotonic() + wait

@@ -40,7 +40,14 @@ from ..errors import (
     make_api_error,
 )
 from ..limiter import Limiter
-from ..transport import RetryPolicy, Secret, check_base_url, redact, scrub_exception
+from ..transport import (
+    RetryPolicy,
+    Secret,
+    check_base_url,
+    redact,
+    retry_after,
+    scrub_exception,
+)
 from .wire import Flavor
 
 log = logging.getLogger("practitest_async.xray")
@@ -122,9 +129,9 @@ def _header_float(headers: Mapping[str, str], name: str) -> float | None:
 def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
     """How long Jira asks us to wait: ``Retry-After``, else one refill of its token bucket
     (``X-RateLimit-Interval-Seconds`` / ``X-RateLimit-FillRate``); None when it says nothing."""
-    retry_after = _header_float(headers, "Retry-After")
-    if retry_after is not None:
-        return retry_after
+    wait = retry_after(headers)  # seconds or an HTTP date, read as PractiTest's are
+    if wait is not None:
+        return wait
     interval = _header_float(headers, "X-RateLimit-Interval-Seconds")
     fill = _header_float(headers, "X-RateLimit-FillRate")
     if interval is not None and fill:
@@ -329,7 +336,7 @@ class XrayTransport:
         """Jira DC: ``X-RateLimit-Remaining: 0`` with a ``Retry-After`` on a success means the
         bucket is empty: hold the next request that long instead of earning a 429."""
         remaining = _header_float(headers, "X-RateLimit-Remaining")
-        wait = _header_float(headers, "Retry-After")
+        wait = retry_after(headers)
         if remaining == 0 and wait:
             if self.retry.max_retry_after is not None:
                 wait = min(wait, self.retry.max_retry_after)

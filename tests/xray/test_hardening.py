@@ -105,3 +105,13 @@ async def test_a_retry_after_beyond_the_cap_fails_fast_instead_of_pausing_for_it
     assert not report.ok
     errors = [str(report.fatal_error)] + [str(f.error) for f in report.failed]
     assert any("Retry-After" in e or "retry after" in e.lower() for e in errors), errors
+
+
+def test_a_retry_after_given_as_a_date_is_read() -> None:
+    from email.utils import formatdate
+
+    from practitest_async.xray.transport import rate_limit_wait
+
+    wait = rate_limit_wait({"Retry-After": formatdate(time.time() + 30, usegmt=True)})
+    assert wait is not None
+    assert 25 <= wait <= 31
