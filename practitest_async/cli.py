@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import signal
 import sqlite3
 import sys
@@ -42,6 +41,7 @@ from .errors import (
     PermissionDeniedError,
     PractiTestError,
 )
+from .journal_path import check_journal_path
 from .progress import progress_for
 from .redaction import Secret, credential_secrets, redact
 from .settings import Settings, load_settings
@@ -328,18 +328,7 @@ def _open_journal(path: str | None) -> Iterator[Journal | None]:
     if path is None:
         yield None
         return
-    where = Path(path)
-    if where.is_dir():
-        raise ConfigurationError(f"the journal {path} is a directory; give a file path")
-    if not where.parent.is_dir():
-        raise ConfigurationError(
-            f"the journal {path} cannot be created: its folder {where.parent} does not exist"
-        )
-    # SQLite opens a read-only file without complaint and fails at the first write, mid-upload;
-    # it also writes beside the file (-wal, -shm), so the folder must be writable too.
-    for needed in ([where] if where.exists() else []) + [where.parent]:
-        if not os.access(needed, os.W_OK):
-            raise ConfigurationError(f"the journal {path} cannot be written: {needed} is read-only")
+    check_journal_path(path)
     try:
         journal = Journal(path)
     except (sqlite3.Error, OSError) as exc:

@@ -78,8 +78,12 @@ def redact(text: str, *secrets: Secret | None) -> str:
 
 
 def host_and_port(url: str) -> str:
-    """``host`` or ``host:port`` of a URL (lower case), never its user name or password."""
-    parts = urlsplit(url)
+    """``host`` or ``host:port`` of a URL (lower case), never its user name or password; ""
+    when it has none or cannot be read."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL"
+        return ""
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
@@ -92,5 +96,8 @@ def host_and_port(url: str) -> str:
 
 def redact_url(url: str) -> str:
     """The URL without user name, password, query or fragment (for errors and logs)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": say only its scheme
+        return url.split(":", 1)[0] + "://(an unreadable URL)"
     return parts._replace(netloc=host_and_port(url), query="", fragment="").geturl()

@@ -149,7 +149,10 @@ class TransportStats:
 
 def check_base_url(base_url: str) -> str:
     """Refuse plain http:// unless the host is loopback (the token would travel in clear)."""
-    parts = urlsplit(base_url)
+    try:
+        parts = urlsplit(base_url)
+    except ValueError as exc:  # "Invalid IPv6 URL"
+        raise ConfigurationError(f"base_url {redact_url(base_url)!r}: {exc}") from None
     if parts.username is not None or parts.password is not None:
         # It would be printed wherever the URL is (reprs, messages) and named in budget keys.
         raise ConfigurationError(

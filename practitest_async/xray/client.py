@@ -17,7 +17,7 @@ from ..batch.results import RunResult, Status
 from ..errors import ConfigurationError
 from ..limiter import Limiter, RateLimit, close_limiter, make_limiter, open_limiter
 from ..redaction import host_and_port
-from ..transport import RetryPolicy, Secret
+from ..transport import RetryPolicy, Secret, check_base_url
 from .journal import XrayJournal
 from .transport import Credentials, XrayTransport, bounded_timeout
 from .uploader import ChunkRule, ExecutionInfo, XrayPlan, XrayReport, XrayUploader
@@ -109,7 +109,7 @@ class XrayClient:
         session: aiohttp.ClientSession | None = None,
         status_map: Mapping[Status | str, str] | None = None,
     ) -> None:
-        base_url = api_root(base_url)
+        base_url = check_base_url(api_root(base_url))  # a clear error before anything reads it
         flavor = flavor or detect_flavor(base_url)
         if flavor not in FLAVORS:
             raise ConfigurationError(f"flavor must be 'server', 'cloud' or None, not {flavor!r}")

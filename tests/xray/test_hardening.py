@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 
-from practitest_async import RateLimit, RunResult
-from practitest_async.errors import RedirectError
+from practitest_async import Client, RateLimit, RunResult
+from practitest_async.errors import ConfigurationError, RedirectError
 from practitest_async.testing.xray import FakeXray, XrayFakeConfig
 from practitest_async.xray import ChunkRule, XrayClient
 
@@ -115,3 +117,30 @@ def test_a_retry_after_given_as_a_date_is_read() -> None:
     wait = rate_limit_wait({"Retry-After": formatdate(time.time() + 30, usegmt=True)})
     assert wait is not None
     assert 25 <= wait <= 31
+
+
+@pytest.mark.parametrize("where", ["directory", "missing folder"])
+async def test_a_journal_that_cannot_be_opened_is_a_clear_error(
+    fake: FakeXray, tmp_path: Path, where: str
+) -> None:
+    journal = tmp_path if where == "directory" else tmp_path / "no" / "such" / "j.sqlite"
+    async with client_for(fake) as xray:
+        with pytest.raises(ConfigurationError, match="journal") as caught:
+            await xray.upload_results([RunResult("a.b")], project_key=PROJECT, journal=journal)
+    assert str(journal) in str(caught.value)
+    assert fake.log == []
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: XrayClient("https://[::1", token="abcdefgh"),
+        lambda: XrayClient("https://jira.example.com", token="abcdefgh", limiter="redis://[::1"),
+        lambda: Client("abcdefgh", base_url="https://[::1"),
+        lambda: Client("abcdefgh", limiter="redis://:pw-s3cr3t@[::1"),
+    ],
+)
+def test_an_unparsable_url_is_a_configuration_error(make: Any) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        make()
+    assert "pw-s3cr3t" not in str(caught.value)
