@@ -447,9 +447,9 @@ class Transport:
             location = answer_headers.get("Location")
             if status not in REDIRECT_STATUSES or not location:
                 return answer
+            target = redirect_target(here, location, status, method)
             if raw:
                 return await self._follow_redirects(session, str(here), answer)
-            target = here.join(URL(location))
             self._check_redirect(status, method, url, target)
             # Same origin: follow with the query the Location gives, credentials our own.
             target, query = _without_credentials(target), self._params(None)
@@ -490,7 +490,7 @@ class Transport:
             if hops > MAX_REDIRECTS:
                 cause = RuntimeError(f"more than {MAX_REDIRECTS} redirects")
                 raise TransportError(method="GET", path=URL(url).path, cause=cause)
-            target = URL(url).join(URL(headers["Location"]))
+            target = redirect_target(URL(url), headers["Location"], status, "GET")
             own = target.origin() == self.origin
             if not own:  # the storage host gets no credential, not even one the Location repeats
                 target = _without_credentials(target)
@@ -502,6 +502,23 @@ class Transport:
                 answer = resp.status, resp.headers, await resp.read()
             status, headers, url = resp.status, resp.headers, str(target)
         return answer
+
+
+def redirect_target(here: URL, location: str, status: int, method: str) -> URL:
+    """Where a redirect points (relative to ``here``); an unreadable Location is a
+    RedirectError, never a ValueError from deep inside yarl."""
+    try:
+        target = here.join(URL(location))
+        target.origin()
+    except ValueError:
+        raise RedirectError(
+            status=status,
+            method=method,
+            path=here.path,
+            target="an unreadable Location",
+            why="not followed",
+        ) from None
+    return target
 
 
 def _without_credentials(url: URL) -> URL:

@@ -25,7 +25,6 @@ from typing import Any
 
 import aiohttp
 import attrs
-from yarl import URL
 
 from ..errors import (
     APIError,
@@ -45,6 +44,7 @@ from ..transport import (
     Secret,
     check_base_url,
     redact,
+    redirect_target,
     retry_after,
     scrub_exception,
 )
@@ -388,16 +388,15 @@ class XrayTransport:
             raise TransportError(method=method, path=path, cause=cause) from cause
         location = answer_headers.get("Location")
         if status in REDIRECT_STATUSES and location:
-            try:
-                target = str(here.join(URL(location)).origin())
-            except ValueError:
-                target = "an unreadable Location"
+            target = redirect_target(here, location, status, method).origin()
             why = (
                 "not followed: Xray's API does not redirect (check XRAY_BASE_URL)"
-                if target == str(here.origin())
+                if target == here.origin()
                 else "another origin; not followed, so the credentials never leave the instance"
             )
-            raise RedirectError(status=status, method=method, path=path, target=target, why=why)
+            raise RedirectError(
+                status=status, method=method, path=path, target=str(target), why=why
+            )
         return status, answer_headers, raw
 
 
