@@ -25,7 +25,8 @@ from ..cli_common import (
 ENV_HELP = (
     "Credentials come from the environment, never from flags: XRAY_BASE_URL, and XRAY_TOKEN "
     "(a Personal Access Token) or XRAY_USERNAME + XRAY_PASSWORD for Server/DC, or "
-    "XRAY_CLIENT_ID + XRAY_CLIENT_SECRET for Cloud; XRAY_FLAVOR and XRAY_LIMITER optional."
+    "XRAY_CLIENT_ID + XRAY_CLIENT_SECRET for Cloud; XRAY_FLAVOR, XRAY_LIMITER and "
+    "XRAY_LIMITER_KEY (the budget's name, shared by API keys given the same) optional."
 )
 
 

@@ -50,10 +50,18 @@ def api_root(base_url: str) -> str:
     return re.sub(r"/(api/v[12]|rest/raven/[^/]+)/*$", "", base_url.strip().rstrip("/"))
 
 
-def budget_key(base_url: str, flavor: Flavor, client_id: str | None) -> str:
+def budget_key(
+    base_url: str, flavor: Flavor, client_id: str | None, configured: str | None = None
+) -> str:
     """The shared budget's key: one per Xray instance (a Cloud API key belongs to one; a
     Server/DC instance is its host and port). Never a secret: Cloud's client id is hashed, and
-    only the URL's host and port are read (never a user name or password written into it)."""
+    only the URL's host and port are read (never a user name or password written into it).
+
+    ``configured`` (``limiter_key=``, ``XRAY_LIMITER_KEY``) names the budget instead, for
+    several API keys of one Cloud instance (whether Xray counts per instance or per key is not
+    documented); it is prefixed ``xray:``, so it never names a PractiTest budget."""
+    if configured and configured.strip():
+        return f"xray:{configured.strip()}"
     if flavor == "cloud":
         digest = hashlib.sha256((client_id or "").encode()).hexdigest()[:16]
         return f"xray:cloud:{digest}"
@@ -89,7 +97,8 @@ class XrayClient:
     through a SQLite file in the user's cache directory; ``"redis://host:port/db"`` shares it
     across machines, ``"sqlite:///path"`` names the file, ``"local"`` paces this process alone,
     or pass a Limiter (see :func:`make_xray_limiter`). The budget is named by
-    :func:`budget_key`, one per Xray instance, separate from PractiTest's.
+    :func:`budget_key`, one per Xray instance, separate from PractiTest's; ``limiter_key``
+    names it instead (the API keys of one Cloud instance given one name share one budget).
     """
 
     def __init__(
@@ -104,6 +113,7 @@ class XrayClient:
         flavor: Flavor | None = None,
         rate_limit: RateLimit | None = None,
         limiter: Limiter | str | None = None,
+        limiter_key: str | None = None,
         timeout: float | aiohttp.ClientTimeout | None = None,
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
@@ -121,7 +131,7 @@ class XrayClient:
             )
         self.flavor: Flavor = flavor
         self.rate_limit = rate_limit or cloud_rate_limit()
-        self.budget_key = budget_key(base_url, flavor, client_id)
+        self.budget_key = budget_key(base_url, flavor, client_id, limiter_key)
         self.limiter = make_xray_limiter(limiter, self.rate_limit, self.budget_key)
         self._owns_limiter = self.limiter is not limiter  # made here: opened and closed here
         self.statuses = status_table(flavor, status_map)
@@ -145,7 +155,8 @@ class XrayClient:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> XrayClient:
         """A client from ``XRAY_BASE_URL``, ``XRAY_TOKEN``, ``XRAY_USERNAME``, ``XRAY_PASSWORD``,
-        ``XRAY_CLIENT_ID``, ``XRAY_CLIENT_SECRET``, ``XRAY_FLAVOR``, ``XRAY_LIMITER``."""
+        ``XRAY_CLIENT_ID``, ``XRAY_CLIENT_SECRET``, ``XRAY_FLAVOR``, ``XRAY_LIMITER``,
+        ``XRAY_LIMITER_KEY``."""
         env = os.environ if env is None else env
 
         def get(name: str) -> str | None:
@@ -166,6 +177,7 @@ class XrayClient:
             "client_secret": get("CLIENT_SECRET"),
             "flavor": get("FLAVOR"),
             "limiter": get("LIMITER"),
+            "limiter_key": get("LIMITER_KEY"),
         }
         options.update({k: v for k, v in overrides.items() if v is not None})
         return cls(base_url, **options)

@@ -152,3 +152,18 @@ async def test_a_429_is_logged_as_xray_not_practitest(caplog: Any, tmp_path: Pat
 
 def test_practitest_keeps_its_label() -> None:
     assert AccountLimiter().label == "PractiTest"
+
+
+def test_a_configured_key_names_one_budget_for_several_api_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    env = {"XRAY_CLIENT_SECRET": "S3CR3T", "XRAY_LIMITER_KEY": "acme"}
+    one = XrayClient.from_env({**env, "XRAY_CLIENT_ID": "cid-1"})
+    two = XrayClient.from_env({**env, "XRAY_CLIENT_ID": "cid-2"})
+    assert one.budget_key == two.budget_key == "xray:acme"
+    assert one.limiter.description == two.limiter.description  # type: ignore[attr-defined]
+    # the same name for PractiTest is another budget (another service, another limit)
+    assert practitest_budget_key("https://api.practitest.com", "t", "acme") != one.budget_key
+    plain = XrayClient.from_env({**env, "XRAY_CLIENT_ID": "cid-1", "XRAY_LIMITER_KEY": " "})
+    assert plain.budget_key.startswith("xray:cloud:")
