@@ -51,7 +51,12 @@ async def one(url: str, client_id: str, secret: str, n: int, max_tests: int, win
     rate = cloud_rate_limit(period=window)
     cpu0, wall0 = time.process_time(), time.monotonic()
     async with XrayClient(
-        url, flavor="cloud", client_id=client_id, client_secret=secret, rate_limit=rate
+        url,
+        flavor="cloud",
+        client_id=client_id,
+        client_secret=secret,
+        rate_limit=rate,
+        limiter="local",  # one process, measured alone: not the user's shared budget file
     ) as xray:
         report = await xray.upload_results(
             results(n),

@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import os
 import signal
 import sqlite3
 import sys
@@ -33,8 +31,10 @@ from .cli_common import (
     add_report_flags,
     count_results,
     exit_code,
+    prepare_summary_folder,
     read_options,
     upload_cache,
+    write_summary,
 )
 from .client import Client
 from .errors import (
@@ -44,6 +44,7 @@ from .errors import (
     PermissionDeniedError,
     PractiTestError,
 )
+from .journal_path import check_journal_path
 from .progress import progress_for
 from .redaction import Secret, credential_secrets, redact
 from .settings import Settings, load_settings
@@ -236,7 +237,7 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
     run = _Run()
     summary_path = args.summary_json
     if summary_path is not None:
-        _prepare_summary_folder(summary_path)
+        prepare_summary_folder(summary_path)
     try:
         with _signals_cancel_this_task(run):
             return await _upload(settings, args, out, run)
@@ -246,7 +247,7 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         code = EXIT_SIGNAL[run.interrupted]
         print(f"practitest-async: interrupted by {run.interrupted}", file=sys.stderr)
         _print_partial(run, out)
-        _write_summary(summary_path, _summary_after_error(run, code, None))
+        write_summary(summary_path, _summary_after_error(run, code, None))
         return code
     except Exception as exc:  # named, summarised, no traceback
         known = isinstance(exc, (PractiTestError, reports.ReportError))
@@ -255,7 +256,7 @@ async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         error = redact(str(exc) if known else _unexpected(exc), *_secrets(settings))
         print(f"practitest-async: {error}", file=sys.stderr)
         _print_partial(run, out)
-        _write_summary(summary_path, _summary_after_error(run, code, error))
+        write_summary(summary_path, _summary_after_error(run, code, error))
         return code
 
 
@@ -314,7 +315,7 @@ async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run
                 print(f"Dry run, nothing written: {plan.summary()}", file=out)
                 if plan.calls.get("auto_create") and options["group_by"] == "case":
                     print(per_class_note(paths, options, plan), file=out)
-                _write_summary(args.summary_json, plan_summary(plan, input_errors, code))
+                write_summary(args.summary_json, plan_summary(plan, input_errors, code))
                 return code
             with progress_for(out) as show:
                 up = run.uploader = client.uploader(
@@ -337,7 +338,7 @@ async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run
     report = up.report
     code = exit_code(report.fatal_error, input_errors, ok=report.ok)
     print_report(report, input_errors, out)
-    _write_summary(args.summary_json, report_summary(report, input_errors, code))
+    write_summary(args.summary_json, report_summary(report, input_errors, code))
     return code
 
 
@@ -348,13 +349,7 @@ def _open_journal(path: str | None) -> Iterator[Journal | None]:
     if path is None:
         yield None
         return
-    where = Path(path)
-    # SQLite opens a read-only file without complaint and fails at the first write, mid-upload;
-    # it also writes beside the file (-wal, -shm), so the folder must be writable too. (A
-    # directory, a missing folder, a corrupt or busy file: the journal itself says so.)
-    for needed, exists in ((where, where.is_file()), (where.parent, where.parent.is_dir())):
-        if exists and not os.access(needed, os.W_OK):
-            raise ConfigurationError(f"the journal {path} cannot be written: {needed} is read-only")
+    check_journal_path(path)
     try:
         journal = Journal(path)
     except JournalError as exc:
@@ -378,19 +373,6 @@ class JournalFailedError(PractiTestError):
 
 def _secrets(settings: Settings) -> tuple[Secret, ...]:
     return credential_secrets(settings.token, settings.email)
-
-
-def _prepare_summary_folder(path: Path) -> None:
-    """Create the summary's folder now: learning after the upload that the summary cannot be
-    written is too late."""
-    if path.is_dir():
-        raise ConfigurationError(f"--summary-json {path} is a directory; give a file path")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigurationError(
-            f"--summary-json {path}: cannot create its folder: {exc.strerror or exc}"
-        ) from exc
 
 
 def _print_partial(run: _Run, out: TextIO) -> None:
@@ -485,16 +467,3 @@ def plan_summary(
         "fatal_error": None if plan.fatal_error is None else str(plan.fatal_error),
         "input_errors": [str(e) for e in input_errors],
     }
-
-
-def _write_summary(path: Path | None, summary: dict[str, Any]) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        print(
-            f"practitest-async: the summary could not be written to {path}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )

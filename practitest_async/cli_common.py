@@ -3,13 +3,16 @@
 Exit codes and how they are chosen; ``--format``, ``--status-map``, ``--test-per`` and
 ``--partial`` on a parser, the options they make for
 :func:`practitest_async.reports.read_reports` (checked before anything is read), and the count of
-results to come for a progress bar.
+results to come for a progress bar; the summary JSON's folder checked before sending and the
+summary written after.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import sys
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
@@ -127,3 +130,31 @@ def count_results(paths: Sequence[Path], options: dict[str, Any]) -> int:
         return 0
     finally:
         logging.disable(logging.NOTSET)
+
+
+def prepare_summary_folder(path: Path) -> None:
+    """Create the summary's folder now: learning after the upload that the summary cannot be
+    written is too late."""
+    if path.is_dir():
+        raise ConfigurationError(f"--summary-json {path} is a directory; give a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"--summary-json {path}: cannot create its folder: {exc.strerror or exc}"
+        ) from exc
+
+
+def write_summary(path: Path | None, summary: dict[str, Any]) -> None:
+    """Write the summary JSON for the next CI step (a failure is said, never a traceback: the
+    upload itself is done)."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(
+            f"practitest-async: the summary could not be written to {path}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )

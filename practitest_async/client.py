@@ -8,7 +8,6 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
-import attrs
 
 from .batch.cache import IdCache
 from .batch.journal import Journal
@@ -18,7 +17,14 @@ from .batch.uploader import Uploader
 from .batch.writer import DryWriter
 from .environment import EU, US, client_options, read_settings
 from .errors import ConfigurationError
-from .limiter import Limiter, RateLimit, budget_key, make_limiter
+from .limiter import (
+    Limiter,
+    RateLimit,
+    budget_key,
+    close_limiter,
+    make_limiter,
+    open_limiter,
+)
 from .services import Services, TokenKind
 from .transport import DEFAULT_TIMEOUT, AuthMode, RetryPolicy, Secret, Transport
 
@@ -78,7 +84,7 @@ class Client(Services):
             auth=auth,
             email=email,
             limiter=self.limiter,
-            retry=_with_retry_after_cap(retry or RetryPolicy(), self.rate_limit),
+            retry=(retry or RetryPolicy()).capped_for(self.rate_limit),
             timeout=timeout,
             session=session,
         )
@@ -107,10 +113,9 @@ class Client(Services):
 
     async def __aenter__(self) -> Client:
         await self.transport.open()
-        opener = getattr(self.limiter, "open", None)
-        if self._owns_limiter and opener is not None:
+        if self._owns_limiter:
             try:
-                await opener()  # a shared budget that cannot be reached fails here, clearly
+                await open_limiter(self.limiter)  # an unreachable shared budget fails here
             except BaseException:
                 await self.aclose()
                 raise
@@ -127,9 +132,8 @@ class Client(Services):
     async def aclose(self) -> None:
         """Close the HTTP session (if the client created it) and the limiter it made."""
         await self.transport.close()
-        closer = getattr(self.limiter, "aclose", None)
-        if self._owns_limiter and closer is not None:
-            await closer()
+        if self._owns_limiter:
+            await close_limiter(self.limiter)
 
     async def request(
         self,
@@ -268,14 +272,6 @@ async def _feed(up: Uploader, results: Iterable[RunResult] | AsyncIterable[RunRe
         else:
             for result in results:
                 await up.add(result)
-
-
-def _with_retry_after_cap(retry: RetryPolicy, rate_limit: RateLimit) -> RetryPolicy:
-    """The policy, with the longest Retry-After obeyed defaulting to three rate periods."""
-    if retry.max_retry_after is not None:
-        return retry
-    capped: RetryPolicy = attrs.evolve(retry, max_retry_after=3 * rate_limit.period)
-    return capped
 
 
 def _calls_per_second(limiter: Limiter) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 _QUERY_SECRET = re.compile(r"((?:api_token|developer_email)=)[^&\s\"'<>]+")
 _BASIC = re.compile(r"(Basic\s+)([A-Za-z0-9+/]{8,}={0,2})")
@@ -75,3 +75,29 @@ def redact(text: str, *secrets: Secret | None) -> str:
             for form in {value, quote(value, safe=""), quote(value, safe="@")}:
                 text = text.replace(form, "***")
     return text
+
+
+def host_and_port(url: str) -> str:
+    """``host`` or ``host:port`` of a URL (lower case), never its user name or password; ""
+    when it has none or cannot be read."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL"
+        return ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return host + (f":{port}" if port else "")
+
+
+def redact_url(url: str) -> str:
+    """The URL without user name, password, query or fragment (for errors and logs)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": say only its scheme
+        return url.split(":", 1)[0] + "://(an unreadable URL)"
+    return parts._replace(netloc=host_and_port(url), query="", fragment="").geturl()

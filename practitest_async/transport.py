@@ -34,8 +34,8 @@ from .errors import (
     decode_json,
     make_api_error,
 )
-from .limiter import Limiter
-from .redaction import Secret, basic_credentials, credential_secrets, redact
+from .limiter import Limiter, RateLimit
+from .redaction import Secret, basic_credentials, credential_secrets, redact, redact_url
 
 __all__ = [
     "AUTH_MODES",
@@ -124,6 +124,13 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1`` (attempt counts from 1)."""
         return random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
 
+    def capped_for(self, rate_limit: RateLimit) -> RetryPolicy:
+        """This policy, with the longest Retry-After obeyed defaulting to three rate periods."""
+        if self.max_retry_after is not None:
+            return self
+        capped: RetryPolicy = attrs.evolve(self, max_retry_after=3 * rate_limit.period)
+        return capped
+
     def may_retry(self, attempt: int, started: float, delay: float) -> bool:
         """Whether another attempt fits in the bounds."""
         elapsed = time.monotonic() - started + delay
@@ -142,9 +149,18 @@ class TransportStats:
 
 def check_base_url(base_url: str) -> str:
     """Refuse plain http:// unless the host is loopback (the token would travel in clear)."""
-    parts = urlsplit(base_url)
+    try:
+        parts = urlsplit(base_url)
+    except ValueError as exc:  # "Invalid IPv6 URL"
+        raise ConfigurationError(f"base_url {redact_url(base_url)!r}: {exc}") from None
+    if parts.username is not None or parts.password is not None:
+        # It would be printed wherever the URL is (reprs, messages) and named in budget keys.
+        raise ConfigurationError(
+            f"base_url {redact_url(base_url)!r} must not hold a user name or password: "
+            "credentials are given separately, never in the URL"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be an http(s) URL, not {base_url!r}")
+        raise ConfigurationError(f"base_url must be an http(s) URL, not {redact_url(base_url)!r}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http:// to {parts.hostname}: the token would travel in clear; "
@@ -167,7 +183,9 @@ def _route_of(path: str) -> str:
     return re.sub(r"/\d+(?=[/.]|$)", "/{id}", path)
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (a number or an HTTP date); None when absent
+    or unreadable (the limiter then pauses a whole period)."""
     value = headers.get("Retry-After")
     if value is None:
         return None
@@ -313,7 +331,7 @@ class Transport:
                 self.stats.rate_limited += 1
                 if pauses > self.retry.max_rate_limit_pauses:
                     raise make_api_error(status, method, path, self._redact(body))
-                wait = _retry_after(headers)
+                wait = retry_after(headers)
                 cap = self.retry.max_retry_after
                 if wait is not None and cap is not None and wait > cap:
                     self._rate_blocked_until = time.monotonic() + wait
@@ -429,9 +447,9 @@ class Transport:
             location = answer_headers.get("Location")
             if status not in REDIRECT_STATUSES or not location:
                 return answer
+            target = redirect_target(here, location, status, method)
             if raw:
                 return await self._follow_redirects(session, str(here), answer)
-            target = here.join(URL(location))
             self._check_redirect(status, method, url, target)
             # Same origin: follow with the query the Location gives, credentials our own.
             target, query = _without_credentials(target), self._params(None)
@@ -472,7 +490,7 @@ class Transport:
             if hops > MAX_REDIRECTS:
                 cause = RuntimeError(f"more than {MAX_REDIRECTS} redirects")
                 raise TransportError(method="GET", path=URL(url).path, cause=cause)
-            target = URL(url).join(URL(headers["Location"]))
+            target = redirect_target(URL(url), headers["Location"], status, "GET")
             own = target.origin() == self.origin
             if not own:  # the storage host gets no credential, not even one the Location repeats
                 target = _without_credentials(target)
@@ -484,6 +502,23 @@ class Transport:
                 answer = resp.status, resp.headers, await resp.read()
             status, headers, url = resp.status, resp.headers, str(target)
         return answer
+
+
+def redirect_target(here: URL, location: str, status: int, method: str) -> URL:
+    """Where a redirect points (relative to ``here``); an unreadable Location is a
+    RedirectError, never a ValueError from deep inside yarl."""
+    try:
+        target = here.join(URL(location))
+        target.origin()
+    except ValueError:
+        raise RedirectError(
+            status=status,
+            method=method,
+            path=here.path,
+            target="an unreadable Location",
+            why="not followed",
+        ) from None
+    return target
 
 
 def _without_credentials(url: URL) -> URL:

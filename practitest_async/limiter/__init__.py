@@ -31,8 +31,10 @@ __all__ = [
     "SupportsLock",
     "budget_key",
     "cache_directory",
+    "close_limiter",
     "default_store_url",
     "make_limiter",
+    "open_limiter",
     "open_store",
 ]
 
@@ -40,7 +42,12 @@ LOCAL = "local"
 
 
 def make_limiter(
-    spec: str | Limiter | None, rate_limit: RateLimit | None = None, key: str = "default"
+    spec: str | Limiter | None,
+    rate_limit: RateLimit | None = None,
+    key: str = "default",
+    *,
+    label: str = "PractiTest",
+    setting: str = "PRACTITEST_LIMITER",
 ) -> Limiter:
     """The limiter for a ``limiter=`` setting.
 
@@ -51,12 +58,38 @@ def make_limiter(
     - ``"sqlite:///PATH"``, ``"redis://HOST:PORT/DB"``, ``"rediss://..."``: a
       :class:`SharedLimiter` on that store; an unreachable store is a ConfigurationError.
     - a :class:`Limiter`: used as it is.
+
+    ``label`` names the service in log lines ("Xray rate limit hit (429)"), ``setting`` the
+    variable that chooses the limiter (named when the default file cannot be used). Neither
+    changes the budget: ``key`` alone names it.
     """
     if spec is not None and not isinstance(spec, str):
         return spec
     text = (spec or "").strip()
     if not text:
-        return SharedLimiter(default_store_url(key), rate_limit, key=key, fallback_on_open=True)
+        return SharedLimiter(
+            default_store_url(key),
+            rate_limit,
+            key=key,
+            fallback_on_open=True,
+            label=label,
+            setting=setting,
+        )
     if text.lower() == LOCAL:
-        return AccountLimiter(rate_limit)
-    return SharedLimiter(text, rate_limit, key=key)
+        return AccountLimiter(rate_limit, label=label)
+    return SharedLimiter(text, rate_limit, key=key, label=label, setting=setting)
+
+
+async def open_limiter(limiter: Limiter) -> None:
+    """Reach a limiter's store now, if it has one (a shared budget that cannot be reached fails
+    here, with a clear :class:`~practitest_async.errors.ConfigurationError`)."""
+    opener = getattr(limiter, "open", None)
+    if opener is not None:
+        await opener()
+
+
+async def close_limiter(limiter: Limiter) -> None:
+    """Stop a limiter's background work and close its store's connection, if it has them."""
+    closer = getattr(limiter, "aclose", None)
+    if closer is not None:
+        await closer()

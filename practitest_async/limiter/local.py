@@ -164,8 +164,9 @@ class LimiterStats:
 class AccountLimiter:
     """Pace requests for one account; pause everybody on 429 (see the module docstring)."""
 
-    def __init__(self, rate_limit: RateLimit | None = None) -> None:
+    def __init__(self, rate_limit: RateLimit | None = None, *, label: str = "PractiTest") -> None:
         self.rate_limit = rate_limit or RateLimit()
+        self.label = label  # the service whose budget this is, for log lines
         self.stats = LimiterStats(calls_per_window=self.rate_limit.calls)
         self._bucket = self._new_bucket(self.rate_limit.calls)
         self._fill_bucket = False
@@ -231,8 +232,8 @@ class AccountLimiter:
             max(self.rate_limit.floor, int(self.stats.calls_per_window * DECREASE_FACTOR)), now
         )
         log.warning(
-            "PractiTest rate limit hit (429): pausing every request for %.1fs; "
-            "pacing now %d calls per %gs",
+            "%s rate limit hit (429): pausing every request for %.1fs; pacing now %d calls per %gs",
+            self.label,
             delay,
             self.stats.calls_per_window,
             self.rate_limit.period,
@@ -240,11 +241,13 @@ class AccountLimiter:
         return delay
 
     def _maybe_recover(self) -> None:
-        """Win back one call per window after each clean window (additive increase)."""
+        """Win back one call per clean window (additive increase); windows in which nothing
+        was sent are clean too, so a client idle for long is back at the full pace."""
         now = self._now()
         clean = now - max(self._last_change, self._paused_until)
         if self.stats.calls_per_window < self.rate_limit.calls and clean >= self.rate_limit.span:
-            self._set_calls(self.stats.calls_per_window + 1, now)
+            won = int(clean // self.rate_limit.span)
+            self._set_calls(min(self.rate_limit.calls, self.stats.calls_per_window + won), now)
 
     def _set_calls(self, calls: int, now: float) -> None:
         if calls == self.stats.calls_per_window:

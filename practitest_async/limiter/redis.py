@@ -38,8 +38,9 @@ local tat = tonumber(st[2]) or 0
 local pause_until = tonumber(st[3]) or 0
 local last_change = tonumber(st[4]) or 0
 local episode = tonumber(st[5]) or 0
-if calls < max_calls and now - math.max(last_change, pause_until) >= w then
-  calls = calls + 1
+local clean = now - math.max(last_change, pause_until)
+if calls < max_calls and clean >= w then
+  calls = math.min(max_calls, calls + math.floor(clean / w))
   last_change = now
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - w)

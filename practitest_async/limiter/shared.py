@@ -114,9 +114,13 @@ class SharedLimiter:
         late_tolerance: float | None = None,
         lock_lease: float = 30.0,
         fallback_on_open: bool = False,
+        label: str = "PractiTest",
+        setting: str = "PRACTITEST_LIMITER",
     ) -> None:
         self.rate_limit = rl = rate_limit or RateLimit()
         self.key = key
+        self.label = label  # the service whose budget this is, for log lines
+        self.setting = setting  # where the user chooses the limiter, for log lines
         self.store: Store = open_store(store, key) if isinstance(store, str) else store
         self.late_tolerance = (
             default_late_tolerance(rl) if late_tolerance is None else late_tolerance
@@ -186,12 +190,14 @@ class SharedLimiter:
                         f"cannot reach the shared limiter at {self.description}: {_reason(exc)}"
                     ) from None
                 log.warning(
-                    "cannot use the shared rate-limit budget at %s (%s); pacing this process "
-                    "on its own (set PRACTITEST_LIMITER to choose another)",
+                    "cannot use the shared %s rate-limit budget at %s (%s); pacing this "
+                    "process on its own (set %s to choose another)",
+                    self.label,
                     self.description,
                     _reason(exc),
+                    self.setting,
                 )
-                self._fallback = AccountLimiter(self.rate_limit)
+                self._fallback = AccountLimiter(self.rate_limit, label=self.label)
             self._opened = True
 
     async def aclose(self) -> None:
@@ -211,11 +217,14 @@ class SharedLimiter:
         rl = self.rate_limit
         share = max(1, self.stats.calls_per_window // max(1, self._active))
         burst = None if rl.burst is None else min(rl.burst, share)
-        self._fallback = AccountLimiter(attrs.evolve(rl, calls=share, burst=burst))
+        self._fallback = AccountLimiter(
+            attrs.evolve(rl, calls=share, burst=burst), label=self.label
+        )
         self.stats.store_lost += 1
         log.warning(
-            "the shared rate-limit budget at %s stopped answering (%s); pacing this process "
+            "the shared %s rate-limit budget at %s stopped answering (%s); pacing this process "
             "alone at %d calls per %gs (1/%d of the budget) until it answers again",
+            self.label,
             self.description,
             _reason(exc),
             share,
@@ -232,7 +241,9 @@ class SharedLimiter:
                 await self.store.ping()
             except StoreUnavailable:
                 continue
-            log.warning("the shared rate-limit budget at %s answers again", self.description)
+            log.warning(
+                "the shared %s rate-limit budget at %s answers again", self.label, self.description
+            )
             self._fallback = None
 
     # --- the Limiter protocol -------------------------------------------------------------------
@@ -355,8 +366,9 @@ class SharedLimiter:
             min(rl.floor, rl.calls), int(self.stats.calls_per_window * DECREASE_FACTOR)
         )
         log.warning(
-            "PractiTest rate limit hit (429): pausing every request of the budget for %.1fs; "
+            "%s rate limit hit (429): pausing every request of the budget for %.1fs; "
             "pacing now %d calls per %gs",
+            self.label,
             delay,
             self.stats.calls_per_window,
             rl.period,

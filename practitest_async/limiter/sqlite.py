@@ -112,8 +112,12 @@ class SqliteStore:
                 "SELECT calls, tat, pause_until, last_change, episode FROM state WHERE id = 0"
             ).fetchone()
             calls = min(int(calls or args.max_calls), args.max_calls)
-            if calls < args.max_calls and now - max(last_change, pause_until) >= args.window:
-                calls, last_change = calls + 1, now  # one call back per clean window
+            clean = now - max(last_change, pause_until)
+            if calls < args.max_calls and clean >= args.window:
+                # one call back per clean window, idle ones included (a job hours later
+                # starts at the full budget)
+                calls = min(args.max_calls, calls + int(clean // args.window))
+                last_change = now
             conn.execute("DELETE FROM slots WHERE at <= ?", (now - args.window,))
             (newest,) = conn.execute("SELECT max(at) FROM slots").fetchone()
             row = conn.execute(

@@ -15,9 +15,11 @@ import os
 import re
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import attrs
+
+from ..redaction import host_and_port
+from ..redaction import redact_url as redact_url  # the stores and the settings use it from here
 
 DIRECTORY = "practitest-async"
 
@@ -109,7 +111,7 @@ def budget_key(base_url: str, token: str, configured: str | None = None) -> str:
     host and a hash of the token. The token itself never appears in a key, file name or log."""
     if configured and configured.strip():
         return configured.strip()
-    host = urlsplit(base_url).netloc or base_url
+    host = host_and_port(base_url) or base_url  # never a user name or password in the URL
     digest = hashlib.sha256(b"practitest-async budget\0" + token.strip().encode()).hexdigest()
     return f"{host}/{digest[:16]}"
 
@@ -131,17 +133,3 @@ def budget_file_name(key: str) -> str:
 def default_store_url(key: str) -> str:
     """The default budget: one SQLite file per key in the user's cache directory."""
     return f"sqlite:///{cache_directory() / budget_file_name(key)}"
-
-
-def redact_url(url: str) -> str:
-    """The URL without user name or password (for errors and logs)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host + (f":{port}" if port else "")
-    return parts._replace(netloc=netloc, query="", fragment="").geturl()

@@ -13,12 +13,20 @@ from typing import Any, TextIO
 
 from .. import reports
 from ..batch.results import RunResult
-from ..cli_common import add_report_flags, count_results, exit_code, read_options
+from ..cli_common import (
+    add_report_flags,
+    count_results,
+    exit_code,
+    prepare_summary_folder,
+    read_options,
+    write_summary,
+)
 
 ENV_HELP = (
     "Credentials come from the environment, never from flags: XRAY_BASE_URL, and XRAY_TOKEN "
     "(a Personal Access Token) or XRAY_USERNAME + XRAY_PASSWORD for Server/DC, or "
-    "XRAY_CLIENT_ID + XRAY_CLIENT_SECRET for Cloud; XRAY_FLAVOR and XRAY_LIMITER optional."
+    "XRAY_CLIENT_ID + XRAY_CLIENT_SECRET for Cloud; XRAY_FLAVOR, XRAY_LIMITER and "
+    "XRAY_LIMITER_KEY (the budget's name, shared by API keys given the same) optional."
 )
 
 
@@ -50,7 +58,12 @@ def add_parser(sub: Any) -> None:
     up.add_argument("--fail-fast", action="store_true", help="stop at the first bad file")
     up.add_argument("--base-url", help="Jira URL (Server/DC) or Xray Cloud's (XRAY_BASE_URL)")
     up.add_argument("--flavor", choices=("server", "cloud"), help="default: from the URL")
-    up.add_argument("--limiter", help="'local' (default), or a shared limiter spec")
+    up.add_argument(
+        "--limiter",
+        help="the instance's call budget: local (this process alone), sqlite:///PATH or "
+        "redis://HOST:PORT/DB (XRAY_LIMITER; default: a file in the user cache, shared by this "
+        "host)",
+    )
     add_report_flags(up)
     up.add_argument(
         "--xray-status",
@@ -86,6 +99,8 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
     paths = reports.expand_paths(args.paths)
     if not paths:
         raise reports.ReportError(args.paths[0], "no report files matched")
+    if args.summary_json is not None:
+        prepare_summary_folder(args.summary_json)
     input_errors: list[reports.ReportError] = []
     options = read_options(args, args.name_template)
     results = read_results(paths, args, input_errors, options)
@@ -114,7 +129,7 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
             )
             code = exit_code(None, input_errors, ok=True)
             print(f"Dry run, nothing sent: {plan.summary()}", file=out)
-            _write(args.summary_json, plan_summary(plan, input_errors, code))
+            write_summary(args.summary_json, plan_summary(plan, input_errors, code))
             return code
         with progress_for(out, label="Xray") as show:
             up = client.uploader(
@@ -144,7 +159,7 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
         print(f"  stopped: {report.fatal_error}", file=out)
     for error in input_errors:
         print(f"  input error: {error}", file=out)
-    _write(args.summary_json, report_summary(report, input_errors, code))
+    write_summary(args.summary_json, report_summary(report, input_errors, code))
     return code
 
 
@@ -202,10 +217,3 @@ def plan_summary(plan: Any, input_errors: Sequence[Exception], code: int) -> dic
         "estimated_seconds": round(plan.estimated_seconds, 1),
         "input_errors": [str(e) for e in input_errors],
     }
-
-
-def _write(path: Path | None, summary: dict[str, Any]) -> None:
-    import json
-
-    if path is not None:
-        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

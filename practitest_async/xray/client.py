@@ -15,8 +15,9 @@ import aiohttp
 from ..batch.report import ProgressCallback
 from ..batch.results import RunResult, Status
 from ..errors import ConfigurationError
-from ..limiter import AccountLimiter, Limiter, RateLimit
-from ..transport import RetryPolicy, Secret
+from ..limiter import Limiter, RateLimit, close_limiter, make_limiter, open_limiter
+from ..redaction import host_and_port
+from ..transport import RetryPolicy, Secret, check_base_url
 from .journal import XrayJournal
 from .transport import Credentials, XrayTransport, bounded_timeout
 from .uploader import ChunkRule, ExecutionInfo, XrayPlan, XrayReport, XrayUploader
@@ -49,29 +50,38 @@ def api_root(base_url: str) -> str:
     return re.sub(r"/(api/v[12]|rest/raven/[^/]+)/*$", "", base_url.strip().rstrip("/"))
 
 
-def budget_key(base_url: str, flavor: Flavor, client_id: str | None) -> str:
-    """The shared budget's key: one per Xray instance (a Cloud API key belongs to one)."""
+def budget_key(
+    base_url: str, flavor: Flavor, client_id: str | None, configured: str | None = None
+) -> str:
+    """The shared budget's key: one per Xray instance (a Cloud API key belongs to one; a
+    Server/DC instance is its host and port). Never a secret: Cloud's client id is hashed, and
+    only the URL's host and port are read (never a user name or password written into it).
+
+    ``configured`` (``limiter_key=``, ``XRAY_LIMITER_KEY``) names the budget instead, for
+    several API keys of one Cloud instance (whether Xray counts per instance or per key is not
+    documented); it is prefixed ``xray:``, so it never names a PractiTest budget."""
+    if configured and configured.strip():
+        return f"xray:{configured.strip()}"
     if flavor == "cloud":
         digest = hashlib.sha256((client_id or "").encode()).hexdigest()[:16]
         return f"xray:cloud:{digest}"
-    return f"xray:server:{(urlsplit(base_url).hostname or '').lower()}"
+    return f"xray:server:{host_and_port(base_url)}"
+
+
+LIMITER_SETTING = "XRAY_LIMITER"
 
 
 def make_xray_limiter(limiter: Limiter | str | None, rate_limit: RateLimit, key: str) -> Limiter:
-    """THE one place a limiter setting becomes a Limiter for Xray.
+    """THE one place a limiter setting becomes a Limiter for Xray: PractiTest's
+    :func:`~practitest_async.limiter.make_limiter`, with Xray's budget ``key`` and label.
 
-    A Limiter object is used as is; None or ``"local"`` is an in-process limiter for this
-    instance. Shared specs (``sqlite:///…``, ``redis://…``) belong to
-    ``practitest_async.limiter.make_limiter(spec, rate_limit, key)`` (issue 8): wire it here.
+    None (the default) shares the budget among every process of this host through a SQLite file
+    per budget key in the user's cache directory, as PractiTest's does (falling back to pacing
+    this process alone, with a warning, when that file cannot be used); ``"local"`` paces this
+    process alone; ``"sqlite:///PATH"`` or ``"redis://HOST:PORT/DB"`` share it through that
+    store (an unreachable one is a ConfigurationError); a Limiter object is used as it is.
     """
-    if limiter is None or limiter == "local":
-        return AccountLimiter(rate_limit)
-    if isinstance(limiter, str):
-        raise ConfigurationError(
-            f"limiter {limiter!r} is not supported for Xray yet: use 'local' or pass a Limiter "
-            f"object (budget key {key})"
-        )
-    return limiter
+    return make_limiter(limiter, rate_limit, key, label="Xray", setting=LIMITER_SETTING)
 
 
 class XrayClient:
@@ -82,7 +92,13 @@ class XrayClient:
     on 401). ``flavor=None`` picks Cloud for ``*.xray.cloud.getxray.app`` and Server otherwise.
     ``rate_limit`` defaults to Cloud Standard's 300 calls per 300 s (pass
     ``cloud_rate_limit(enterprise=True)`` for 1,000), on both flavors: Server has no Xray limit,
-    and Jira's own limit is met by its headers.
+    and Jira's own limit is met by its headers. ``limiter`` (else ``XRAY_LIMITER`` in
+    :meth:`from_env`): by default every process of this host shares the instance's budget
+    through a SQLite file in the user's cache directory; ``"redis://host:port/db"`` shares it
+    across machines, ``"sqlite:///path"`` names the file, ``"local"`` paces this process alone,
+    or pass a Limiter (see :func:`make_xray_limiter`). The budget is named by
+    :func:`budget_key`, one per Xray instance, separate from PractiTest's; ``limiter_key``
+    names it instead (the API keys of one Cloud instance given one name share one budget).
     """
 
     def __init__(
@@ -97,12 +113,13 @@ class XrayClient:
         flavor: Flavor | None = None,
         rate_limit: RateLimit | None = None,
         limiter: Limiter | str | None = None,
+        limiter_key: str | None = None,
         timeout: float | aiohttp.ClientTimeout | None = None,
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         status_map: Mapping[Status | str, str] | None = None,
     ) -> None:
-        base_url = api_root(base_url)
+        base_url = check_base_url(api_root(base_url))  # a clear error before anything reads it
         flavor = flavor or detect_flavor(base_url)
         if flavor not in FLAVORS:
             raise ConfigurationError(f"flavor must be 'server', 'cloud' or None, not {flavor!r}")
@@ -114,8 +131,9 @@ class XrayClient:
             )
         self.flavor: Flavor = flavor
         self.rate_limit = rate_limit or cloud_rate_limit()
-        self.budget_key = budget_key(base_url, flavor, client_id)
+        self.budget_key = budget_key(base_url, flavor, client_id, limiter_key)
         self.limiter = make_xray_limiter(limiter, self.rate_limit, self.budget_key)
+        self._owns_limiter = self.limiter is not limiter  # made here: opened and closed here
         self.statuses = status_table(flavor, status_map)
         credentials = Credentials(
             token=Secret(token) if token else None,
@@ -129,7 +147,7 @@ class XrayClient:
             flavor=flavor,
             credentials=credentials,
             limiter=self.limiter,
-            retry=retry or RetryPolicy(),
+            retry=(retry or RetryPolicy()).capped_for(self.rate_limit),
             timeout=bounded_timeout(timeout),
             session=session,
         )
@@ -137,7 +155,8 @@ class XrayClient:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> XrayClient:
         """A client from ``XRAY_BASE_URL``, ``XRAY_TOKEN``, ``XRAY_USERNAME``, ``XRAY_PASSWORD``,
-        ``XRAY_CLIENT_ID``, ``XRAY_CLIENT_SECRET``, ``XRAY_FLAVOR``, ``XRAY_LIMITER``."""
+        ``XRAY_CLIENT_ID``, ``XRAY_CLIENT_SECRET``, ``XRAY_FLAVOR``, ``XRAY_LIMITER``,
+        ``XRAY_LIMITER_KEY``."""
         env = os.environ if env is None else env
 
         def get(name: str) -> str | None:
@@ -158,6 +177,7 @@ class XrayClient:
             "client_secret": get("CLIENT_SECRET"),
             "flavor": get("FLAVOR"),
             "limiter": get("LIMITER"),
+            "limiter_key": get("LIMITER_KEY"),
         }
         options.update({k: v for k, v in overrides.items() if v is not None})
         return cls(base_url, **options)
@@ -167,6 +187,12 @@ class XrayClient:
 
     async def __aenter__(self) -> XrayClient:
         await self.transport.open()
+        if self._owns_limiter:
+            try:
+                await open_limiter(self.limiter)  # an unreachable shared budget fails here
+            except BaseException:
+                await self.aclose()
+                raise
         return self
 
     async def __aexit__(
@@ -178,7 +204,10 @@ class XrayClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the HTTP session (if the client created it) and the limiter it made."""
         await self.transport.close()
+        if self._owns_limiter:
+            await close_limiter(self.limiter)
 
     def uploader(
         self,

@@ -17,6 +17,9 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from ..errors import ConfigurationError
+from ..journal_path import check_journal_path
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS xray_uploads (
     scope TEXT PRIMARY KEY,
@@ -50,10 +53,15 @@ class XrayJournal:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        if self.path != ":memory:":
+            check_journal_path(self.path)  # a clear error before anything is sent
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"the journal {self.path} cannot be used: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"XrayJournal({self.path!r})"

@@ -32,18 +32,29 @@ from ..errors import (
     ClientClosedError,
     ConfigurationError,
     OutcomeUnknownError,
+    RedirectError,
+    RetryAfterTooLongError,
     TransportError,
     decode_json,
     make_api_error,
 )
 from ..limiter import Limiter
-from ..transport import RetryPolicy, Secret, check_base_url, redact, scrub_exception
+from ..transport import (
+    RetryPolicy,
+    Secret,
+    check_base_url,
+    redact,
+    redirect_target,
+    retry_after,
+    scrub_exception,
+)
 from .wire import Flavor
 
 log = logging.getLogger("practitest_async.xray")
 
 USER_AGENT = "practitest-async/0.1 (xray)"
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 JWT_FALLBACK_TTL = 23 * 3600.0  # Cloud says 24 h; renew an hour early when exp is unreadable
 JWT_RENEW_MARGIN = 60.0
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=900, connect=15, sock_connect=15, sock_read=300)
@@ -118,9 +129,9 @@ def _header_float(headers: Mapping[str, str], name: str) -> float | None:
 def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
     """How long Jira asks us to wait: ``Retry-After``, else one refill of its token bucket
     (``X-RateLimit-Interval-Seconds`` / ``X-RateLimit-FillRate``); None when it says nothing."""
-    retry_after = _header_float(headers, "Retry-After")
-    if retry_after is not None:
-        return retry_after
+    wait = retry_after(headers)  # seconds or an HTTP date, read as PractiTest's are
+    if wait is not None:
+        return wait
     interval = _header_float(headers, "X-RateLimit-Interval-Seconds")
     fill = _header_float(headers, "X-RateLimit-FillRate")
     if interval is not None and fill:
@@ -232,7 +243,7 @@ class XrayTransport:
             self.stats.rate_limited += 1
             if pauses > self.retry.max_rate_limit_pauses:
                 raise make_api_error(429, "POST", path, self._clean(raw))
-            self.limiter.penalise(rate_limit_wait(headers))
+            self.limiter.penalise(self._obeyed_wait("POST", path, headers))
         answer = decode_json(status, "POST", path, self._clean(raw))
         if not isinstance(answer, str) or not answer.strip():
             raise APIError(status=status, method="POST", path=path, titles=["no token returned"])
@@ -286,7 +297,7 @@ class XrayTransport:
                 self.stats.rate_limited += 1
                 if pauses > self.retry.max_rate_limit_pauses:
                     raise make_api_error(status, method, path, self._clean(raw))
-                self.limiter.penalise(rate_limit_wait(headers))
+                self.limiter.penalise(self._obeyed_wait(method, path, headers))
                 continue
             if status == 413:
                 err = make_api_error(status, method, path, self._clean(raw))
@@ -308,6 +319,16 @@ class XrayTransport:
                 )
             return decode_json(status, method, path, self._clean(raw))
 
+    def _obeyed_wait(self, method: str, path: str, headers: Mapping[str, str]) -> float | None:
+        """Jira's wait after a 429; longer than ``retry.max_retry_after`` (default three rate
+        periods) raises :class:`RetryAfterTooLongError` instead of pausing the whole budget,
+        every process sharing it included, for hours."""
+        wait = rate_limit_wait(headers)
+        cap = self.retry.max_retry_after
+        if wait is not None and cap is not None and wait > cap:
+            raise RetryAfterTooLongError(method=method, path=path, retry_after=wait, limit=cap)
+        return wait
+
     def _clean(self, raw: bytes) -> bytes:
         return self.redact(raw.decode("utf-8", "replace")).encode()
 
@@ -315,8 +336,10 @@ class XrayTransport:
         """Jira DC: ``X-RateLimit-Remaining: 0`` with a ``Retry-After`` on a success means the
         bucket is empty: hold the next request that long instead of earning a 429."""
         remaining = _header_float(headers, "X-RateLimit-Remaining")
-        wait = _header_float(headers, "Retry-After")
+        wait = retry_after(headers)
         if remaining == 0 and wait:
+            if self.retry.max_retry_after is not None:
+                wait = min(wait, self.retry.max_retry_after)
             self._not_before = max(self._not_before, time.monotonic() + wait)
 
     async def _exchange(
@@ -349,8 +372,10 @@ class XrayTransport:
                 data=data,
                 headers=headers,
                 timeout=self.timeout,
+                allow_redirects=False,  # aiohttp would re-send the body (Cloud's secret) there
             ) as resp:
-                return resp.status, resp.headers, await resp.read()
+                status, answer_headers, raw = resp.status, resp.headers, await resp.read()
+                here = resp.url
         except (TimeoutError, aiohttp.ClientError) as exc:
             cause = self._scrub(exc)
             never_left = isinstance(
@@ -361,6 +386,18 @@ class XrayTransport:
                     method=method, path=path, payload=None, cause=cause
                 ) from cause
             raise TransportError(method=method, path=path, cause=cause) from cause
+        location = answer_headers.get("Location")
+        if status in REDIRECT_STATUSES and location:
+            target = redirect_target(here, location, status, method).origin()
+            why = (
+                "not followed: Xray's API does not redirect (check XRAY_BASE_URL)"
+                if target == here.origin()
+                else "another origin; not followed, so the credentials never leave the instance"
+            )
+            raise RedirectError(
+                status=status, method=method, path=path, target=str(target), why=why
+            )
+        return status, answer_headers, raw
 
 
 def _dump(value: Any) -> bytes:

@@ -292,3 +292,22 @@ async def test_tokens_of_one_emulated_account_hit_one_counter(
     assert fake.stats.max_calls_in_any_window() == 5  # over the period's window, by default
     assert fake.stats.max_calls_by_account() == {1: 5}
     assert {r.account for r in fake.stats.requests()} == {1}
+
+
+async def test_idle_windows_count_as_clean_ones_after_a_429(store_url: str) -> None:
+    """A 429 cuts the shared calls per window, and the cut is kept in the store; the windows
+    nobody used since are clean ones: the next job (hours later) starts at the full budget, not
+    one call above the cut."""
+    rate = RateLimit(calls=10, period=0.1, latency_margin=0.0)
+    key = f"idle-{time.time()}"
+    first = SharedLimiter(store_url, rate, key=key)
+    await first.acquire()
+    pause = first.penalise(0.05)
+    await asyncio.sleep(0.2)  # let the pause reach the store
+    assert first.stats.calls_per_window == 7
+    await first.aclose()
+    await asyncio.sleep(pause + 12 * first.window)  # nobody calls: a dozen clean windows
+    later = SharedLimiter(store_url, rate, key=key)
+    await later.acquire()
+    assert later.stats.calls_per_window == 10
+    await later.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +14,7 @@ from conftest import client_for
 
 from practitest_async import Client, ClientClosedError, ConfigurationError
 from practitest_async.testing import FakePractiTest
+from practitest_async.xray import XrayClient
 
 PROJECTS = "/api/v2/projects.json"
 
@@ -150,3 +152,28 @@ async def test_a_session_passed_in_is_left_open(emulator: FakePractiTest) -> Non
         async with client_for(emulator, session=session) as client:
             await client.projects.list()
         assert not session.closed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bob:hunter22@api.practitest.com",
+        "https://hunter22@api.practitest.com",
+        "ftp://bob:hunter22@api.practitest.com",
+        "http://bob:hunter22@example.com",
+    ],
+)
+def test_a_password_in_the_base_url_is_refused_without_showing_it(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user name or password in the URL would be printed wherever the URL is (the client's
+    repr, "projects visible at ...", errors) and named in the budget's file: refused."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(ConfigurationError) as caught:
+        Client("t" * 10, base_url=url)
+    assert "hunter22" not in str(caught.value)
+    assert "user name or password" in str(caught.value) or "http(s)" in str(caught.value)
+    assert not any("hunter22" in p.name for p in tmp_path.rglob("*"))
+    with pytest.raises(ConfigurationError) as caught:
+        XrayClient(url, token="t" * 10)
+    assert "hunter22" not in str(caught.value)

@@ -218,3 +218,12 @@ async def test_a_retry_after_given_as_a_date_is_capped_too(
             await client.request("GET", TESTS)
 
     assert 86000 < caught.value.retry_after <= 86400
+
+
+async def test_an_unreadable_location_is_a_redirect_error_not_a_traceback(
+    fake: FakePractiTest, proxy: FaultProxy
+) -> None:
+    proxy.redirect("GET", "tests.json", "http://[::1/x", status=302)
+    async with client_for(fake, token=SECRET, base_url=proxy.url) as client:
+        with pytest.raises(RedirectError, match="unreadable"):
+            await client.request("GET", TESTS)

@@ -211,3 +211,14 @@ async def test_two_clients_with_their_own_limiters_share_one_account(
     )
     assert fake.stats.rate_limited >= 1  # they did get in each other's way...
     assert len(fake.stats.requests("POST")) == 30 + fake.stats.rate_limited  # ...and recovered
+
+
+async def test_idle_windows_count_as_clean_ones_after_a_429() -> None:
+    """After a 429 cut, windows in which nothing was sent are clean windows too: a client idle
+    for a dozen windows is back at the full pace, not one call above the cut."""
+    limiter = AccountLimiter(RateLimit(calls=10, period=0.1, latency_margin=0.0))
+    pause = limiter.penalise(0.05)
+    assert limiter.stats.calls_per_window == 7
+    await asyncio.sleep(pause + 12 * limiter.rate_limit.span)
+    await limiter.acquire()
+    assert limiter.stats.calls_per_window == 10

@@ -52,7 +52,10 @@ async def fake(start_fake: StartFake) -> FakeXray:
 
 
 def client_for(fake: FakeXray, **options: Any) -> XrayClient:
+    """A client of ``fake`` (not opened), unhurried and quick to retry unless the test says
+    otherwise. Its limiter is this process's own (``"local"``) unless the test chooses one."""
     options.setdefault("rate_limit", UNHURRIED)
+    options.setdefault("limiter", "local")
     options.setdefault("retry", QUICK_RETRY)
     for name, value in fake.credentials().items():
         options.setdefault(name, value)

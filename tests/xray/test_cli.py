@@ -128,3 +128,36 @@ async def test_xray_status_overrides_the_table(start_fake: StartFake, tmp_path: 
     code, _, err = await _cli(env, report, "--project", PROJECT, "--xray-status", "MAYBE=X")
     assert code == 2
     assert "MAYBE" in err
+
+
+async def test_limiter_flag_and_variable_choose_the_shared_budget(
+    fake: FakeXray, tmp_path: Path
+) -> None:
+    budget = tmp_path / "budget.db"
+    code, out, err = await _cli(
+        _env(fake), EXAMPLES, "--project", PROJECT, "--limiter", f"sqlite:///{budget}"
+    )
+    assert code == 0, out + err
+    assert budget.exists()  # the budget was kept there
+    env = _env(fake, XRAY_LIMITER="redis://:hunter2@127.0.0.1:1/0")
+    code, out, err = await _cli(env, EXAMPLES, "--project", PROJECT)
+    assert code == 2, out + err
+    assert "cannot reach the shared limiter at redis://127.0.0.1:1/0" in err
+    assert "hunter2" not in out + err
+    assert "Traceback" not in err
+
+
+async def test_summary_json_is_checked_before_sending_and_its_folder_made(
+    start_fake: StartFake, tmp_path: Path
+) -> None:
+    fake = await start_fake()
+    code, out, err = await _cli(
+        _env(fake), EXAMPLES, "--project", PROJECT, "--summary-json", tmp_path
+    )
+    assert code == 2, out + err
+    assert "is a directory" in err
+    assert fake.log == []  # refused before anything was sent
+    deep = tmp_path / "ci" / "out" / "summary.json"
+    code, out, err = await _cli(_env(fake), EXAMPLES, "--project", PROJECT, "--summary-json", deep)
+    assert code == 0, out + err
+    assert json.loads(deep.read_text())["uploaded"] == CASES_IN_EXAMPLES

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 
-from practitest_async import Attachment, RunResult, StepResult
+from practitest_async import AccountLimiter, Attachment, RunResult, SharedLimiter, StepResult
+from practitest_async.errors import ConfigurationError
 from practitest_async.testing.xray import FakeXray
 from practitest_async.xray import ChunkRule, XrayClient
 
@@ -237,7 +239,7 @@ def test_flavor_and_budget_come_from_the_url() -> None:
     assert server.budget_key == "xray:server:jira.example.com"
 
 
-def test_from_env_reads_the_xray_variables() -> None:
+def test_from_env_reads_the_xray_variables(tmp_path: Path) -> None:
     env = {
         "XRAY_BASE_URL": "https://jira.example.com",
         "XRAY_USERNAME": "me",
@@ -246,14 +248,25 @@ def test_from_env_reads_the_xray_variables() -> None:
     }
     client = XrayClient.from_env(env)
     assert client.flavor == "server"
+    assert isinstance(client.limiter, AccountLimiter)
+    budget = tmp_path / "x.db"
+    shared = XrayClient.from_env({**env, "XRAY_LIMITER": f"sqlite:///{budget}"})
+    assert isinstance(shared.limiter, SharedLimiter)
+    assert shared.limiter.description == f"sqlite://{budget}"
+    assert shared.limiter.key == shared.budget_key == "xray:server:jira.example.com"
+    redis = XrayClient.from_env({**env, "XRAY_LIMITER": "redis://u:pw-secret@127.0.0.1:6379/0"})
+    assert isinstance(redis.limiter, SharedLimiter)
+    assert "pw-secret" not in redis.limiter.description + repr(redis.limiter)
+    default = XrayClient.from_env({k: v for k, v in env.items() if k != "XRAY_LIMITER"})
+    assert isinstance(default.limiter, SharedLimiter)  # PractiTest's default: a cache file
+    with pytest.raises(ConfigurationError, match="expected local, sqlite"):
+        XrayClient.from_env({**env, "XRAY_LIMITER": "memcached://h"})
     cloud = XrayClient.from_env({"XRAY_CLIENT_ID": "id", "XRAY_CLIENT_SECRET": "s"})
     assert cloud.flavor == "cloud"
     with pytest.raises(ValueError, match="XRAY_BASE_URL"):
         XrayClient.from_env({})
     with pytest.raises(ValueError, match="client_id"):
         XrayClient.from_env({"XRAY_BASE_URL": "https://xray.cloud.getxray.app"})
-    with pytest.raises(ValueError, match="not supported"):
-        XrayClient.from_env({**env, "XRAY_LIMITER": "sqlite:///tmp/x.db"})
 
 
 async def test_base64_counts_toward_the_byte_bound(fake: FakeXray) -> None:
