@@ -180,7 +180,7 @@ def read_reports(
     if group_by not in _GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(_GROUPS)}, not {group_by!r}")
     forced = reader(format) if format is not None else None
-    from .junit import check_template
+    from ._common import check_template
 
     check_template(name_template)
     options = ReaderOptions(

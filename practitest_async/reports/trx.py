@@ -32,7 +32,6 @@ from xml.parsers import expat
 from ..batch.results import RunResult, Status
 from ._base import Head, ReaderOptions, Report, ReportError
 from ._xmlstream import (
-    REFUSED,
     Case,
     CaseBuilder,
     XmlEvents,
@@ -44,6 +43,7 @@ from ._xmlstream import (
     text,
     wrong_root,
 )
+from .detect import REFUSED
 
 NAME = "trx"
 NAMESPACES = (
@@ -231,9 +231,9 @@ class _Reader:
         if get("outcome") == "Passed" and not len(element):  # the common case, made cheaply
             classname = self.classes.get(get("testId", ""))
             name = short_name(get("testName", ""), classname)
-            parts = (get("dataRowInfo", ""),)
+            row = _row_key(name, get("dataRowInfo"))
             duration = _timespan(get("duration"))
-            if (result := self.build.passed(name, classname, parts, duration)) is not None:
+            if (result := self.build.passed(name, classname, (), duration, row)) is not None:
                 return result
         raw = element.get("outcome", "").lower()
         default = _STATUS.get(raw)
@@ -260,18 +260,23 @@ class _Reader:
         elif raw == "warning":
             own = sections(block("warning", message or "\n".join(notes)), stack) or ""
         classname = self.classes.get(element.get("testId", ""))
-        test_name = element.get("testName", "")
+        name = short_name(element.get("testName", ""), classname)
         case = Case(
-            name=short_name(test_name, classname),
+            name=name,
             classname=classname,
             status=self.build.status(raw, default),
             output=sections(own, block("messages", "\n".join(notes)) if raw != "warning" else ""),
             stdout=stdout,
             stderr=stderr,
             seconds=_timespan(element.get("duration")),
-            key_parts=(element.get("dataRowInfo", ""),),
+            key_name=_row_key(name, element.get("dataRowInfo")),
         )
         return self.build.result(case, self.count)
+
+
+def _row_key(name: str, row: str | None) -> str | None:
+    """The name part of a data row's key: the name and the row (rows may share a name)."""
+    return f"{name} [row {row}]" if row else None
 
 
 def _run_error(parent: Element, ns: str) -> bool:

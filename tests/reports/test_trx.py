@@ -191,7 +191,7 @@ def test_nameless_result_and_junk_duration(
     )
     with caplog.at_level(logging.WARNING, "practitest_async.reports"):
         results = read_text(trx, tmp_path, xml)
-    assert [r.name for r in results] == ["Ns.C #1", "Ns.C.B"]
+    assert [r.name for r in results] == ["Ns.C (unnamed case 1)", "Ns.C.B"]
     assert results[1].duration is None
     assert "has no name" in caplog.text
     assert "over 7 days" in caplog.text
