@@ -55,6 +55,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
+from zlib import adler32, crc32
 
 import attrs
 import defusedxml
@@ -62,6 +63,7 @@ import defusedxml
 from ..batch.results import Attachment, RunResult, Status
 from ._base import Head, ReaderOptions, Report, ReportError, key_path
 from ._common import (
+    BIT_MASK,
     FAST,
     NameTemplate,
     Ordinals,
@@ -462,7 +464,21 @@ class _FileReader:
             duration = _DURATIONS.get(text)
             if duration is None:
                 duration = self._seconds(text, self.case_place)
-        key = f"{self.file_key}::{ident}::{self.ordinals.next(ident)}"
+        bits = self.ordinals.bits
+        if bits is None:
+            ordinal = self.ordinals.next(ident)
+        else:  # Ordinals.next, inline: this runs once per case
+            data = ident.encode()
+            one = crc32(data) & BIT_MASK
+            two = adler32(data) & BIT_MASK
+            mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
+            if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
+                ordinal = self.ordinals.repeat(ident)
+            else:
+                bits[one >> 3] |= mask_one
+                bits[two >> 3] |= mask_two
+                ordinal = 0
+        key = f"{self.file_key}::{ident}::{ordinal}"
         result = plain_result(title, self.st_passed, duration, None, key)
         held = suite.held
         if held is None:
