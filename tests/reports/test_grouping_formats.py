@@ -149,6 +149,16 @@ def test_per_class_gives_one_result_per_class_with_a_step_per_case(
     path = tmp_path / filename
     path.write_text(content)
 
+    prefix = path.resolve().as_posix() + "::"
+    for result in read_reports(path):  # each key: file::suite::class::name::ordinal
+        key = result.key or ""
+        assert key.startswith(prefix)
+        parts = key[len(prefix) :].split("::")
+        assert len(parts) == 4
+        assert parts[3] == "0"
+        assert parts[2]
+        assert parts[2] in result.name
+
     results = list(read_reports(path, group_by="class"))
 
     assert [(r.name, r.status, [s.name for s in r.steps]) for r in results] == groups
@@ -165,21 +175,3 @@ def test_xray_json_has_no_classes_so_the_file_is_one_group(tmp_path: Path) -> No
 
     assert (result.name, result.status) == ("xray", Status.FAILED)
     assert [s.name for s in result.steps] == ["CALC-1", "CALC-2"]
-
-
-@pytest.mark.parametrize(("filename", "content", "groups"), CASES, ids=[c[0] for c in CASES])
-def test_every_key_has_file_suite_class_name_and_ordinal(
-    tmp_path: Path, filename: str, content: str, groups: list[tuple[str, Status, list[str]]]
-) -> None:
-    path = tmp_path / filename
-    path.write_text(content)
-    prefix = path.resolve().as_posix() + "::"
-
-    for result in read_reports(path):
-        key = result.key or ""
-        assert key.startswith(prefix)
-        parts = key[len(prefix) :].split("::")
-        assert len(parts) == 4  # suite, class, name, ordinal
-        assert parts[3] == "0"
-        assert parts[2]
-        assert parts[2] in result.name
