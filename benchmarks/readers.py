@@ -1,6 +1,7 @@
 """How fast the XML report readers are, against a bare ``iterparse`` loop over the same file.
 
-For each XML format whose reader is present (JUnit, TestNG, NUnit 3, xUnit.net v2, TRX), writes
+For each XML format whose reader is present (JUnit, TestNG, NUnit 3, xUnit.net v2, TRX, Robot
+Framework ``output.xml``: a keyword step per test), writes
 a report of N cases (default 1,000,000; 10 % failures, each with a multi-KB stack trace), then
 reads it in a fresh process three ways and prints, per way, CPU seconds, cases per second and
 peak RSS, all measured in the reading process itself (``getrusage`` and ``/proc/self/status``
@@ -155,12 +156,40 @@ def _trx(out: TextIO, n: int) -> Iterator[None]:
     out.write("</TestDefinitions>\n</TestRun>\n")
 
 
+def _robot(out: TextIO, n: int) -> Iterator[None]:
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<robot generator="Robot 7.0" ')
+    out.write('schemaversion="5">\n<suite id="s1" name="Acme">\n')
+    times = 'start="2024-01-01T00:00:00.000000" elapsed="0.012"'
+    for i in range(n):
+        if i % 50 == 0:
+            if i:
+                out.write(f'<status status="FAIL" {times}/>\n</suite>\n')
+            out.write(f'<suite id="s1-s{i // 50}" name="Class{i // 50}">\n')
+        out.write(f'<test id="s1-s{i // 50}-t{i}" name="Test {i}" line="3">\n')
+        if i % 10 == 7:
+            out.write(
+                '<kw name="Should Be Equal" owner="BuiltIn"><arg>${x}</arg><arg>1</arg>'
+                f'<msg time="2024-01-01T00:00:00.000000" level="FAIL">expected {i}\n{trace(i)}'
+                f'</msg><status status="FAIL" {times}/></kw>\n'
+                f'<status status="FAIL" {times}>expected {i}</status>\n</test>\n'
+            )
+        else:
+            out.write(
+                '<kw name="Should Be Equal" owner="BuiltIn"><arg>${x}</arg><arg>1</arg>'
+                f'<status status="PASS" {times}/></kw>\n<status status="PASS" {times}/>\n</test>\n'
+            )
+        yield
+    out.write(f'<status status="FAIL" {times}/>\n</suite>\n')
+    out.write(f'<status status="FAIL" {times}/>\n</suite>\n<errors/>\n</robot>\n')
+
+
 GENERATORS: dict[str, Callable[[TextIO, int], Iterator[None]]] = {
     "junit": _junit,
     "testng": _testng,
     "nunit": _nunit,
     "xunit": _xunit,
     "trx": _trx,
+    "robot": _robot,
 }
 
 # Run in a fresh interpreter: argv = way, path, format.

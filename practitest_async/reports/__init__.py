@@ -12,7 +12,8 @@ One module per format (``junit``, ``testng``, ``nunit``, ``xunit``, ``trx``, ``r
 
 A file is all or nothing: an XML file is checked whole (one fast pass of the C parser) before any
 of its results is read, so a report cut short by a killed runner uploads nothing and is named
-with the line and column of the cut; ``partial=True`` reads what precedes the cut instead.
+with the line and column of the cut; ``partial=True`` reads what precedes the cut instead. (A
+reader whose module sets ``CHECKS_WHOLE_FILE`` makes that pass itself, as TRX's class index.)
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from xml.parsers import expat
 
 import attrs
 
@@ -39,6 +39,7 @@ from ._base import (
     key_path,
     result_key,
 )
+from ._xmlstream import check_xml
 from .detect import describe, detect_format, head_of, reader, readers
 from .grouping import group_results
 
@@ -180,7 +181,7 @@ def read_reports(
     if group_by not in _GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(_GROUPS)}, not {group_by!r}")
     forced = reader(format) if format is not None else None
-    from .junit import check_template
+    from ._common import check_template
 
     check_template(name_template)
     options = ReaderOptions(
@@ -235,43 +236,11 @@ def _open_file(path: Path, reading: _Reading) -> Iterator[RunResult]:
     module = reading.forced or next((m for m in readers().values() if m.sniff(head)), None)
     if module is None:
         raise ReportError(path, f"not a report in a known format: {describe(head)}")
-    if head.kind == "xml" and not reading.partial:
-        check_xml(path)
+    if (
+        head.kind == "xml"
+        and not reading.partial
+        and not getattr(module, "CHECKS_WHOLE_FILE", False)
+    ):
+        check_xml(path)  # all or nothing: a broken file is named before any of its results
     results = module.read(path, reading.options, reading.report)
     return group_results(results, path, reading.group_by)
-
-
-def check_xml(path: Path) -> None:
-    """Raise :class:`ReportError` with line and column unless ``path`` is well-formed XML
-    through to its end: one pass of expat with no callbacks (a fraction of the read's cost)."""
-    parser = expat.ParserCreate()
-    parser.EntityDeclHandler = _stop  # the reader refuses those, with its own message
-    try:
-        with path.open("rb") as source:
-            while chunk := source.read(1 << 20):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-    except _Stop:
-        return
-    except expat.ExpatError as exc:
-        message = expat.errors.messages[exc.code]
-        cut = " (the file is cut short)" if _at_end(parser, exc) else ""
-        raise ReportError(path, message + cut, line=exc.lineno, column=exc.offset + 1) from None
-    except OSError as exc:
-        raise ReportError(path, f"cannot read: {exc.strerror or exc}") from None
-
-
-class _Stop(Exception):
-    pass
-
-
-def _stop(*_: object) -> None:
-    raise _Stop
-
-
-def _at_end(parser: object, exc: expat.ExpatError) -> bool:
-    return exc.code in (
-        expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
-        expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN],
-        expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION],
-    )

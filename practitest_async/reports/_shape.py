@@ -1,13 +1,9 @@
 """What the Robot and JSON readers share when they turn a test into a :class:`RunResult`.
 
-- **names**: ``options.name_template`` over ``{classname}``, ``{name}``, ``{file}``,
-  ``{suite}``; an empty field is dropped together with the separator before it, so a test
-  without a class is just ``{name}``. A test with no name at all is named after its suite (or
-  file) and position, with a warning.
-- **ordinals**: 0 for the first test of a key in a file, distinct and repeatable per repeat, in
-  a fixed 4 MiB (a Bloom filter says which keys may have been seen; only those are counted).
-- **durations**: a value that is not a finite, non-negative number, or more than 7 days, is
-  dropped with a warning (a tool that writes nanoseconds as seconds must not send a year).
+- **names, keys, durations, output**: the rules every reader shares, from :mod:`._common`
+  (``name_template``; a nameless test named after its suite or file and position, with a
+  warning; ``result_key(path, suite, class, name, ordinal=n)`` keys; a duration over 7 days
+  dropped with a warning; output cut at 256 K characters).
 - **steps and status**: PractiTest derives a run's status from its steps. When a format's test
   status and its steps disagree, the test's status wins: a FAILED or BLOCKED test whose steps do
   not say so gets one more step saying why; any other disagreement drops the steps and lists
@@ -21,30 +17,41 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
-import math
 import mimetypes
-import re
-import string
-import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..batch.results import Attachment, Status, StepResult, derive_status
 from ..models import StepStatus
-from ._base import ReaderOptions, ReportError, key_path
+from ._base import ReaderOptions, ReportError
+from ._common import (
+    UNSAFE_IN_FILENAME,
+    Keys,
+    NameTemplate,
+    cap_output,
+    checked_seconds,
+    output_files,
+    unnamed,
+)
+
+__all__ = [
+    "AttachmentBudget",
+    "Keys",
+    "duration",
+    "fallback_name",
+    "fit_steps",
+    "join_output",
+    "output_files",
+    "render_name",
+    "step_status",
+    "word_status",
+]
 
 log = logging.getLogger("practitest_async.reports")
 
-MAX_DURATION = 7 * 24 * 3600.0
 MAX_ATTACHMENT = 8 * 1024 * 1024
 MAX_ATTACHMENTS_PER_RESULT = 32 * 1024 * 1024
-MAX_OUTPUT = 256 * 1024  # characters of one run's output; the rest is cut with a note
-
-_FIELDS = frozenset({"classname", "name", "file", "suite"})
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-_FOUR_WORDS = struct.Struct("<4I")
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -53,101 +60,22 @@ _FOUR_WORDS = struct.Struct("<4I")
 def render_name(path: Path, template: str, values: dict[str, str]) -> str:
     """``template`` over ``values``; an empty field is dropped with the text joining it to the
     previous field kept, so ``"{classname}.{name}"`` without a class is just the name."""
-    texts, fields = [""], []
-    formatter = string.Formatter()
-    for literal, field, spec, conversion in formatter.parse(template):
-        texts[-1] += literal
-        if field is None:
-            continue
-        if field not in _FIELDS:
-            known = ", ".join("{" + f + "}" for f in sorted(_FIELDS))
-            raise ReportError(
-                path, f"name_template {template!r}: unknown field {{{field}}} ({known})"
-            )
-        fields.append((field, spec or "", conversion))
-        texts.append("")
-    out, pending = [texts[0]], ""
-    for (field, spec, conversion), after in zip(fields, texts[1:], strict=True):
-        value = values.get(field, "")
-        if not value:
-            continue
-        if spec or conversion:
-            value = formatter.format_field(formatter.convert_field(value, conversion), spec)
-        out += [pending, value]
-        pending = after
-    out.append(texts[-1] if fields else "")
-    return "".join(out).strip()
+    try:
+        return NameTemplate.parse(template).render(values)
+    except ValueError as exc:
+        raise ReportError(path, str(exc)) from None
 
 
 def fallback_name(path: Path, where: str, owner: str, position: int) -> str:
     """A name for a nameless test: its suite (or file) and 1-based position, with a warning."""
-    name = f"{owner or path.name} #{position}"
-    log.warning("%s: %s has no name; calling it %r", path, where, name)
-    return name
-
-
-class Ordinals:
-    """0 for the first result of a key in a file, then a distinct, repeatable number per repeat.
-
-    Memory stays flat: a 4 MiB bit set (stable hash) says which keys may have been seen and only
-    those are counted. A false "seen" gives a first result 1 instead of 0: still distinct, and
-    the same every time the same file is read.
-    """
-
-    BITS = 1 << 25
-
-    def __init__(self) -> None:
-        self.bits: bytearray | None = None
-        self.counts: dict[str, int] = {}
-
-    def next(self, key: str) -> int:
-        if self.bits is None:
-            self.bits = bytearray(self.BITS // 8)
-        bits, seen = self.bits, True
-        for word in _FOUR_WORDS.unpack(hashlib.blake2b(key.encode(), digest_size=16).digest()):
-            bit = word % self.BITS
-            mask = 1 << (bit & 7)
-            if not bits[bit >> 3] & mask:
-                seen = False
-                bits[bit >> 3] |= mask
-        if not seen:
-            return 0
-        self.counts[key] = self.counts.get(key, 0) + 1
-        return self.counts[key]
-
-
-class Keys:
-    """:func:`result_key` for one file, its path resolved once (not once per result)."""
-
-    def __init__(self, path: Path) -> None:
-        self.prefix = key_path(path)
-        self.ordinals = Ordinals()
-
-    def key(self, *parts: str) -> str:
-        """``file::parts::ordinal``, the ordinal counting earlier results with these parts."""
-        return "::".join((self.prefix, *parts, str(self.ordinals.next("::".join(parts)))))
-
-
-# -- durations -------------------------------------------------------------------------------
+    return unnamed(
+        where if where.startswith(str(path)) else f"{path}: {where}", owner or path.name, position
+    )
 
 
 def duration(value: object, where: str) -> float | None:
     """Seconds, or ``None`` (with a warning) when the value is no usable duration."""
-    if value is None or value == "":
-        return None
-    try:
-        seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds < 0:
-        log.warning("%s: ignoring duration %r, which is not a number of seconds", where, value)
-        return None
-    if seconds > MAX_DURATION:
-        log.warning(
-            "%s: ignoring duration %r s, more than 7 days (a unit written wrong?)", where, value
-        )
-        return None
-    return seconds
+    return checked_seconds(value, where)
 
 
 # -- statuses and steps ----------------------------------------------------------------------
@@ -188,11 +116,7 @@ def fit_steps(
 
 def join_output(parts: Iterable[str | None]) -> str | None:
     """Non-empty parts, blank-line separated, cut to :data:`MAX_OUTPUT` characters."""
-    text = "\n\n".join(p.strip("\n") for p in parts if p and p.strip())
-    if len(text) > MAX_OUTPUT:
-        cut = len(text) - MAX_OUTPUT
-        text = text[:MAX_OUTPUT] + f"\n[... {cut} more characters cut]"
-    return text or None
+    return cap_output("\n\n".join(p.strip("\n") for p in parts if p and p.strip()) or None)
 
 
 # -- attachments -----------------------------------------------------------------------------
@@ -233,7 +157,7 @@ class AttachmentBudget:
 
 
 def safe_filename(filename: str, mime: str | None) -> str:
-    stem = _UNSAFE_IN_FILENAME.sub("_", filename.strip())[:150] or "attachment"
+    stem = UNSAFE_IN_FILENAME.sub("_", filename.strip())[:150] or "attachment"
     if "." not in stem and mime:
         stem += mimetypes.guess_extension(mime.split(";")[0].strip()) or ""
     return stem
@@ -299,13 +223,3 @@ def word_status(options: ReaderOptions, raw: str, where: str) -> Status:
             word,
         )
     return options.status(word, default or Status.NOT_COMPLETED)
-
-
-def output_files(name: str, texts: dict[str, str]) -> list[Attachment]:
-    """``<name>-<label>.txt`` attachments of the non-empty texts (``attach_output=True``)."""
-    stem = _UNSAFE_IN_FILENAME.sub("_", name)[:150]
-    return [
-        Attachment(f"{stem}-{label}.txt", text.encode())
-        for label, text in texts.items()
-        if text.strip()
-    ]

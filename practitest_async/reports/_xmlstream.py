@@ -3,7 +3,6 @@
 - :class:`XmlEvents`: ``start``/``end`` events of a file whose prolog ``defusedxml`` vetted
   (entity declarations refused), read by the C ``iterparse``; a malformed file, a refused one
   and an unreadable one all become a :class:`ReportError` with the line and column.
-- :class:`Ordinals`: the last part of a result's key, in fixed memory.
 - :class:`CaseBuilder`: the steps every reader takes to turn what it read into a ``RunResult``:
   the name (``name_template``, a made-up one with a warning when the case has none), the status
   (through ``options.status``), the duration (dropped with a warning past 7 days), the output
@@ -17,41 +16,38 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import re
-import string
-import zlib
-from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
+from xml.parsers import expat
 from xml.parsers.expat import ErrorString
+from zlib import adler32, crc32
 
 import attrs
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from ..batch.results import Attachment, RunResult, Status
-from ._base import ReaderOptions, ReportError, key_path
+from ._base import ReaderOptions, ReportError, key_part, key_path
+from ._common import (
+    BIT_MASK,
+    FAST,
+    NameTemplate,
+    Ordinals,
+    cap_output,
+    checked_seconds,
+    identity,
+    output_files,
+    plain_result,
+    suite_path,
+    unnamed,
+)
+from .detect import REFUSED
 
 log = logging.getLogger("practitest_async.reports")
-
-REFUSED = (
-    "refused: the file declares entities (DTD), which could expand without bound or read local "
-    "files"
-)
-MAX_SECONDS = 7 * 24 * 3600.0
-"""A duration longer than this is a unit mix-up (nanoseconds written as seconds), not a run."""
-MAX_OUTPUT = 256 * 1024
-"""Characters of one run's output; the rest is cut with a note (a 50 MB log is not a run's)."""
-
-_FIELDS = frozenset({"classname", "name", "file", "suite"})
-_FORMATTER = string.Formatter()
-_MASK = (1 << 25) - 1  # Ordinals.BITS - 1
-_SEED = 0x9E3779B9  # an odd multiplier (the golden ratio's), to derive a second probe
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def text(value: str | None) -> str:
@@ -151,85 +147,66 @@ class XmlEvents:
             raise ReportError(self.path, f"cannot read: {exc.strerror or exc}") from None
 
 
+def check_xml(path: Path, start: StartHandler | None = None) -> None:
+    """Raise :class:`ReportError` with line and column unless ``path`` is well-formed XML
+    through to its end: one pass of expat with no callbacks (a fraction of the read's cost).
+
+    ``start(local_name, attrs)``, when given, sees every start tag on the way (namespaces
+    resolved), for a reader that needs a first pass anyway (TRX's class index): one pass then
+    does both, and the file's entity declarations are refused instead of left to the reader.
+    """
+    parser = expat.ParserCreate(namespace_separator=" " if start else None)
+    parser.EntityDeclHandler = _stop  # the reader refuses those, with its own message
+    if start is not None:
+        parser.StartElementHandler = lambda tag, attrs: start(tag.rpartition(" ")[2], attrs)
+
+        def refuse(*_: object) -> None:
+            line, column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+            raise ReportError(path, REFUSED, line=line, column=column)
+
+        parser.EntityDeclHandler = refuse
+        parser.UnparsedEntityDeclHandler = refuse
+        parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
+    try:
+        with path.open("rb") as source:
+            while chunk := source.read(1 << 16):  # larger chunks are no faster
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _Stop:
+        return
+    except expat.ExpatError as exc:
+        message = expat.errors.messages[exc.code]
+        cut = " (the file is cut short)" if exc.code in _CUT_SHORT else ""
+        raise ReportError(path, message + cut, line=exc.lineno, column=exc.offset + 1) from None
+    except OSError as exc:
+        raise ReportError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+StartHandler = Callable[[str, dict[str, str]], None]
+_CUT_SHORT = frozenset(
+    expat.errors.codes[message]
+    for message in (
+        expat.errors.XML_ERROR_NO_ELEMENTS,
+        expat.errors.XML_ERROR_UNCLOSED_TOKEN,
+        expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
+    )
+)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop(*_: object) -> None:
+    raise _Stop
+
+
 def wrong_root(path: Path, root: str, expected: str) -> ReportError:
     """A file forced (``--format``) on a reader whose format it is not in."""
     return ReportError(path, f"the root element is <{root}>, expected {expected}")
 
 
-# -- keys ----------------------------------------------------------------------------------------
-
-
-class Ordinals:
-    """0 for the first result of a key in a file, then a distinct, repeatable number per repeat.
-
-    A count of every key would grow with the file; a fixed 4 MiB bit set (a Bloom filter with a
-    stable hash) says which keys may have been seen, and only those are counted. A false "seen"
-    gives a first result 1 instead of 0: still distinct, and the same on every read of the file.
-    """
-
-    BITS = 1 << 25
-
-    def __init__(self) -> None:
-        self.bits: bytearray | None = None  # allocated on the first result
-        self.counts: dict[str, int] = {}
-
-    def next(self, key: str) -> int:
-        bits = self.bits
-        if bits is None:
-            bits = self.bits = bytearray(self.BITS // 8)
-        # A stable hash (str's hash() changes per process, and keys must not), and a second
-        # probe derived from it: a 32-bit collision only makes a first case 1 instead of 0.
-        word = zlib.crc32(key.encode())
-        first, second = word & _MASK, ((word * _SEED) >> 7) & _MASK
-        mask1, mask2 = 1 << (first & 7), 1 << (second & 7)
-        if not (bits[first >> 3] & mask1 and bits[second >> 3] & mask2):
-            bits[first >> 3] |= mask1
-            bits[second >> 3] |= mask2
-            return 0
-        self.counts[key] = count = self.counts.get(key, 0) + 1
-        return count
-
-
 # -- names ---------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class NameTemplate:
-    """``"{classname}.{name}"`` with an empty field dropped along with the separator before it."""
-
-    prefix: str
-    fields: tuple[tuple[str, str, str | None], ...]
-    separators: tuple[str, ...]
-
-    @staticmethod
-    @lru_cache(maxsize=32)
-    def parse(template: str) -> NameTemplate:
-        texts, fields = [""], []
-        for literal, field, spec, conversion in _FORMATTER.parse(template):
-            texts[-1] += literal
-            if field is None:
-                continue
-            if field not in _FIELDS:
-                known = ", ".join("{" + f + "}" for f in sorted(_FIELDS))
-                raise ValueError(f"name_template {template!r}: unknown field {{{field}}} ({known})")
-            fields.append((field, spec or "", conversion))
-            texts.append("")
-        if not fields:
-            raise ValueError(f"name_template {template!r} names no field, e.g. {{name}}")
-        return NameTemplate(texts[0], tuple(fields), tuple(texts[1:]))
-
-    def render(self, values: dict[str, str]) -> str:
-        out, pending = [self.prefix], ""
-        for (field, spec, conversion), after in zip(self.fields, self.separators, strict=True):
-            value = values[field]
-            if not value:
-                continue
-            if spec or conversion:
-                value = _FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec)
-            out += [pending, value]
-            pending = after
-        out.append(self.separators[-1])
-        return "".join(out)
 
 
 def short_name(name: str, classname: str) -> str:
@@ -261,6 +238,7 @@ class Case:
     stderr: str = ""
     seconds: float | None = None
     key_parts: tuple[str, ...] = ()
+    key_name: str | None = None  # the name part of its key, when not ``name`` (TRX data rows)
     test_id: int | None = None
     fields: dict[int | str, str | list[str]] = attrs.field(factory=dict)
 
@@ -297,7 +275,11 @@ def _positive_int(what: str, text: str) -> int:
 
 
 class CaseBuilder:
-    """Turns :class:`Case` records of one file into results (one per file read)."""
+    """Turns :class:`Case` records of one file into results (one per file read).
+
+    Keys follow ``result_key(path, suite, class, name, ordinal=n)``: a case's ``key_parts`` (the
+    nested scopes it sits in) become the one suite part, joined by ``/``.
+    """
 
     def __init__(self, path: Path, options: ReaderOptions) -> None:
         self.path = path
@@ -306,10 +288,13 @@ class CaseBuilder:
         self.ordinals = Ordinals()
         self.key_path = key_path(path)
         self.omit_skipped = options.skipped == "omit"
-        self.plain = options.name_template == "{classname}.{name}"
+        self.plain = self.names.class_dot_name == "."
         self.mapped = bool(options.status_map)
         self.shortcut = False  # may plain passes take the short path? (see passed_word)
         self._prefixes: dict[tuple[str, ...], str] = {}
+        self._parts: tuple[str, ...] | None = None  # the scope and class of the last key...
+        self._class = ""
+        self._head = ""  # ...and its start
 
     def status(self, raw: str, default: Status) -> Status:
         """``default``, unless ``status_map`` (``--status-map``) maps ``raw`` elsewhere."""
@@ -321,33 +306,61 @@ class CaseBuilder:
         self.shortcut = self.plain and mapped is Status.PASSED
 
     def prefix(self, parts: tuple[str, ...]) -> str:
-        """The start of the keys of a scope: file and suite path, ``::``-joined."""
+        """The start of the keys of a scope: the file and the suite part, ``::``-joined."""
         found = self._prefixes.get(parts)
         if found is None:
             if len(self._prefixes) > 1024:
                 self._prefixes.clear()
-            found = self._prefixes[parts] = "::".join((self.key_path, *parts))
+            suite = identity(suite_path(parts), "", "")[:-4]  # escaped like the other parts
+            found = self._prefixes[parts] = f"{self.key_path}::{suite}"
         return found
 
+    def key(self, parts: tuple[str, ...], classname: str, name: str) -> str:
+        """The result's key: file, suite, class, name and ordinal (once per case: the
+        file/suite/class head is kept while cases of one class follow each other)."""
+        if classname == self._class and parts == self._parts:
+            head = self._head
+        else:
+            cls = key_part(classname)  # a "::" inside a part is written ": :"
+            head = self._head = f"{self.prefix(parts)}::{cls}"
+            self._parts, self._class = parts, classname
+        key = f"{head}::{key_part(name) if '::' in name else name}"
+        ordinals = self.ordinals
+        bits = ordinals.bits
+        if bits is None:
+            return f"{key}::{ordinals.next(key)}"
+        data = key.encode()  # Ordinals.next, inline: this runs once per case
+        one = crc32(data) & BIT_MASK
+        two = adler32(data) & BIT_MASK
+        mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
+        if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
+            return f"{key}::{ordinals.repeat(key)}"
+        bits[one >> 3] |= mask_one
+        bits[two >> 3] |= mask_two
+        return f"{key}::0"
+
     def passed(
-        self, name: str, classname: str, parts: tuple[str, ...], seconds: float | None
+        self,
+        name: str,
+        classname: str,
+        parts: tuple[str, ...],
+        seconds: float | None,
+        key_name: str | None = None,
     ) -> RunResult | None:
         """A case with nothing to report but that it passed (most cases), made without the
         general path's steps but with the same name, key and duration it would give; ``None``
         when the shortcut does not apply (a template, a status map, no name): the caller then
-        takes the general path."""
+        takes the general path. ``key_name`` (default: ``name``) is the name part of its key."""
         if not self.shortcut or not name or name.isspace():
             return None
         title = f"{classname}.{name}" if classname and classname != name else name
-        key = f"{self.prefix(parts)}::{classname}::{name}"
         duration = None
         if seconds is not None:
             duration = _DURATIONS.get(seconds)
             if duration is None:
                 duration = self._timedelta(seconds, title)
-        return _plain_result(
-            title, Status.PASSED, duration, None, f"{key}::{self.ordinals.next(key)}"
-        )
+        key = self.key(parts, classname, name if key_name is None else key_name)
+        return plain_result(title, Status.PASSED, duration, None, key)
 
     def result(self, case: Case, position: object) -> RunResult | None:
         """The result, or ``None`` for a NO RUN case when skipped results are omitted.
@@ -368,34 +381,30 @@ class CaseBuilder:
                 "file": case.file,
                 "suite": case.suite,
             }
-            name = self.names.render(values).strip()
+            name = self.names.render(values)
         if not name:
-            name = f"{case.classname or case.suite or self.path.name} #{position}"
-            log.warning("%s: a test case has no name; calling it %r", self.path, name)
-        key = f"{self.prefix(case.key_parts)}::{case.classname}::{case.name}"
+            owner = case.classname or case.suite or self.path.name
+            name = unnamed(str(self.path), owner, position)
         output = case.output or None
         attachments: list[Attachment] = []
         if not (case.stdout or case.stderr):
             pass
         elif self.options.attach_output:
-            stem = _UNSAFE_IN_FILENAME.sub("_", name)[:150]
-            for suffix, content in (("stdout", case.stdout), ("stderr", case.stderr)):
-                if content.strip():
-                    attachments.append(Attachment(f"{stem}-{suffix}.txt", content.encode()))
+            attachments = output_files(name, {"stdout": case.stdout, "stderr": case.stderr})
         else:
             output = sections(
                 output or "", block("stdout", case.stdout), block("stderr", case.stderr)
             )
-        if output and len(output) > MAX_OUTPUT:  # as the JSON readers cut theirs
-            output = f"{output[:MAX_OUTPUT]}\n[... {len(output) - MAX_OUTPUT} more characters cut]"
+        output = cap_output(output)
         seconds = case.seconds
         duration = None
         if seconds is not None:
             duration = _DURATIONS.get(seconds)
             if duration is None:
                 duration = self._timedelta(seconds, name)
-        key = f"{key}::{self.ordinals.next(key)}"
-        if attachments or case.test_id or case.fields or not _FAST:
+        key_name = case.name if case.key_name is None else case.key_name
+        key = self.key(case.key_parts, case.classname, key_name)
+        if attachments or case.test_id or case.fields or not FAST:
             return RunResult(
                 name,
                 case.status,
@@ -406,10 +415,10 @@ class CaseBuilder:
                 test_id=case.test_id,
                 key=key,
             )
-        return _plain_result(name, case.status, duration, output, key)
+        return plain_result(name, case.status, duration, output, key)
 
     def _timedelta(self, seconds: float, name: str) -> dt.timedelta | None:
-        checked = self.duration(seconds, name)
+        checked = checked_seconds(seconds, f"{self.path}: {name}")
         if checked is None:
             return None
         duration = dt.timedelta(seconds=checked)
@@ -417,53 +426,8 @@ class CaseBuilder:
             _DURATIONS[checked] = duration
         return duration
 
-    def duration(self, seconds: float | None, name: str) -> float | None:
-        if seconds is None:
-            return None
-        if not math.isfinite(seconds) or seconds < 0:
-            log.warning("%s: %s: ignoring a duration of %r seconds", self.path, name, seconds)
-            return None
-        if seconds > MAX_SECONDS:
-            log.warning(
-                "%s: %s: not sending a duration of %.0f s (over 7 days: a unit mix-up?)",
-                self.path,
-                name,
-                seconds,
-            )
-            return None
-        return seconds
-
 
 _DURATIONS: dict[float, dt.timedelta] = {}
-_PLAIN_FIELDS = (
-    *("name", "status", "duration", "output", "steps", "attachments", "custom_fields"),
-    *("version", "test_id", "instance_id", "key"),
-)
-# RunResult's converters and checks cost as much as the rest of a case (the JUnit reader's
-# measure too); a plain result (no attachments, fields or test id, a name already checked) is
-# built directly from values in their final form, as long as RunResult has exactly the fields
-# listed here (else the constructor is used).
-_FAST = tuple(f.name for f in attrs.fields(RunResult)) == _PLAIN_FIELDS
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _plain_result(
-    name: str, status: Status, duration: dt.timedelta | None, output: str | None, key: str
-) -> RunResult:
-    result: RunResult = _new(RunResult)
-    _set(result, "name", name)
-    _set(result, "status", status)
-    _set(result, "duration", duration)
-    _set(result, "output", output)
-    _set(result, "steps", ())
-    _set(result, "attachments", ())
-    _set(result, "custom_fields", {})
-    _set(result, "version", None)
-    _set(result, "test_id", None)
-    _set(result, "instance_id", None)
-    _set(result, "key", key)
-    return result
 
 
 def seconds(value: str | None, scale: float = 1.0) -> float | None:

@@ -94,6 +94,7 @@ class _Reader:
         suite = _suite(test.get("suite"))
         file = js.text(test, "filePath")
         name = js.text(test, "name").strip()
+        named = bool(name)
         if not name:
             name = fallback_name(self.path, where, suite or file, self.position)
         name += _parameters(test.get("parameters"))
@@ -101,7 +102,7 @@ class _Reader:
         if status is Status.NO_RUN and self.options.skipped == "omit":
             return None
         values = {"classname": suite, "suite": suite, "file": file, "name": name}
-        full_name = render_name(self.path, self.options.name_template, values) or name
+        full_name = (named and render_name(self.path, self.options.name_template, values)) or name
         message = js.text(test, "message").strip()
         stdout, stderr = _lines(test.get("stdout")), _lines(test.get("stderr"))
         attachments = self._attachments(test)
@@ -121,8 +122,7 @@ class _Reader:
         parts.extend(_retries(test))
         steps = [self._step(s) for s in js.items(test, "steps") if isinstance(s, dict)]
         fitted, output = fit_steps(status, steps, join_output(parts), message or None)
-        key_parts = (file, suite, name)
-        key = self.keys.key(*key_parts)
+        key = self.keys.key(file, suite, name)
         ms = test.get("duration")
         seconds = ms / 1000 if isinstance(ms, int | float) and not isinstance(ms, bool) else ms
         try:

@@ -164,10 +164,13 @@ class _Feature:
         self, attempts: list[tuple[dict[str, Any], list[Any]]], name: str, position: int
     ) -> RunResult:
         element, background = attempts[-1]
+        full_name = ""
         if not name:
-            name = fallback_name(self.path, "a scenario", self.name or self.uri, position)
+            name = full_name = fallback_name(
+                self.path, "a scenario", self.name or self.uri, position
+            )
         values = {"classname": self.name, "suite": self.name, "file": self.uri, "name": name}
-        full_name = render_name(self.path, self.options.name_template, values) or name
+        full_name = full_name or render_name(self.path, self.options.name_template, values) or name
         run = _Scenario(self, element, background)
         status, steps, reason = run.outcome()
         earlier = [
@@ -180,8 +183,7 @@ class _Feature:
             raise _Omit
         fitted, output = fit_steps(status, steps, output, reason)
         output = join_output([output, *run.budget.left_out])
-        key_parts = (self.uri or self.name, name)
-        key = self.keys.key(*key_parts)
+        key = self.keys.key(self.uri or self.name, self.name, name)
         return RunResult(
             full_name,
             status,

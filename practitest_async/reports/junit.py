@@ -49,22 +49,31 @@ How a ``<testcase>`` becomes a result:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
-import math
 import re
-import string
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
+from zlib import adler32, crc32
 
 import attrs
 import defusedxml
 
 from ..batch.results import Attachment, RunResult, Status
-from ._base import Head, ReaderOptions, Report, ReportError, key_part, key_path
+from ._base import Head, ReaderOptions, Report, ReportError, key_path
+from ._common import (
+    BIT_MASK,
+    FAST,
+    NameTemplate,
+    Ordinals,
+    cap_output,
+    checked_seconds,
+    identity,
+    output_files,
+    plain_result,
+    unnamed,
+)
 from .detect import REFUSED
 
 __all__ = ["NAME", "REFUSED", "JUnitError", "read", "sniff"]
@@ -76,16 +85,12 @@ log = logging.getLogger(__name__)
 JUnitError = ReportError
 """The error of the JUnit reader (the same class as :class:`ReportError`)."""
 
-MAX_SECONDS = 7 * 24 * 3600
-"""A longer ``time`` is a unit mistake (nanoseconds written as seconds), not a duration."""
 HELD_PER_SUITE = 1000
 """Results of a suite held back (from its first failure on) until the suite ends, so that the
 suite's own output and retries can reach them; beyond this they go out as they are."""
 
 CustomFields = dict[int | str, str | list[str]]
-_FIELDS = frozenset({"classname", "name", "file", "suite"})
 _ATTACHMENT = re.compile(r"\[\[ATTACHMENT\|([^\]\r\n]+)\]\]")
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 # Children of <testcase> that make it FAILED, or (Surefire) that it passed on a rerun, by label.
 _FAILED = {
     "failure": "failure",
@@ -96,7 +101,6 @@ _FAILED = {
 _FLAKY = {"flakyFailure": "flaky failure", "flakyError": "flaky error"}
 _SECTIONS = {**_FAILED, **_FLAKY, "skipped": "skipped"}
 _NOT_RUN = frozenset({"notrun", "disabled"})
-_FORMATTER = string.Formatter()
 _CHUNK = 1 << 16
 
 
@@ -115,103 +119,9 @@ def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResu
     return _FileReader(path, options, report).results()
 
 
-# -- names -----------------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=16)
-def _template(template: str) -> _NameTemplate:
-    return _NameTemplate.parse(template)
-
-
-class _NameTemplate:
-    """``"{classname}.{name}"`` with empty fields dropped along with their separator."""
-
-    def __init__(
-        self, prefix: str, fields: tuple[tuple[str, str, str | None], ...], seps: tuple[str, ...]
-    ) -> None:
-        self.prefix = prefix
-        self.fields = fields  # (field, format spec, conversion)
-        self.separators = seps  # the text after each field; the last one is the suffix
-        simple = prefix == "" and seps[-1] == "" and all(not s and not c for _, s, c in fields)
-        self.class_dot_name: str | None = None  # the default template's separator: a fast path
-        if simple and [f for f, _, _ in fields] == ["classname", "name"]:
-            self.class_dot_name = seps[0]
-
-    @classmethod
-    def parse(cls, template: str) -> _NameTemplate:
-        texts, fields = [""], []
-        for literal, field, spec, conversion in string.Formatter().parse(template):
-            texts[-1] += literal
-            if field is None:
-                continue
-            if field not in _FIELDS:
-                known = ", ".join("{" + f + "}" for f in sorted(_FIELDS))
-                raise ValueError(f"name_template {template!r}: unknown field {{{field}}} ({known})")
-            fields.append((field, spec or "", conversion))
-            texts.append("")
-        if not fields:
-            raise ValueError(f"name_template {template!r} names no field, e.g. {{name}}")
-        return cls(texts[0], tuple(fields), tuple(texts[1:]))
-
-    def render(self, values: dict[str, str]) -> str:
-        out, pending = [self.prefix], ""
-        for (field, spec, conversion), after in zip(self.fields, self.separators, strict=True):
-            value = values[field]
-            if not value:
-                continue
-            if spec or conversion:
-                value = _FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec)
-            out += [pending, value]
-            pending = after
-        out.append(self.separators[-1])
-        return "".join(out)
-
-
 def check_template(template: str) -> None:
     """Raise :class:`ValueError` for a template this reader cannot render."""
-    _template(template)
-
-
-# -- ordinals --------------------------------------------------------------------------------------
-
-
-_BIT_MASK = (1 << 25) - 1
-
-
-class _Ordinals:
-    """0 for the first case of a key in a file, then a distinct, repeatable number per repeat.
-
-    An exact count of every name would grow with the file; a fixed 4 MiB bit set (a Bloom filter
-    over two stable C checksums, CRC-32 and Adler-32) says which keys may have been seen, and only
-    those are counted. A false "seen" gives a first case 1 instead of 0: still distinct, and the
-    same every time the same file is read.
-    """
-
-    BITS = _BIT_MASK + 1
-
-    def __init__(self) -> None:
-        self.bits: bytearray | None = None  # allocated on the first case
-        self.counts: dict[str, int] = {}
-
-    def next(self, key: str) -> int:
-        bits = self.bits
-        if bits is None:
-            bits = self.bits = bytearray(self.BITS >> 3)
-        data = key.encode()
-        one = zlib.crc32(data) & (self.BITS - 1)
-        two = zlib.adler32(data) & (self.BITS - 1)
-        mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
-        if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
-            return self.repeat(key)
-        bits[one >> 3] |= mask_one
-        bits[two >> 3] |= mask_two
-        return 0
-
-    def repeat(self, key: str) -> int:
-        """The ordinal of a key the bit set may have seen."""
-        count = self.counts.get(key, 0) + 1
-        self.counts[key] = count
-        return count
+    NameTemplate.parse(template)
 
 
 # -- one file --------------------------------------------------------------------------------------
@@ -306,11 +216,11 @@ class _FileReader:
         self.path = Path(path)
         self.options = options
         self.report = report
-        self.names = _template(options.name_template)
+        self.names = NameTemplate.parse(options.name_template)
         # the default template's separator when plain cases can be built inline, else None
-        self.plain_separator = self.names.class_dot_name if _FAST else None
+        self.plain_separator = self.names.class_dot_name if FAST else None
         self.file_key = key_path(self.path)
-        self.ordinals = _Ordinals()
+        self.ordinals = Ordinals()
         self.suites: list[_Suite] = []
         self.case: _Case | None = None
         self.section: _Section | None = None
@@ -545,41 +455,31 @@ class _FileReader:
         if not title:
             suite.cases -= 1
             return False
-        identity = f"{suite.name}::{classname}::{name}"
-        if identity.count("::") != 2:  # one inside a part: written ": :" (see key_part)
-            identity = f"{key_part(suite.name)}::{key_part(classname)}::{key_part(name)}"
+        ident = f"{suite.name}::{classname}::{name}"
+        if ident.count("::") != 2:  # one inside a part: written ": :" (see key_part)
+            ident = identity(suite.name, classname, name)
         text = attrs.get("time")
         duration = None
         if text:
             duration = _DURATIONS.get(text)
             if duration is None:
                 duration = self._seconds(text, self.case_place)
-        result: RunResult = _new(RunResult)
-        _set(result, "name", title)
-        _set(result, "status", self.st_passed)
-        _set(result, "duration", duration)
-        _set(result, "output", None)
-        _set(result, "steps", ())
-        _set(result, "attachments", ())
-        _set(result, "custom_fields", {})
-        _set(result, "version", None)
-        _set(result, "test_id", None)
-        _set(result, "instance_id", None)
         bits = self.ordinals.bits
         if bits is None:
-            ordinal = self.ordinals.next(identity)
-        else:  # _Ordinals.next, inline: this runs once per case
-            data = identity.encode()
-            one = zlib.crc32(data) & _BIT_MASK
-            two = zlib.adler32(data) & _BIT_MASK
+            ordinal = self.ordinals.next(ident)
+        else:  # Ordinals.next, inline: this runs once per case
+            data = ident.encode()
+            one = crc32(data) & BIT_MASK
+            two = adler32(data) & BIT_MASK
             mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
             if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
-                ordinal = self.ordinals.repeat(identity)
+                ordinal = self.ordinals.repeat(ident)
             else:
                 bits[one >> 3] |= mask_one
                 bits[two >> 3] |= mask_two
                 ordinal = 0
-        _set(result, "key", f"{self.file_key}::{identity}::{ordinal}")
+        key = f"{self.file_key}::{ident}::{ordinal}"
+        result = plain_result(title, self.st_passed, duration, None, key)
         held = suite.held
         if held is None:
             self.ready.append(result)
@@ -619,7 +519,7 @@ class _FileReader:
             output = "\n\n".join(
                 filter(None, [result.output, f"[earlier attempt]\n{earlier.output or ''}".rstrip()])
             )
-            held[index] = _evolve(result, output=output, key=earlier.key)
+            held[index] = _evolve(result, output=cap_output(output), key=earlier.key)
             if result.status is Status.FAILED:
                 suite.retried[(classname, name)] = index
             return
@@ -660,9 +560,9 @@ class _FileReader:
             shown_class = ""
         names = self.names
         if not name:
-            name = f"(unnamed case {suite.cases})"
-            title = f"{classname or suite.name or self.path.stem} {name}"
-            log.warning("%s: a test case with no name; named %r", self._where(case), title)
+            owner = classname or suite.name or self.path.stem
+            title = unnamed(self._where(case), owner, suite.cases)
+            name = title.removeprefix(owner).strip()  # "(unnamed case N)", for the key
         elif names.class_dot_name is not None:
             title = f"{shown_class}{names.class_dot_name}{name}" if shown_class else name
         else:
@@ -677,10 +577,8 @@ class _FileReader:
         title = title.strip()
         if not title:
             raise _CaseProblem("test case has no name (no name or classname attribute)")
-        identity = f"{suite.name}::{classname}::{name}"
-        if identity.count("::") != 2:  # one inside a part: written ": :" (see key_part)
-            identity = f"{key_part(suite.name)}::{key_part(classname)}::{key_part(name)}"
-        key = f"{self.file_key}::{identity}::{self.ordinals.next(identity)}"
+        ident = identity(suite.name, classname, name)
+        key = f"{self.file_key}::{ident}::{self.ordinals.next(ident)}"
         attachments: list[Attachment] = []
         output: str | None = None
         if sections or parts is not None:
@@ -688,13 +586,13 @@ class _FileReader:
             stderr = "".join(parts.err) if parts else ""
             attachments = self._linked_files(case, [*sections, stdout, stderr])
             if options.attach_output:
-                attachments += _output_files(title, stdout, stderr)
+                attachments += output_files(title, {"stdout": stdout, "stderr": stderr})
             elif status is Status.FAILED:
                 sections += [_block("system-out", stdout), _block("system-err", stderr)]
-            output = "\n\n".join(s for s in sections if s) or None
+            output = cap_output("\n\n".join(s for s in sections if s) or None)
         duration = self._duration(case)
-        if _FAST and not attachments and not case.fields and case.test_id is None:
-            return _plain_result(title, status, duration, output, key)
+        if FAST and not attachments and not case.fields and case.test_id is None:
+            return plain_result(title, status, duration, output, key)
         try:
             return RunResult(
                 title,
@@ -717,19 +615,14 @@ class _FileReader:
         return known if known is not None else self._seconds(text, case.place)
 
     def _seconds(self, text: str, place: tuple[int, int]) -> dt.timedelta | None:
-        try:
-            seconds = float(text)
-        except ValueError:
-            seconds = math.nan
-        if 0 <= seconds <= MAX_SECONDS:
-            duration = dt.timedelta(seconds=seconds)
-            if len(_DURATIONS) < 4096:  # the same few values recur: "0", "0.001", ...
-                _DURATIONS[text] = duration
-            return duration
-        why = "over 7 days" if seconds > MAX_SECONDS else "not a number of seconds"
         where = ":".join([str(self.path), *(str(n) for n in place)])
-        log.warning("%s: ignoring time=%r (%s)", where, text, why)
-        return None
+        seconds = checked_seconds(text, where, "time")
+        if seconds is None:
+            return None
+        duration = dt.timedelta(seconds=seconds)
+        if len(_DURATIONS) < 4096:  # the same few values recur: "0", "0.001", ...
+            _DURATIONS[text] = duration
+        return duration
 
     def _property(self, case: _Case, name: str, texts: list[str]) -> None:
         value = "".join(texts)
@@ -789,7 +682,7 @@ class _FileReader:
         if extra and held:
             tail = "\n\n".join(extra)
             suite.held = [
-                _evolve(r, output=f"{r.output}\n\n{tail}" if r.output else tail)
+                _evolve(r, output=cap_output(f"{r.output}\n\n{tail}" if r.output else tail))
                 if r.status is Status.FAILED
                 else r
                 for r in held
@@ -809,44 +702,16 @@ class _FileReader:
         if suite.cases == 0:
             log.warning("%s: suite %r failed with no test case: one FAILED result", where, name)
         status = self.st_error if first.kind == "error" else self.st_failure
-        identity = f"{key_part(suite.name)}::::{key_part(name)}"
+        ident = identity(suite.name, "", name)
         return RunResult(
             name,
             status,
-            output="\n\n".join(extra) or None,
-            key=f"{self.file_key}::{identity}::{self.ordinals.next(identity)}",
+            output=cap_output("\n\n".join(extra) or None),
+            key=f"{self.file_key}::{ident}::{self.ordinals.next(ident)}",
         )
 
 
 _DURATIONS: dict[str, dt.timedelta] = {}
-_PLAIN_FIELDS = (
-    *("name", "status", "duration", "output", "steps", "attachments", "custom_fields"),
-    *("version", "test_id", "instance_id", "key"),
-)
-# RunResult's converters and checks cost more than the rest of a case; a plain result (no
-# attachments, fields or test id) is built directly from values already in their final form,
-# as long as RunResult has exactly the fields this knows (else the constructor is used).
-_FAST = tuple(f.name for f in attrs.fields(RunResult)) == _PLAIN_FIELDS
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _plain_result(
-    name: str, status: Status, duration: dt.timedelta | None, output: str | None, key: str
-) -> RunResult:
-    result: RunResult = _new(RunResult)
-    _set(result, "name", name)
-    _set(result, "status", status)
-    _set(result, "duration", duration)
-    _set(result, "output", output)
-    _set(result, "steps", ())
-    _set(result, "attachments", ())
-    _set(result, "custom_fields", {})
-    _set(result, "version", None)
-    _set(result, "test_id", None)
-    _set(result, "instance_id", None)
-    _set(result, "key", key)
-    return result
 
 
 def _evolve(result: RunResult, **changes: Any) -> RunResult:
@@ -860,12 +725,6 @@ def _block(label: str, text: str | None) -> str:
 def _text(text: str | None) -> str:
     """The text without the blank lines and indentation that pretty-printing puts around it."""
     return text.lstrip("\n").rstrip() if text and text.strip() else ""
-
-
-def _output_files(name: str, stdout: str, stderr: str) -> list[Attachment]:
-    stem = _UNSAFE_IN_FILENAME.sub("_", name)[:150]
-    pairs = ((f"{stem}-stdout.txt", stdout), (f"{stem}-stderr.txt", stderr))
-    return [Attachment(filename, text.encode()) for filename, text in pairs if text.strip()]
 
 
 def _positive_int(what: str, text: str) -> int:

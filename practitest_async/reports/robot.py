@@ -34,14 +34,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
-from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
-from xml.parsers.expat import ErrorString
 
 import attrs
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
 
 from ..batch.results import RunResult, Status, StepResult
 from ..models import StepStatus
@@ -58,13 +53,10 @@ from ._shape import (
     step_status,
     word_status,
 )
+from ._xmlstream import XmlEvents
 
 NAME = "robot"
 
-REFUSED = (
-    "refused: the file declares entities (DTD), which could expand without bound or read local "
-    "files"
-)
 _TEARDOWN_MARK = b"uite teardown failed"
 _SUITE_MESSAGES_LIMIT = 64 * 1024
 _NOT_STEPS = frozenset({"doc", "tags", "tag", "status", "timeout", "msg", "meta", "metadata"})
@@ -94,60 +86,11 @@ def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResu
 # -- parsing -----------------------------------------------------------------------------------
 
 
-class _PrologDone(Exception):
-    """The root element has started: nothing after it can declare an entity."""
-
-
-class _PrologTarget:
-    def start(self, tag: str, attrs: dict[str, str]) -> None:
-        raise _PrologDone
-
-    def end(self, tag: str) -> None: ...
-
-    def data(self, data: str) -> None: ...
-
-    def close(self) -> None: ...
-
-
 def _parse(path: Path) -> Iterator[tuple[str, Element]]:
-    """``(event, element)`` for starts and ends, with errors as :class:`ReportError`.
-
-    defusedxml reads the prolog (all before the root element, the only place a DTD can declare
-    entities) and refuses entity declarations and external references; the body is then read
-    by the standard library's C ``iterparse``, three times faster than defusedxml's
-    pure-Python parser, and unable to expand an entity the prolog did not declare.
-    """
-    try:
-        with path.open("rb") as source:
-            _check_prolog(path, source)
-            source.seek(0)
-            yield from ElementTree.iterparse(source, events=("start", "end"))
-    except SyntaxError as exc:  # ParseError: malformed or truncated
-        if isinstance(exc, ReportError):
-            raise
-        position = getattr(exc, "position", None)
-        code = getattr(exc, "code", None)
-        message = ErrorString(code) if isinstance(code, int) else str(exc)
-        line, column = (position[0], position[1] + 1) if position else (None, None)
-        raise ReportError(path, message or str(exc), line=line, column=column) from None
-    except OSError as exc:
-        raise ReportError(path, f"cannot read: {exc.strerror or exc}") from None
-
-
-def _check_prolog(path: Path, source: BinaryIO) -> None:
-    parser = DefusedXMLParser(
-        target=_PrologTarget(), forbid_dtd=False, forbid_entities=True, forbid_external=True
-    )
-    try:
-        while chunk := source.read(1 << 16):
-            parser.feed(chunk)
-        parser.close()  # an empty or rootless file: the parser says what is wrong
-    except _PrologDone:
-        return
-    except DefusedXmlException:
-        expat = parser.parser
-        line, column = int(expat.CurrentLineNumber), int(expat.CurrentColumnNumber) + 1
-        raise ReportError(path, REFUSED, line=line, column=column) from None
+    """``(event, element)`` for starts and ends, with errors as :class:`ReportError`: the shared
+    safe reader of :mod:`._xmlstream` (defusedxml vets the prolog, C ``iterparse`` the body)."""
+    with XmlEvents(path) as events:
+        yield from events
 
 
 def _mentions_teardown_failure(path: Path) -> bool:
@@ -326,21 +269,21 @@ class _Reader:
         for parent in self.suites:
             parent.results += 1
         name = suite.name or fallback_name(self.path, "a suite", "", len(suite.position))
+        outer = self.suites[-1].long_name if self.suites else ""
         values = {
-            "classname": self.suites[-1].long_name if self.suites else "",
+            "classname": outer,
             "suite": name,
             "file": suite.source,
             "name": name,
         }
         full_name = render_name(self.path, self.options.name_template, values) or name
         output = join_output([message, *suite.messages])
-        names = [*(s.name for s in self.suites), name, "(suite)"]
         return RunResult(
             full_name,
             self.options.status("fail", Status.FAILED),
             duration=_duration(element, self.path),
             output=output or "the suite failed and has no tests",
-            key=self.keys.key(*names),
+            key=self.keys.key(outer, name, "(suite)"),
         )
 
     # -- tests ---------------------------------------------------------------------------
@@ -349,6 +292,7 @@ class _Reader:
         suite = self.suites[-1]
         suite.tests += 1
         name = test.get("name", "").strip()
+        named = bool(name)
         if not name:
             where = f"test {test.get('id') or '#' + str(suite.tests)}"
             name = fallback_name(self.path, where, suite.long_name, suite.tests)
@@ -372,8 +316,7 @@ class _Reader:
             "file": suite.source,
             "name": name,
         }
-        full_name = render_name(self.path, self.options.name_template, values) or name
-        names = [*(s.name for s in self.suites), name]
+        full_name = (named and render_name(self.path, self.options.name_template, values)) or name
         attachments = []
         if self.options.attach_output:
             attachments = output_files(full_name, {"messages": _messages(test)})
@@ -385,7 +328,7 @@ class _Reader:
                 output=output,
                 steps=fitted,
                 attachments=attachments,
-                key=self.keys.key(*names),
+                key=self.keys.key(suite.long_name, "", name),
             )
         except ValueError as exc:
             self.report(ReportError(self.path, f"test {full_name!r}: {exc}"))

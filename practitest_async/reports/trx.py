@@ -21,22 +21,20 @@ result at all (the test host crashed) becomes one FAILED result named after the 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element
-from xml.parsers import expat
 
 from ..batch.results import RunResult, Status
-from ._base import Head, ReaderOptions, Report, ReportError
+from ._base import Head, ReaderOptions, Report
 from ._xmlstream import (
-    REFUSED,
     Case,
     CaseBuilder,
     XmlEvents,
     block,
+    check_xml,
     dotnet_class,
     log,
     sections,
@@ -71,6 +69,10 @@ _STATUS = {
 _INIT_FAILED = ("Class Initialization method", "Assembly Initialization method")
 
 
+CHECKS_WHOLE_FILE = True
+"""The class index pass reads the whole file first: read_reports skips its own check."""
+
+
 def sniff(head: Head) -> bool:
     return head.kind == "xml" and head.root == "TestRun" and head.namespace in NAMESPACES
 
@@ -92,8 +94,8 @@ class _ClassIndex:
 
     @staticmethod
     def _hash(test_id: str) -> int:
-        digest = hashlib.blake2b(test_id.lower().encode(), digest_size=8).digest()
-        return int.from_bytes(digest, "little") | 1  # 0 marks an empty slot
+        # str's own 64-bit hash: it differs between processes, but the index lives in one
+        return (hash(test_id.lower()) & 0xFFFF_FFFF_FFFF_FFFF) | 1  # 0 marks an empty slot
 
     def add(self, test_id: str, classname: str) -> None:
         if 2 * (self.count + 1) > self.size:
@@ -135,35 +137,22 @@ class _ClassIndex:
 
 
 def _index_classes(path: Path) -> _ClassIndex:
-    """The first pass: ``<UnitTest id>`` -> its ``<TestMethod className>``, start tags only."""
+    """The first pass: ``<UnitTest id>`` -> its ``<TestMethod className>``, start tags only.
+
+    It is also the whole-file check that makes a file all or nothing (``CHECKS_WHOLE_FILE``):
+    it reads the file through to its end before the first result, so it raises for a broken
+    file what the separate check would have.
+    """
     index = _ClassIndex()
     current = [""]
-    parser = expat.ParserCreate(namespace_separator=" ")
 
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        name = tag.rpartition(" ")[2]
+    def start(name: str, attrs: dict[str, str]) -> None:
         if name == "TestMethod":
             index.add(current[0], dotnet_class(attrs.get("className", "")))
         elif name == "UnitTest" or ("id" in attrs and name.endswith("Test")):
             current[0] = attrs.get("id", "")
 
-    def refuse(*_: object) -> None:
-        raise ReportError(
-            path, REFUSED, line=parser.CurrentLineNumber, column=parser.CurrentColumnNumber + 1
-        )
-
-    parser.StartElementHandler = start
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    try:
-        with path.open("rb") as source:
-            parser.ParseFile(source)
-    except expat.ExpatError as exc:
-        message = expat.ErrorString(exc.code) if exc.code else str(exc)
-        raise ReportError(path, message, line=exc.lineno, column=exc.offset + 1) from None
-    except OSError as exc:
-        raise ReportError(path, f"cannot read: {exc.strerror or exc}") from None
+    check_xml(path, start)
     return index
 
 
@@ -231,9 +220,9 @@ class _Reader:
         if get("outcome") == "Passed" and not len(element):  # the common case, made cheaply
             classname = self.classes.get(get("testId", ""))
             name = short_name(get("testName", ""), classname)
-            parts = (get("dataRowInfo", ""),)
+            row = _row_key(name, get("dataRowInfo"))
             duration = _timespan(get("duration"))
-            if (result := self.build.passed(name, classname, parts, duration)) is not None:
+            if (result := self.build.passed(name, classname, (), duration, row)) is not None:
                 return result
         raw = element.get("outcome", "").lower()
         default = _STATUS.get(raw)
@@ -260,18 +249,23 @@ class _Reader:
         elif raw == "warning":
             own = sections(block("warning", message or "\n".join(notes)), stack) or ""
         classname = self.classes.get(element.get("testId", ""))
-        test_name = element.get("testName", "")
+        name = short_name(element.get("testName", ""), classname)
         case = Case(
-            name=short_name(test_name, classname),
+            name=name,
             classname=classname,
             status=self.build.status(raw, default),
             output=sections(own, block("messages", "\n".join(notes)) if raw != "warning" else ""),
             stdout=stdout,
             stderr=stderr,
             seconds=_timespan(element.get("duration")),
-            key_parts=(element.get("dataRowInfo", ""),),
+            key_name=_row_key(name, element.get("dataRowInfo")),
         )
         return self.build.result(case, self.count)
+
+
+def _row_key(name: str, row: str | None) -> str | None:
+    """The name part of a data row's key: the name and the row (rows may share a name)."""
+    return f"{name} [row {row}]" if row else None
 
 
 def _run_error(parent: Element, ns: str) -> bool:

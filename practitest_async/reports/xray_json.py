@@ -93,6 +93,7 @@ class _Reader:
             return
         info = test.get("testInfo") if isinstance(test.get("testInfo"), dict) else {}
         name = js.text(test, "testKey").strip() or js.text(info, "summary").strip()
+        named = bool(name)
         if not name:
             name = fallback_name(self.path, where, "", self.position)
         definitions = [s for s in js.items(info, "steps") if isinstance(s, dict)]
@@ -110,7 +111,7 @@ class _Reader:
             row_name = f"{name} [{label}]" if label else name
             # the test's own evidence goes with its first row, not once per row
             own = number == 0
-            result = self._result(test, row, row_name, definitions, seconds, where, own)
+            result = self._result(test, row, row_name, definitions, seconds, where, own, named)
             if result is not None:
                 yield result
 
@@ -123,6 +124,7 @@ class _Reader:
         seconds: float | None,
         where: str,
         with_test_evidence: bool,
+        named: bool = True,
     ) -> RunResult | None:
         status = word_status(self.options, js.text(row, "status") or "unknown", where)
         if status is Status.NO_RUN and self.options.skipped == "omit":
@@ -143,7 +145,7 @@ class _Reader:
         fitted, output = fit_steps(status, steps, output, log or comment or None)
         output = join_output([output, *budget.left_out])
         values = {"classname": "", "suite": "", "file": "", "name": name}
-        full_name = render_name(self.path, self.options.name_template, values) or name
+        full_name = (named and render_name(self.path, self.options.name_template, values)) or name
         try:
             return RunResult(
                 full_name,
@@ -152,7 +154,7 @@ class _Reader:
                 output=output,
                 steps=fitted,
                 attachments=attachments,
-                key=self.keys.key(name),
+                key=self.keys.key("", "", name),
             )
         except ValueError as exc:
             self.report(ReportError(self.path, f"{where}: {exc}"))

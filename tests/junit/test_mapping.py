@@ -270,4 +270,4 @@ def test_a_case_with_no_name_at_all_is_named_from_its_suite_and_position(
         "unit (unnamed case 3)",
     ]
     assert errors == []  # a readable file: never an input error (exit 4)
-    assert f"{path}:3:1: a test case with no name; named 'unit (unnamed case 1)'" in caplog.text
+    assert f"{path}:3:1: a test case has no name; named 'unit (unnamed case 1)'" in caplog.text

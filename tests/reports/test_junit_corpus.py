@@ -156,7 +156,7 @@ def test_nameless_jest_case_is_named_and_the_file_is_not_an_error(
     assert errors == []
     unnamed = [r for r in results if "(unnamed case" in r.name]
     assert [r.name for r in unnamed] == ["e2e/__tests__/promiseReject.test.ts (unnamed case 1)"]
-    assert "a test case with no name" in caplog.text
+    assert "a test case has no name" in caplog.text
 
 
 def test_junit5_before_all_failure_named_from_its_class() -> None:

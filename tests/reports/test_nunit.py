@@ -289,7 +289,7 @@ def test_nameless_case_gets_a_name_and_a_warning(
     xml = NUNIT3.replace('name="Expl" fullname="Ns.Calc.Expl"', 'name="" fullname=""')
     with caplog.at_level(logging.WARNING, "practitest_async.reports"):
         names = [r.name for r in read_text(nunit, tmp_path, xml)]
-    assert "Calc #6" in names
+    assert "Calc (unnamed case 6)" in names
     assert "has no name" in caplog.text
 
 

@@ -125,7 +125,7 @@ def test_statuses_and_status_map(tmp_path: Path) -> None:
     ]
     assert results[1].steps[0].actual == "boom"
     assert results[1].output == "boom"
-    assert results[0].key == result_key(tmp_path / "output.xml", "S", "ok", ordinal=0)
+    assert results[0].key == result_key(tmp_path / "output.xml", "S", "", "ok", ordinal=0)
     mapped = _read(tmp_path, suite, status_map={"skip": Status.NA}, skipped="omit")
     assert [r.status for r in mapped] == [Status.PASSED, Status.FAILED, Status.NA]
 
@@ -190,12 +190,12 @@ def test_nameless_test_and_long_durations(tmp_path: Path, caplog: pytest.LogCapt
     path.write_text(rf7)
     with caplog.at_level(logging.WARNING):
         results, _ = read_all(robot.read, path)
-    assert [r.name for r in results] == ["S.S #1", "S.slow"]
+    assert [r.name for r in results] == ["S (unnamed case 1)", "S.slow"]
     assert results[0].duration is not None
     assert results[0].duration.total_seconds() == 0.25
     assert results[1].duration is None
     assert "has no name" in caplog.text
-    assert "more than 7 days" in caplog.text
+    assert "over 7 days" in caplog.text
 
 
 def test_malformed_xml_names_line_and_column(tmp_path: Path) -> None:

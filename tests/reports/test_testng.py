@@ -219,7 +219,7 @@ def test_nameless_method_and_long_duration(
     xml = xml.replace('duration-ms="5"', 'duration-ms="999638317000"', 1)
     with caplog.at_level(logging.WARNING, "practitest_async.reports"):
         results = read_text(testng, tmp_path, xml)
-    assert [r.name for r in results] == ["a.B.x", "a.B #2"]
+    assert [r.name for r in results] == ["a.B.x", "a.B (unnamed case 2)"]
     assert results[0].duration is None
     assert "has no name" in caplog.text
     assert "over 7 days" in caplog.text

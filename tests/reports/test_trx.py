@@ -191,7 +191,7 @@ def test_nameless_result_and_junk_duration(
     )
     with caplog.at_level(logging.WARNING, "practitest_async.reports"):
         results = read_text(trx, tmp_path, xml)
-    assert [r.name for r in results] == ["Ns.C #1", "Ns.C.B"]
+    assert [r.name for r in results] == ["Ns.C (unnamed case 1)", "Ns.C.B"]
     assert results[1].duration is None
     assert "has no name" in caplog.text
     assert "over 7 days" in caplog.text
@@ -212,3 +212,21 @@ def test_sniff() -> None:
     assert trx.sniff(Head(kind="xml", root="TestRun", namespace=old))
     assert not trx.sniff(Head(kind="xml", root="TestRun"))  # someone else's <TestRun>
     assert not trx.sniff(Head(kind="xml", root="testsuites"))
+
+
+def test_a_cut_short_file_uploads_nothing_its_class_index_pass_is_the_check(
+    tmp_path: Path,
+) -> None:
+    from practitest_async.reports import read_reports
+
+    results = "".join(
+        f'<UnitTestResult testId="{n}" testName="t{n}" outcome="Passed"/>' for n in range(50)
+    )
+    path = tmp_path / "cut.trx"
+    path.write_text(f'<TestRun xmlns="{NS}"><Results>{results}</Results><TestDefinitions>')
+    errors: list[ReportError] = []
+
+    assert list(read_reports(path, errors=errors)) == []
+    assert [str(e) for e in errors] == [
+        f"{path}:1:{path.stat().st_size + 1}: no element found (the file is cut short)"
+    ]

@@ -168,7 +168,7 @@ def test_names(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     ]
     with caplog.at_level(logging.WARNING):
         results = _read(tmp_path, *tests)
-    assert [r.name for r in results] == ["Login works", "report.json #2"]
+    assert [r.name for r in results] == ["Login works", "report.json (unnamed case 2)"]
     assert "has no name" in caplog.text
 
 
@@ -192,7 +192,7 @@ def test_durations(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert results[0].duration is not None
     assert results[0].duration.total_seconds() == 2.5
     assert results[1].duration is None
-    assert "more than 7 days" in caplog.text
+    assert "over 7 days" in caplog.text
 
 
 def test_not_xray(tmp_path: Path) -> None:

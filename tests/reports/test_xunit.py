@@ -121,7 +121,7 @@ def test_v2_statuses_theory_rows_output_and_errors(tmp_path: Path) -> None:
     assert "disk full" in cleanup
     assert "at My.Tests.Db.Dispose()" in cleanup
     key = found["My.Tests.Calc.Adds"].key or ""
-    assert "::My.Tests.dll::Test collection for My.Tests.Calc::My.Tests.Calc::Adds::0" in key
+    assert "::My.Tests.dll/Test collection for My.Tests.Calc::My.Tests.Calc::Adds::0" in key
 
 
 def test_status_map_applies_to_xunit_words(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_nameless_test_gets_a_name_and_a_warning(
     xml = V1.replace('name="My.Tests.A.One" type="My.Tests.A"', 'name="" type=""')
     with caplog.at_level(logging.WARNING, "practitest_async.reports"):
         names = [r.name for r in read_text(xunit, tmp_path, xml)]
-    assert names[0] == "My.Tests.A #1"
+    assert names[0] == "My.Tests.A (unnamed case 1)"
     assert "has no name" in caplog.text
 
 
