@@ -94,7 +94,8 @@ class Router:
         self._tests: NameIndex[Ref] | None = None
         self._instances: NameIndex[Ref] | None = None
         self._cache = cache
-        self._expected_more = expected_more  # results yet to route, when the caller said
+        self._results_to_come = expected_more  # results yet to route, when the caller said
+        self._cache_hits = 0
         self._cache_scope = cache_scope(base_url, project_id)
         self._learned_tests: dict[str, int] = {}  # to remember, written in batches
         self._learned_instances: dict[int, int] = {}
@@ -543,7 +544,17 @@ class Router:
             else:
                 p.instance_id, p.cached = instance_id, True
                 self._sender.enqueue(p)
+        self._cache_hits += len(pendings) - len(rest)
         return rest
+
+    def _expected_more(self) -> int:
+        """How many names the indexes may still be asked for: the results to come, unless the
+        id cache places them. Once it has placed some, what it misses is mostly new tests, which
+        no page of the set holds: then nothing is expected (look-ups, not every page), so one
+        new test does not make a warm upload read the whole set."""
+        if self._results_to_come is None or self._cache_hits:
+            return 0
+        return self._results_to_come()
 
     def _learn(self, name: str | None, instance: Ref) -> None:
         """Remember where ``instance`` (of the test called ``name``) is, for the next upload."""

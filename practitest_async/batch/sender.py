@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -72,6 +73,10 @@ class Sender:
         self.attach_full_output = attach_full_output
         self.max_in_flight = max(1, max_in_flight)
         self.max_request_bytes = MAX_REQUEST_BYTES
+        # The refusal that failed the last results alone, and how many in a row (see
+        # _split_or_fail): a refusal about every result is not searched for by halves forever.
+        self._refusal: tuple[object, ...] | None = None
+        self._refused_in_a_row = 0
         self.ready: collections.deque[Pending] = collections.deque()
         self.tasks: set[asyncio.Task[None]] = set()
         self._busy_instances: set[int] = set()  # a request for them is in flight
@@ -181,6 +186,7 @@ class Sender:
                 if run is None:
                     missing.append(p)  # an answer that does not say: it may have been applied
                 else:
+                    self._refused_in_a_row = 0
                     out.confirm(p, run)
             if missing:
                 await self._settle_and_resend(missing, None)
@@ -198,9 +204,25 @@ class Sender:
     async def _split_or_fail(self, chunk: list[Pending], exc: PractiTestError) -> None:
         """A 422, 404 or 413 refuses the whole request (nothing applied): find the bad results
         by halves. A result refused alone as too large is sent once more without its files; one
-        refused alone on an instance from the id cache is healed, not failed."""
+        refused alone with a 404 on an instance from the id cache is healed, not failed.
+
+        Halving costs two calls per result when the refusal is about every result (an unknown
+        custom field, a bad version): once ``SYSTEMATIC`` results in a row, with no success
+        between them, failed alone with the same refusal, a request refused the same way fails
+        whole at once, saying so; the first success starts the count again."""
         out = self._outcomes
         out.journal_forget(chunk)
+        signature = _refusal_signature(exc)
+        if (
+            len(chunk) > 1
+            and signature == self._refusal
+            and self._refused_in_a_row >= SYSTEMATIC
+            and not too_large(exc)
+        ):
+            for p in chunk:
+                out.fail(p, f"{exc} (as the {self._refused_in_a_row} results before it)")
+            self._refused_in_a_row += len(chunk)
+            return
         if too_large(exc):  # later requests stay below what the gateway refused
             refused = sum(p.weight for p in chunk)
             self.max_request_bytes = max(
@@ -219,9 +241,13 @@ class Sender:
                 out.sent -= 1
                 await self._post_runs([p])
                 return
-            if p.cached and self.on_stale is not None and self.on_stale(p):
+            stale = isinstance(exc, NotFoundError) or "instance" in str(exc).lower()
+            if p.cached and stale and self.on_stale is not None and self.on_stale(p):
                 out.sent -= 1  # it will be sent again, on its real instance
                 return
+            if signature != self._refusal:
+                self._refusal, self._refused_in_a_row = signature, 0
+            self._refused_in_a_row += 1
             out.fail(p, str(exc))
             return
         half = len(chunk) // 2
@@ -273,6 +299,16 @@ class Sender:
                 return made.run, made
             finally:
                 out.emit_pause_if_any()
+
+
+SYSTEMATIC = 20  # results failed alone in a row with one refusal: it is about every result
+
+
+def _refusal_signature(exc: PractiTestError) -> tuple[object, ...]:
+    """What makes two refusals the same: their class, HTTP status and the server's distinct
+    titles, numbers left out (they name the item's place in the request: ``data[3]``)."""
+    titles = tuple(sorted({re.sub(r"\d+", "#", t) for t in getattr(exc, "titles", ()) or ()}))
+    return (type(exc), getattr(exc, "status", None), titles)
 
 
 def take_chunk(

@@ -81,6 +81,17 @@ def _step(step: StepResult) -> StepDraft:
     )
 
 
+MAX_STEP_OUTPUT = 64 * 1024  # of a synthetic step's actual results: the whole is attached
+
+
+def _step_output(output: str | None) -> str | None:
+    """The output a synthetic step carries: its start, when long (the whole output goes as the
+    run's ``<name>.output.txt``, or, in a request a gateway refused as too large, nowhere)."""
+    if output is None or len(output) <= MAX_STEP_OUTPUT:
+        return output
+    return output[:MAX_STEP_OUTPUT] + _ELLIPSIS
+
+
 def steps_for(result: RunResult) -> tuple[StepDraft, ...]:
     """The steps to send: the result's own, or the synthetic ones its status needs."""
     if result.steps:
@@ -90,7 +101,7 @@ def steps_for(result: RunResult) -> tuple[StepDraft, ...]:
         StepDraft(
             name=(f"{result.name} ({suffix})" if suffix else result.name)[:255],
             status=status,
-            actual_results=result.output if status is not StepStatus.PASSED else None,
+            actual_results=_step_output(result.output) if status is not StepStatus.PASSED else None,
         )
         for suffix, status in synthetic
     )

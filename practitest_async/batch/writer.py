@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Sequence
 from typing import Protocol, TypeVar
 
 from ..codec import Ref
-from ..errors import OutcomeUnknownError
+from ..errors import APIError, OutcomeUnknownError
 from ..models import Instance, Run, RunDraft, TestSet
 from ..services import AutoCreated, Services
-from .answers import check_instance, check_run, unreadable
+from .answers import UnreadableAnswerError, check_instance, check_run, unreadable
 
 T = TypeVar("T")
 
@@ -20,7 +20,9 @@ async def _answered(path: str, write: Awaitable[T]) -> T:
     (a 200 that is not JSON, items without their ids): the write may have been applied."""
     try:
         return await write
-    except Exception as exc:
+    except (APIError, UnreadableAnswerError) as exc:
+        # Only an answer that came and could not be read: a refusal says nothing was applied,
+        # and an error raised before sending (our own check of the request) sent nothing.
         if not unreadable(exc):
             raise
         raise OutcomeUnknownError(method="POST", path=path, payload=None, cause=exc) from exc

@@ -1,0 +1,88 @@
+"""What a final review of the merged upload path found, each fixed and kept fixed."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from practitest_async import Client, RunResult
+from practitest_async.testing import EmulatorConfig, FakePractiTest, Faults
+
+from .conftest import FAST, LIMIT, PROJECT, WINDOW, runs_per_test, seed_set
+
+
+def _client(fake: FakePractiTest) -> Client:
+    return Client(fake.token, base_url=fake.url, rate_limit=FAST, limiter="local")
+
+
+async def test_a_refusal_about_every_result_is_not_searched_for_by_halves_forever(
+    fake: FakePractiTest,
+) -> None:
+    n = 200
+    seed_set(fake, "Nightly", n, with_instances=n)
+    # Custom field 999 does not exist: PractiTest refuses every request that carries it.
+    todo = [RunResult(f"test {i:05d}", custom_fields={999: "x"}) for i in range(n)]
+
+    async with _client(fake) as c:
+        report = await c.upload_results(PROJECT, todo, test_set="Nightly")
+
+    assert len(report.failed) == n
+    assert all("custom field 999" in f.error for f in report.failed)
+    posts = len(fake.stats.requests("POST", "runs.json"))
+    # The first 20 are found by halves (39 requests for a request of 20; the four requests in
+    # flight at once are searched together), then each request of 20 fails whole: under 0.35
+    # calls per result, where halving every request costs two.
+    assert posts <= 0.35 * n
+    assert not fake.state.runs
+
+
+async def test_one_bad_result_among_good_ones_still_fails_alone(fake: FakePractiTest) -> None:
+    n = 200
+    seed_set(fake, "Nightly", n, with_instances=n)
+    todo = [
+        RunResult(f"test {i:05d}", custom_fields={999: "x"} if i % 10 == 3 else {})
+        for i in range(n)
+    ]
+
+    async with _client(fake) as c:
+        report = await c.upload_results(PROJECT, todo, test_set="Nightly")
+
+    assert sorted(f.result.name for f in report.failed) == [
+        f"test {i:05d}" for i in range(n) if i % 10 == 3
+    ]
+    assert report.uploaded == n - n // 10
+
+
+async def test_one_new_test_does_not_make_a_warm_upload_read_every_page(
+    fake: FakePractiTest, tmp_path: Path
+) -> None:
+    n = 2000
+    seed_set(fake, "Nightly", n, with_instances=n)
+    cache = tmp_path / "ids.sqlite3"
+    async with _client(fake) as c:
+        await c.upload_results(
+            PROJECT, [RunResult(f"test {i:05d}") for i in range(n)], test_set="Nightly", cache=cache
+        )
+        before = fake.stats.total_calls
+        todo = [RunResult("a brand new test")] + [RunResult(f"test {i:05d}") for i in range(n)]
+        report = await c.upload_results(PROJECT, todo, test_set="Nightly", cache=cache)
+
+    assert report.ok, report.failed[:2]
+    calls = fake.stats.total_calls - before
+    # the run POSTs, the set's GET, and a few reads and an auto_create for the new test;
+    # reading the 20 instance pages and the 20 test pages would be 40 more
+    assert calls <= math.ceil(n / 20) + 1 + 6, fake.stats.calls_by_route
+
+
+async def test_a_blocked_result_with_a_huge_output_gets_through_a_small_gateway() -> None:
+    faults = Faults(max_body_bytes=300_000)
+    async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW, faults=faults)) as fake:
+        seed_set(fake, "Big", 5, with_instances=5)
+        todo = [RunResult(f"test {i:05d}") for i in range(5)]
+        todo[2] = RunResult("test 00002", "BLOCKED", output="no gateway\n" * 40_000)  # 440 KB
+
+        async with _client(fake) as c:
+            report = await c.upload_results(PROJECT, todo, test_set="Big")
+
+    assert report.ok, report.failed[:2]
+    assert runs_per_test(fake) == {r.name: 1 for r in todo}
