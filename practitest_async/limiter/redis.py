@@ -15,7 +15,14 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from .local import DECREASE_FACTOR
-from .store import PauseOutcome, Reservation, ReserveArgs, StoreUnavailable, redact_url
+from .store import (
+    HandOver,
+    PauseOutcome,
+    Reservation,
+    ReserveArgs,
+    StoreUnavailable,
+    redact_url,
+)
 
 US = 1_000_000
 
@@ -81,6 +88,38 @@ if s > now and redis.call('ZCOUNT', KEYS[1], s, '+inf') == 0 then
   local st = redis.call('HMGET', KEYS[2], 'tat', 'interval')
   local tat = tonumber(st[1]) or 0
   redis.call('HSET', KEYS[2], 'tat', math.max(now, tat - (tonumber(st[2]) or 0)))
+end
+return 1
+"""
+)
+
+# KEYS: slots, state, procs. ARGV: process, calls, max_calls, pause, window, active_window (µs),
+# then member, seconds-ago (µs) pairs. Mirrors SqliteStore.hand_over.
+HAND_OVER = (
+    _NOW
+    + """
+local w = tonumber(ARGV[5])
+for i = 7, #ARGV, 2 do
+  local ago = tonumber(ARGV[i + 1])
+  if ago < w then redis.call('ZADD', KEYS[1], 'NX', now - ago, ARGV[i]) end
+end
+local max_calls = tonumber(ARGV[3])
+local st = redis.call('HMGET', KEYS[2], 'calls', 'tat', 'pause_until')
+local calls = math.min(tonumber(st[1]) or max_calls, max_calls)
+local tat = tonumber(st[2]) or 0
+local pause_until = tonumber(st[3]) or 0
+if tonumber(ARGV[2]) < calls then
+  redis.call('HSET', KEYS[2], 'calls', tonumber(ARGV[2]), 'last_change', now)
+end
+local pause = tonumber(ARGV[4])
+if pause > 0 and now + pause > pause_until then
+  pause_until = now + pause
+  redis.call('HSET', KEYS[2], 'pause_until', pause_until, 'tat', math.max(tat, pause_until))
+end
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+local ttl = math.ceil((pause_until - now + 2 * w + tonumber(ARGV[6])) / 1000)
+for i = 1, 3 do
+  if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
 end
 return 1
 """
@@ -162,6 +201,7 @@ class RedisStore:
         self._reserve = self._client.register_script(RESERVE)
         self._release = self._client.register_script(RELEASE)
         self._pause = self._client.register_script(PAUSE)
+        self._hand_over = self._client.register_script(HAND_OVER)
         self._renew = self._client.register_script(RENEW)
         self._unlock = self._client.register_script(UNLOCK)
 
@@ -210,6 +250,23 @@ class RedisStore:
 
     async def release(self, member: str) -> None:
         await self._call(self._release(keys=[self._slots, self._state], args=[member]))
+
+    async def hand_over(self, args: HandOver) -> None:
+        sent = [x for member, ago in args.sent for x in (member, round(ago * US))]
+        await self._call(
+            self._hand_over(
+                keys=[self._slots, self._state, self._procs],
+                args=[
+                    args.process,
+                    args.calls,
+                    args.max_calls,
+                    round(args.pause * US),
+                    round(args.window * US),
+                    round(args.active_window * US),
+                    *sent,
+                ],
+            )
+        )
 
     async def pause(self, delay: float, extend: bool, floor: int, max_calls: int) -> PauseOutcome:
         reply = await self._call(

@@ -40,11 +40,20 @@ The store goes away
     once, then in-process pacing at a conservative share, ``calls // processes seen active``
     (at least 1), until the store answers again (probed in the background). Nothing is lost: the
     requests only wait longer.
+
+The store answers again
+    Before it paces anyone again, the process hands over what it did alone: the requests it
+    sent in the last window go into the store's log of slots (so the log check counts them; a
+    restarted Redis knows none of them), and its lower calls per window or a 429 pause it met
+    alone go into the shared state. Waiters still queued on the in-process pace then reserve
+    from the store like everyone else: the in-process pace admits nobody once the store is back
+    (it would run beside the shared one, for as long as its queue lasts).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -59,7 +68,7 @@ import attrs
 
 from ..errors import ConfigurationError
 from .local import DECREASE_FACTOR, AccountLimiter, LimiterStats, RateLimit
-from .store import ReserveArgs, Store, StoreUnavailable, redact_url
+from .store import HandOver, ReserveArgs, Store, StoreUnavailable, redact_url
 
 log = logging.getLogger("practitest_async.limiter")
 
@@ -138,6 +147,10 @@ class SharedLimiter:
         self._turn: asyncio.Lock | None = None  # one outstanding reservation per process
         self._paused_until = 0.0  # loop time; this process's gate
         self._fallback: AccountLimiter | None = None
+        # Requests sent on the in-process pace (number, loop time), told to the store when it
+        # answers again; only the last window's are kept.
+        self._alone: collections.deque[tuple[int, float]] = collections.deque()
+        self._alone_count = 0
         self._active = 1
         # Sticky: another process of this budget was seen active since this limiter opened.
         self.others_seen = False
@@ -241,10 +254,43 @@ class SharedLimiter:
                 await self.store.ping()
             except StoreUnavailable:
                 continue
+            try:
+                await self._hand_over()
+            except StoreUnavailable:
+                continue
             log.warning(
                 "the shared %s rate-limit budget at %s answers again", self.label, self.description
             )
-            self._fallback = None
+
+    async def _hand_over(self) -> None:
+        """Tell the store what this process did alone (module docstring), then pace through it
+        again. Requests sent during a round trip are told in the next one; the switch happens
+        with nothing left untold (no await between the last check and the switch)."""
+        rl = self.rate_limit
+        told = 0
+        pause = max(0.0, self._paused_until - self._now())
+        first = True
+        while True:
+            fresh = [(n, t) for n, t in self._alone if n > told]
+            if not fresh and not first:
+                break
+            now = self._now()
+            sent = tuple((uuid.uuid4().hex, now - t) for _, t in fresh)
+            told = max((n for n, _ in fresh), default=told)
+            await self.store.hand_over(
+                HandOver(
+                    process=self._process,
+                    sent=sent,
+                    calls=self.stats.calls_per_window,
+                    max_calls=rl.calls,
+                    pause=pause if first else 0.0,
+                    window=self.window,
+                    active_window=2 * self.window,
+                )
+            )
+            first = False
+        self._alone.clear()
+        self._fallback = None
 
     # --- the Limiter protocol -------------------------------------------------------------------
 
@@ -258,7 +304,10 @@ class SharedLimiter:
             fallback = self._fallback
             if fallback is not None:
                 await fallback.acquire()
-                if self._now() >= self._paused_until:
+                if self._fallback is not fallback:
+                    continue  # the store answers again: reserve from it, not the stale pace
+                if (now := self._now()) >= self._paused_until:
+                    self._sent_alone(now)
                     self.stats.admitted += 1
                     return
                 continue
@@ -273,6 +322,12 @@ class SharedLimiter:
             if admitted:
                 self.stats.admitted += 1
                 return
+
+    def _sent_alone(self, now: float) -> None:
+        self._alone_count += 1
+        self._alone.append((self._alone_count, now))
+        while self._alone and now - self._alone[0][1] >= self.window:
+            self._alone.popleft()
 
     async def _wait_for_gate(self) -> None:
         while (wait := self._paused_until - self._now()) > 0:  # noqa: ASYNC110

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from .local import DECREASE_FACTOR
-from .store import PauseOutcome, Reservation, ReserveArgs, StoreUnavailable, plan_slot
+from .store import (
+    HandOver,
+    PauseOutcome,
+    Reservation,
+    ReserveArgs,
+    StoreUnavailable,
+    plan_slot,
+)
 
 T = TypeVar("T")
 
@@ -166,6 +173,30 @@ class SqliteStore:
             (later,) = conn.execute("SELECT count(*) FROM slots WHERE at >= ?", row).fetchone()
             if row[0] > now and later == 0:  # the newest future slot: the pace gets it back
                 conn.execute("UPDATE state SET tat = max(?, tat - interval) WHERE id = 0", (now,))
+
+        await self._run(body)
+
+    async def hand_over(self, args: HandOver) -> None:
+        def body(conn: sqlite3.Connection, now: float) -> None:
+            conn.executemany(
+                "INSERT OR IGNORE INTO slots (member, at) VALUES (?, ?)",
+                [(member, now - ago) for member, ago in args.sent if ago < args.window],
+            )
+            calls, tat, pause_until = conn.execute(
+                "SELECT calls, tat, pause_until FROM state WHERE id = 0"
+            ).fetchone()
+            if args.calls < min(int(calls or args.max_calls), args.max_calls):
+                conn.execute(
+                    "UPDATE state SET calls = ?, last_change = ? WHERE id = 0", (args.calls, now)
+                )
+            if args.pause > 0 and now + args.pause > pause_until:
+                conn.execute(
+                    "UPDATE state SET pause_until = ?, tat = ? WHERE id = 0",
+                    (now + args.pause, max(tat, now + args.pause)),
+                )
+            conn.execute(
+                "INSERT OR REPLACE INTO procs (process, seen) VALUES (?, ?)", (args.process, now)
+            )
 
         await self._run(body)
 

@@ -42,6 +42,20 @@ class ReserveArgs:
     active_window: float  # a process counts as active this long after its last reservation
 
 
+@attrs.frozen(kw_only=True)
+class HandOver:
+    """What a process did on its own while the store did not answer, told to the store when it
+    answers again (a restarted store knows none of it). Times are seconds."""
+
+    process: str
+    sent: tuple[tuple[str, float], ...]  # (unique member, seconds ago) of each request it sent
+    calls: int  # its calls per window (lower after a 429 it met alone)
+    max_calls: int
+    pause: float  # seconds left of a 429 pause it met alone (0: none)
+    window: float
+    active_window: float
+
+
 @attrs.frozen
 class Reservation:
     granted: bool
@@ -69,6 +83,7 @@ class Store(Protocol):
     async def reserve(self, args: ReserveArgs) -> Reservation: ...
     async def still_reserved(self, member: str) -> bool: ...
     async def release(self, member: str) -> None: ...
+    async def hand_over(self, args: HandOver) -> None: ...
     async def pause(
         self, delay: float, extend: bool, floor: int, max_calls: int
     ) -> PauseOutcome: ...

@@ -13,9 +13,9 @@ import json
 import signal
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import StartEmulator
 
 from practitest_async.testing import FakePractiTest, TokenGrant
@@ -148,11 +148,47 @@ async def test_a_process_killed_mid_reservation_does_not_stop_the_others(
     assert fake.max_calls_in_any_window(PERIOD) <= CALLS
 
 
-@pytest.mark.xfail(
-    reason="after a Redis restart, uploads that look again inside lock() (two jobs on one "
-    "budget) meet a 429 every ~2 s instead of once: being fixed",
-    strict=False,
-)
+def looks_again(fake: FakePractiTest) -> int:
+    """GET instances.json by exact name: the uploader's look inside ``lock()`` before each
+    auto_create, once another process of the budget was seen."""
+    return sum(
+        1
+        for r in fake.log
+        if r.method == "GET" and r.path.endswith("/instances.json") and "name_exact" in r.query
+    )
+
+
+async def test_two_uploads_taking_turns_on_locks_meet_no_429_on_sqlite(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    # The traffic of the Redis restart test below, without the restart: every new test is
+    # created inside lock() after a look at the server, two processes alternating on locks.
+    fake = await start_emulator(limit=CALLS, window=PERIOD, tokens=account_tokens(2))
+    start_at = time.time() + 2.0
+    store = f"sqlite://{tmp_path / 'budget.db'}"
+    processes = [
+        await spawn(
+            fake,
+            f"token-{i}",
+            store,
+            "--upload",
+            "80",
+            "--name",
+            f"job {i}",
+            "--start-at",
+            str(start_at),
+        )
+        for i in range(2)
+    ]
+    finished = [await finish(p) for p in processes]
+
+    assert [report["uploaded"] for report, _ in finished] == [80, 80]
+    assert len(fake.state.runs) == 160
+    assert looks_again(fake) >= 120  # the lock traffic did happen
+    assert fake.stats.rate_limited == 0
+    assert fake.max_calls_in_any_window(PERIOD) <= CALLS
+
+
 async def test_redis_killed_and_restarted_mid_upload_loses_nothing(
     start_emulator: StartEmulator, own_redis: RedisServer
 ) -> None:
@@ -186,4 +222,11 @@ async def test_redis_killed_and_restarted_mid_upload_loses_nothing(
         assert "answers again" in stderr
     runs = list(fake.state.runs.values())
     assert len(runs) == 160  # nothing lost, nothing doubled
+    assert looks_again(fake) >= 100  # two jobs taking turns on locks, as in CI
+    # Back on Redis, nobody paces alone any more: waiters queued on a process's own pace during
+    # the outage reserve from Redis, and what each process sent alone is in Redis's log. What is
+    # left is the hand-over itself (one process back on Redis up to a probe interval before the
+    # other): at most one episode, a 429 for each process's request in flight.
     assert fake.stats.rate_limited <= 2
+    refused = [r.time for r in fake.log if r.status == 429]
+    assert not refused or max(refused) - min(refused) < PERIOD, refused

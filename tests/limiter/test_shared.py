@@ -24,7 +24,8 @@ from practitest_async import (
     SharedLimiter,
 )
 from practitest_async.cli import main as cli_main
-from practitest_async.limiter import budget_key, make_limiter
+from practitest_async.limiter import budget_key, make_limiter, open_store
+from practitest_async.limiter.store import Store, StoreUnavailable
 from practitest_async.settings import load_settings
 from practitest_async.testing import TokenGrant
 
@@ -102,6 +103,62 @@ async def test_the_lock_serializes_holders_of_one_budget(store_url: str) -> None
     assert overlaps == []
     for limiter in limiters:
         await limiter.aclose()
+
+
+class Outage:
+    """A store that does not answer while ``down`` (a restart, a cut network)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.description = store.description
+        self.down = False
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.store, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if self.down:
+                raise StoreUnavailable("down")
+            return await method(*args, **kwargs)
+
+        return call
+
+
+async def test_once_the_store_answers_again_nobody_is_admitted_by_the_own_pace(
+    store_url: str,
+) -> None:
+    rate = RateLimit(calls=10, period=1.0, latency_margin=0.0)
+    key = f"outage-{time.time()}"
+    store = Outage(open_store(store_url, key))
+    limiter = SharedLimiter(store, rate, key=key)
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+
+    async def worker() -> None:
+        while True:
+            await limiter.acquire()
+            times.append(loop.time())
+
+    workers = [asyncio.create_task(worker()) for _ in range(20)]
+    await asyncio.sleep(0.3)
+    store.down = True  # the 20 waiters queue on the process's own pace
+    lost_at = loop.time()
+    await asyncio.sleep(0.7)
+    store.down = False
+    await asyncio.sleep(2.5)
+    for task in workers:
+        task.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+    await limiter.aclose()
+
+    assert limiter.stats.store_lost == 1
+    assert not limiter.degraded
+    # From the loss on, every window of the period holds at most `calls`: what was sent alone
+    # is in the store's log, and the waiters queued alone reserve from the store (before: both
+    # paces at once, ~20 a window until the queue of 20 drained).
+    after = [t for t in times if t >= lost_at]
+    assert max(sum(1 for t in after if s <= t < s + 1.0) for s in after) <= 10
+    assert len(after) >= 25  # and it went on at the pace
 
 
 HOLD_LOCK = """
