@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import reports
-from .batch.cache import default_cache_path
+from .batch.cache import IdCache, default_cache_path
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -66,7 +66,15 @@ def upload_cache(args: argparse.Namespace, base_url: str) -> Path | None:
     host = (urllib.parse.urlsplit(base_url).hostname or "").lower()
     if host == "localhost" or host == "::1" or host.startswith("127."):
         return None
-    return default_cache_path()
+    default = default_cache_path()
+    try:  # the default is a convenience: when it cannot be used, upload without it
+        IdCache(default).close()
+    except ConfigurationError as exc:
+        logging.getLogger("practitest_async.upload").warning(
+            "%s; uploading without the id cache", exc
+        )
+        return None
+    return default
 
 
 def add_report_flags(parser: argparse.ArgumentParser) -> None:

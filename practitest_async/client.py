@@ -208,7 +208,9 @@ class Client(Services):
         **options: Any,
     ) -> UploadReport:
         """Upload any number of results as runs, with the fewest calls, exactly once (with a
-        journal). Returns the :class:`UploadReport`; failures are in ``report.failed``."""
+        journal). Returns the :class:`UploadReport`; failures are in ``report.failed`` (it
+        never raises for them: ``raise_on_failure`` is the streaming uploader's)."""
+        options.pop("raise_on_failure", None)
         if isinstance(results, Sized):
             options.setdefault("expected_results", len(results))
         up = self.uploader(

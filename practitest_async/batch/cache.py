@@ -30,6 +30,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigurationError
 
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS instances (
 );
 """
 _CHUNK = 500  # names per IN (...) query, well under SQLite's variable limit
+FORMAT = 1  # PRAGMA user_version of the file: a cache of another format is not read
 
 
 def default_cache_path() -> Path:
@@ -73,12 +75,18 @@ class IdCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version not in (0, FORMAT):
+                self._db.close()
+                raise sqlite3.DatabaseError(f"written in format {version}, this is {FORMAT}")
             self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {FORMAT}")
         except (OSError, sqlite3.Error) as exc:
             raise ConfigurationError(
                 f"id cache {self.path}: cannot be used ({exc}); "
                 "give another path with --cache, or --no-cache"
             ) from exc
+        self._read_failed = False
 
     def __repr__(self) -> str:
         return f"IdCache({os.fspath(self.path)!r})"
@@ -91,10 +99,8 @@ class IdCache:
 
     def set_id(self, scope: str, name: str) -> int | None:
         """The id of the set named ``name``, if remembered."""
-        row = self._db.execute(
-            "SELECT set_id FROM sets WHERE scope = ? AND name = ?", (scope, name)
-        ).fetchone()
-        return None if row is None else int(row[0])
+        rows = self._read("SELECT set_id FROM sets WHERE scope = ? AND name = ?", (scope, name))
+        return int(rows[0][0]) if rows else None
 
     def remember_set(self, scope: str, name: str, set_id: int) -> None:
         """Remember that the set ``name`` has id ``set_id``."""
@@ -117,7 +123,7 @@ class IdCache:
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
+            rows = self._read(
                 f"SELECT name, test_id FROM tests WHERE scope = ? AND name IN ({marks})",
                 (scope, *chunk),
             )
@@ -149,7 +155,7 @@ class IdCache:
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
+            rows = self._read(
                 "SELECT test_id, instance_id FROM instances "
                 f"WHERE scope = ? AND set_id = ? AND test_id IN ({marks})",
                 (scope, set_id, *chunk),
@@ -170,6 +176,17 @@ class IdCache:
         self._write(
             "DELETE FROM instances WHERE scope = ? AND instance_id = ?", [(scope, instance_id)]
         )
+
+    def _read(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Rows of a query; none (with a warning, once) when the file cannot be read: a cache
+        that fails costs calls, never the upload."""
+        try:
+            return list(self._db.execute(sql, args))
+        except sqlite3.Error as exc:
+            if not self._read_failed:
+                self._read_failed = True
+                log.warning("id cache %s: not read (%s); ids are looked up instead", self.path, exc)
+            return []
 
     def _write(self, sql: str, rows: list[tuple[object, ...]]) -> None:
         if not rows:

@@ -86,3 +86,40 @@ async def test_a_blocked_result_with_a_huge_output_gets_through_a_small_gateway(
 
     assert report.ok, report.failed[:2]
     assert runs_per_test(fake) == {r.name: 1 for r in todo}
+
+
+async def test_upload_results_takes_raise_on_failure_without_a_type_error(
+    fake: FakePractiTest,
+) -> None:
+    seed_set(fake, "Nightly", 2, with_instances=2)
+    async with _client(fake) as c:
+        report = await c.upload_results(
+            PROJECT, [RunResult("test 00000")], test_set="Nightly", raise_on_failure=False
+        )
+    assert report.ok
+
+
+def test_a_cache_file_of_another_kind_or_format_costs_calls_not_the_upload(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    import pytest
+
+    from practitest_async.batch.cache import IdCache, cache_scope
+    from practitest_async.errors import ConfigurationError
+
+    foreign = tmp_path / "other.sqlite3"  # another program's file with a 'tests' table
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE tests (id INTEGER, title TEXT)")
+    cache = IdCache(foreign)
+    try:
+        assert cache.test_ids(cache_scope("https://x", 1), ["a"]) == {}  # read fails: nothing
+    finally:
+        cache.close()
+
+    newer = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(newer) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(ConfigurationError, match="format 99"):
+        IdCache(newer)

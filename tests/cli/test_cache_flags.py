@@ -112,3 +112,19 @@ def test_a_long_plan_is_said_in_hours() -> None:
     assert "1000001 write calls, about 584 h 17 min at the configured 28.5 calls a minute" in (
         plan.summary()
     )
+
+
+def test_a_default_cache_that_cannot_be_used_is_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    from practitest_async.cli_common import upload_cache
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    args = argparse.Namespace(cache=None, no_cache=False)
+
+    assert upload_cache(args, "https://api.practitest.com") is None
+    assert "uploading without the id cache" in caplog.text
