@@ -439,7 +439,7 @@ def report_summary(
         "set_id": report.set_id,
         "created_tests": report.created_tests,
         "created_instances": report.created_instances,
-        "run_ids": dict(report.run_ids),
+        "run_ids": report.run_ids,  # written an item at a time (write_summary)
         "api_calls": report.api_calls,
         "rate_limit_pauses": report.rate_limit_pauses,
         "elapsed_seconds": round(report.elapsed, 3),

@@ -14,9 +14,9 @@ import json
 import logging
 import sys
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from . import reports
 from .batch.cache import IdCache, default_cache_path
@@ -153,6 +153,23 @@ def prepare_summary_folder(path: Path) -> None:
         ) from exc
 
 
+def _dump(summary: dict[str, Any], out: TextIO) -> None:
+    """``json.dump(summary, indent=2)``, except that a mapping that is not a dict (the report's
+    run ids, spilled to a file past 20,000) is written an item at a time, never all in memory."""
+    out.write("{")
+    for number, (name, value) in enumerate(summary.items()):
+        out.write(("," if number else "") + "\n  " + json.dumps(name) + ": ")
+        if isinstance(value, Mapping) and not isinstance(value, dict):
+            out.write("{")
+            for index, (key, item) in enumerate(value.items()):
+                out.write(("," if index else "") + "\n    " + json.dumps(key) + ": ")
+                out.write(json.dumps(item))
+            out.write("\n  }" if value else "}")
+        else:
+            out.write(json.dumps(value, indent=2).replace("\n", "\n  "))
+    out.write("\n}\n")
+
+
 def write_summary(path: Path | None, summary: dict[str, Any]) -> None:
     """Write the summary JSON for the next CI step (a failure is said, never a traceback: the
     upload itself is done)."""
@@ -160,7 +177,8 @@ def write_summary(path: Path | None, summary: dict[str, Any]) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            _dump(summary, out)
     except OSError as exc:
         print(
             f"practitest-async: the summary could not be written to {path}: {exc.strerror or exc}",
