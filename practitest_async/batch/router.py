@@ -283,17 +283,7 @@ class Router:
         try:
             # Look again, then create, one job at a time: a parallel job may have just made them.
             async with self._critical(f"instances:{self._project_id}:{set_id}"):
-                found = self._made_instances(set_id, test_ids)
-                if self._others_may_create() and set_id > 0:
-                    found = await self._existing_instances(test_ids)
-                missing = sorted(set(test_ids) - {i.test_id for i in found})
-                made = await self._writer.create_instances(set_id, missing) if missing else []
-                created = found + made
-                out.report.created_instances.extend(m.id for m in made)
-                for m in made:
-                    self._made[self._made_key("instance", m.test_id or 0)] = m.id
-        except OutcomeUnknownError as exc:
-            created = await self._instances_after_unknown(test_ids, exc)
+                created = await self._instances_for(set_id, test_ids)
         except (ValidationError, NotFoundError) as exc:  # refused whole: find the test by halves
             if len(test_ids) > 1:
                 half = len(test_ids) // 2
@@ -310,10 +300,43 @@ class Router:
             self._instance_index().add(instance)
             self._learn(None, instance)
             self._release(self.awaiting_instance.pop(instance.test_id or 0, []), instance.id)
-        for test_id in test_ids:  # asked for but not answered
+        for test_id in test_ids:  # neither answered nor found when read back
             for p in self.awaiting_instance.pop(test_id, []):
                 out.fail(p, f"PractiTest did not create an instance of test {test_id}")
         self._sender.send_ready(flush=False)
+
+    async def _instances_for(self, set_id: int, test_ids: list[int]) -> list[Ref]:
+        """The instances of ``test_ids`` in the set: found (made by a parallel job) or created.
+        Called holding the set's instances lock; what is made is recorded in ``_made``."""
+        found = self._made_instances(set_id, test_ids)
+        if self._others_may_create() and set_id > 0:
+            found = await self._existing_instances(test_ids)
+        missing = _without(test_ids, found)
+        if not missing:
+            return found
+        try:
+            made = await self._writer.create_instances(set_id, missing)
+        except OutcomeUnknownError as exc:
+            return found + await self._instances_after_unknown(missing, exc)
+        self._record_made(made)
+        if left_out := _without(missing, made):  # answered without them: were they made?
+            made += await self._read_back(left_out)
+        return found + made
+
+    async def _read_back(self, test_ids: list[int]) -> list[Ref]:
+        """Instances of ``test_ids`` that PractiTest made but did not list in its answer."""
+        if self._outcomes.dry_run:
+            return []
+        existing = await self._existing_instances(test_ids)
+        self._record_made(existing, new=False)
+        return existing
+
+    def _record_made(self, instances: list[Ref], *, new: bool = True) -> None:
+        """Tell parallel jobs (and the report, when we made them) about ``instances``."""
+        if new:
+            self._outcomes.report.created_instances.extend(i.id for i in instances)
+        for instance in instances:
+            self._made[self._made_key("instance", instance.test_id or 0)] = instance.id
 
     async def _existing_instances(self, test_ids: list[int]) -> list[Ref]:
         listing = self._services.instances.list(
@@ -325,14 +348,18 @@ class Router:
     async def _instances_after_unknown(
         self, test_ids: list[int], exc: OutcomeUnknownError
     ) -> list[Ref]:
+        """A POST instances.json whose answer was lost: look again (once it can no longer be
+        applied, if need be), then create what is still missing. Called holding the lock, so
+        a parallel job waits for this instead of making twins."""
         existing = await self._existing_instances(test_ids)
-        if set(test_ids) - {i.test_id for i in existing}:  # not there yet: maybe not yet applied
+        if _without(test_ids, existing):  # not there yet: maybe not yet applied
             await self._sender.settle_wait(exc)
             existing = await self._existing_instances(test_ids)
-        missing = sorted(set(test_ids) - {i.test_id for i in existing})
+        self._record_made(existing, new=False)
+        missing = _without(test_ids, existing)
         if missing:
             made = await self._writer.create_instances(self._scope.set_id or 0, missing)
-            self._outcomes.report.created_instances.extend(i.id for i in made)
+            self._record_made(made)
             existing += made
         return existing
 
@@ -662,6 +689,12 @@ class Router:
                 expected=self._expected_more,
             )
         return self._tests
+
+
+def _without(test_ids: list[int], instances: list[Ref]) -> list[int]:
+    """``test_ids`` that none of ``instances`` is an instance of."""
+    have = {i.test_id for i in instances}
+    return sorted(t for t in set(test_ids) if t not in have)
 
 
 def _instance_keys(instance: Ref) -> list[Key]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import math
 from pathlib import Path
 
@@ -123,3 +125,50 @@ def test_a_cache_file_of_another_kind_or_format_costs_calls_not_the_upload(
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(ConfigurationError, match="format 99"):
         IdCache(newer)
+
+
+# --- new instances: look again, then create, under the lock ------------------------------------
+
+
+async def test_an_instance_left_out_of_the_answer_is_read_back_not_failed(
+    fake: FakePractiTest,
+) -> None:
+    seed_set(fake, "Nightly", 5, with_instances=0)
+    # The instances are all made, but the answer lists only four of them.
+    fake.script_fault("POST", "instances.json", "drop_last_item")
+
+    async with _client(fake) as c:
+        report = await c.upload_results(
+            PROJECT, [RunResult(f"test {i:05d}") for i in range(5)], test_set="Nightly"
+        )
+
+    assert report.ok, [f.error for f in report.failed]
+    assert report.uploaded == 5
+    per_test = collections.Counter(i.test_id for i in fake.state.instances.values())
+    assert sorted(per_test.values()) == [1] * 5  # read back, not made a second time
+    assert runs_per_test(fake) == {f"test {i:05d}": 1 for i in range(5)}
+    assert len(fake.stats.requests("POST", "instances.json")) == 1
+
+
+async def test_a_parallel_job_makes_no_twin_while_a_lost_instance_post_settles() -> None:
+    # Job A's POST instances.json is applied after A gave up (0.4 s); job B, waiting for the
+    # same lock, must not create the instances meanwhile: A looks again and creates under the
+    # lock (and records what it found), so B finds them.
+    faults = Faults(late_apply_after=0.6)  # within the settle delay (0.4 s) after the timeout
+    async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW, faults=faults)) as fake:
+        seed_set(fake, "Shared", 5, with_instances=0)
+        fake.script_fault("POST", "instances.json", "apply_late")
+        todo = [RunResult(f"test {i:05d}") for i in range(5)]
+        async with Client(
+            fake.token, base_url=fake.url, rate_limit=FAST, limiter="local", timeout=0.4
+        ) as c:
+            reports = await asyncio.gather(
+                *(c.upload_results(PROJECT, todo, test_set="Shared") for _ in range(2))
+            )
+        await asyncio.sleep(0.6)  # anything still queued has been applied by now
+
+        assert all(r.ok for r in reports), [r.failed[:1] for r in reports]
+        assert any(r.fault == "apply_late" for r in fake.log)
+        per_test = collections.Counter(i.test_id for i in fake.state.instances.values())
+        assert sorted(per_test.values()) == [1] * 5  # one instance per test, no twin
+        assert runs_per_test(fake) == {f"test {i:05d}": 2 for i in range(5)}
