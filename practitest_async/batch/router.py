@@ -33,9 +33,9 @@ from ..codec import Ref
 from ..errors import NotFoundError, OutcomeUnknownError, PractiTestError, ValidationError
 from ..limiter import AccountLimiter
 from ..pagination import Page
-from ..services import AutoCreated, Services
+from ..services import AutoCreated, Services, project_path
 from . import wire
-from .answers import check_instance, check_test, understood
+from .answers import check_instance, check_test
 from .cache import IdCache, cache_scope
 from .index import Key, NameIndex
 from .outcomes import Outcomes
@@ -342,8 +342,8 @@ class Router:
         listing = self._services.instances.list(
             self._project_id, set_ids=[self._scope.set_id or 0], test_ids=test_ids, ids_only=True
         )
-        with understood("GET instances.json"):
-            return [check_instance(i, "GET instances.json") async for i in listing]
+        path = project_path(self._project_id, "instances.json")
+        return [check_instance(i, "GET", path) async for i in listing]
 
     async def _instances_after_unknown(
         self, test_ids: list[int], exc: OutcomeUnknownError
@@ -422,8 +422,8 @@ class Router:
         listing = self._services.instances.list(
             self._project_id, set_ids=[self._scope.set_id or 0], name_exact=name, ids_only=True
         )
-        with understood("GET instances.json"):
-            items = [check_instance(i, "GET instances.json") for i in (await listing).items]
+        path = project_path(self._project_id, "instances.json")
+        items = [check_instance(i, "GET", path) for i in (await listing).items]
         return items[0] if items else None
 
     def _next_for_test(self, name: str) -> None:
@@ -441,8 +441,7 @@ class Router:
         """Find the set, or create it with instances of the tests of ``first`` that exist."""
         project = self._project_id
         if isinstance(self.test_set, int):
-            with understood(f"GET sets/{self.test_set}.json"):
-                found = await self._services.sets.get(project, self.test_set)
+            found = await self._services.sets.get(project, self.test_set)
             self._use_set(found.id, exists=True)
             return
         if await self._cached_set_still_there():
@@ -503,9 +502,8 @@ class Router:
         return ids[0] if ids else None
 
     async def _sets_named(self) -> list[int]:
-        with understood("GET sets.json"):
-            page = await self._services.sets.list(self._project_id, name_exact=str(self.test_set))
-            return [s.id for s in page.items]
+        page = await self._services.sets.list(self._project_id, name_exact=str(self.test_set))
+        return [s.id for s in page.items]
 
     async def _check_one_set(self) -> None:
         """After making the set: a job that could not take the same lock (another process
@@ -539,8 +537,7 @@ class Router:
         if known is None:
             return False
         try:
-            with understood(f"GET sets/{known}.json"):
-                found = await self._services.sets.get(self._project_id, known)
+            found = await self._services.sets.get(self._project_id, known)
         except NotFoundError:
             found = None
         if found is None or found.name != self.test_set:
@@ -624,7 +621,7 @@ class Router:
     def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Ref]:
         service = self._services.instances
         project = self._project_id
-        what = "GET instances.json"
+        path = project_path(project, "instances.json")
 
         async def lookup(key: Key) -> list[Ref]:
             if isinstance(key, int):  # a test id (see instance_key)
@@ -633,14 +630,12 @@ class Router:
                 listing = service.list(
                     project, set_ids=[set_id], name_exact=str(key), ids_only=True
                 )
-            with understood(what):
-                return [check_instance(i, what) for i in (await listing).items]
+            return [check_instance(i, "GET", path) for i in (await listing).items]
 
         async def page(number: int) -> Page[Ref]:
-            with understood(what):
-                found = await service.list(project, set_ids=[set_id], ids_only=True).page(number)
+            found = await service.list(project, set_ids=[set_id], ids_only=True).page(number)
             for instance in found.items:
-                self._note_instance(check_instance(instance, what))
+                self._note_instance(check_instance(instance, "GET", path))
             return found
 
         return NameIndex(
@@ -668,18 +663,16 @@ class Router:
         if self._tests is None:
             service = self._services.tests
             project = self._project_id
-            what = "GET tests.json"
+            path = project_path(project, "tests.json")
 
             async def lookup(key: Key) -> list[Ref]:
-                with understood(what):
-                    items = (await service.list(project, name_exact=str(key), ids_only=True)).items
-                    return [check_test(t, what) for t in items]
+                items = (await service.list(project, name_exact=str(key), ids_only=True)).items
+                return [check_test(t, "GET", path) for t in items]
 
             async def page(number: int) -> Page[Ref]:
-                with understood(what):
-                    found = await service.list(project, ids_only=True).page(number)
-                    for test in found.items:
-                        check_test(test, what)
+                found = await service.list(project, ids_only=True).page(number)
+                for test in found.items:
+                    check_test(test, "GET", path)
                 return found
 
             self._tests = NameIndex(
