@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import reports
-from .batch.journal import Journal, JournalError
-from .batch.journal import problem as journal_problem
+from .batch.journal import Journal, JournalError, JournalWriteError
 from .batch.report import UploadPlan, UploadReport, human_duration
 from .batch.uploader import Uploader
 from .cli_common import (
@@ -44,7 +43,6 @@ from .errors import (
     PermissionDeniedError,
     PractiTestError,
 )
-from .journal_path import check_journal_path
 from .progress import progress_for
 from .redaction import Secret, credential_secrets, redact
 from .settings import Settings, load_settings
@@ -349,19 +347,14 @@ def _open_journal(path: str | None) -> Iterator[Journal | None]:
     if path is None:
         yield None
         return
-    check_journal_path(path)
     try:
-        journal = Journal(path)
+        journal = Journal(path)  # checks the path, the file and its format
     except JournalError as exc:
         raise ConfigurationError(str(exc)) from exc
-    except (sqlite3.Error, OSError) as exc:
-        raise ConfigurationError(
-            f"the journal {path} cannot be used: {journal_problem(exc)}"
-        ) from exc
     try:
         yield journal
-    except sqlite3.Error as exc:  # the journal failed mid-upload (disk full, file replaced...)
-        raise JournalFailedError(f"the journal {path} failed: {journal_problem(exc)}") from exc
+    except JournalWriteError as exc:  # the journal failed mid-upload (disk full, replaced...)
+        raise JournalFailedError(str(exc)) from exc
     finally:
         with contextlib.suppress(sqlite3.Error):
             journal.close()

@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import math
+import os
 from pathlib import Path
 
+import pytest
+
 from practitest_async import Client, RunResult
+from practitest_async.batch.journal import Journal, JournalError
+from practitest_async.errors import PractiTestError
 from practitest_async.testing import EmulatorConfig, FakePractiTest, Faults
 
 from .conftest import FAST, LIMIT, PROJECT, WINDOW, runs_per_test, seed_set
@@ -172,3 +177,49 @@ async def test_a_parallel_job_makes_no_twin_while_a_lost_instance_post_settles()
         per_test = collections.Counter(i.test_id for i in fake.state.instances.values())
         assert sorted(per_test.values()) == [1] * 5  # one instance per test, no twin
         assert runs_per_test(fake) == {f"test {i:05d}": 2 for i in range(5)}
+
+
+# --- the journal's path: one check, in the journal itself ----------------------------------------
+
+
+@pytest.mark.parametrize("read_only", ["file", "folder"])
+async def test_a_read_only_journal_is_refused_by_the_sdk_before_anything_is_sent(
+    fake: FakePractiTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_only: str
+) -> None:
+    journal = tmp_path / "j.sqlite"
+    Journal(journal).close()  # a good journal, then made read-only
+    denied = journal if read_only == "file" else tmp_path
+    real_access = os.access
+
+    def access(path: object, mode: int, **kwargs: object) -> bool:
+        # Root writes read-only files, so the permission is simulated where it is asked.
+        if Path(str(path)) == denied and mode & os.W_OK:
+            return False
+        return real_access(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", access)
+    seed_set(fake, "Nightly", 3, with_instances=3)
+    async with _client(fake) as c:
+        with pytest.raises(JournalError) as caught:
+            await c.upload_results(
+                PROJECT,
+                [RunResult(f"test {i:05d}") for i in range(3)],
+                test_set="Nightly",
+                journal=journal,
+            )
+
+    assert isinstance(caught.value, PractiTestError)
+    assert f"the journal {journal} cannot be written: {denied} is read-only" in str(caught.value)
+    assert not fake.stats.requests("POST", "runs.json")
+    assert not fake.state.runs
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("jdir", "is a directory"), ("no/j", "does not exist")]
+)
+def test_a_journal_path_that_cannot_be_one_is_a_journal_error(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    (tmp_path / "jdir").mkdir()
+    with pytest.raises(JournalError, match=message):
+        Journal(tmp_path / name)
