@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
@@ -17,22 +16,22 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import reports
-from .batch.journal import Journal, JournalError
-from .batch.journal import problem as journal_problem
+from .batch.journal import Journal, JournalError, JournalWriteError
 from .batch.report import UploadPlan, UploadReport, human_duration
-from .batch.uploader import Uploader
 from .cli_common import (
     EXIT_AUTH,
     EXIT_INPUT,
     EXIT_NOT_UPLOADED,
     EXIT_OK,
     EXIT_USAGE,
+    Run,
     add_cache_flags,
     add_report_flags,
     count_results,
     exit_code,
-    prepare_summary_folder,
+    guarded_upload,
     read_options,
+    unexpected,
     upload_cache,
     write_summary,
 )
@@ -44,12 +43,9 @@ from .errors import (
     PermissionDeniedError,
     PractiTestError,
 )
-from .journal_path import check_journal_path
 from .progress import progress_for
-from .redaction import Secret, credential_secrets, redact
+from .redaction import Secret, credential_secrets
 from .settings import Settings, load_settings
-
-EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,15 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("practitest-async: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug of ours or an answer nobody foresaw: say it, no traceback
-        print(f"practitest-async: {_unexpected(exc)}", file=sys.stderr)
+        print(f"practitest-async: {unexpected(exc)}", file=sys.stderr)
         return EXIT_NOT_UPLOADED
-
-
-def _unexpected(exc: BaseException) -> str:
-    return (
-        f"unexpected error: {type(exc).__name__}: {exc} (please report it, with the command "
-        "and its output; the results not listed as uploaded were not)"
-    )
 
 
 def per_class_note(paths: Sequence[Path], options: dict[str, Any], plan: UploadPlan) -> str:
@@ -183,17 +172,6 @@ def per_class_note(paths: Sequence[Path], options: dict[str, Any], plan: UploadP
         f"  with --test-per class: {classes} results (a test per class, a step per case), "
         f"at most {calls} write calls, about {human_duration(seconds)}"
     )
-
-
-def exit_code_of(exc: BaseException) -> int:
-    """The exit code an error stands for (see the module docstring)."""
-    if isinstance(exc, ConfigurationError):
-        return EXIT_USAGE
-    if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
-        return EXIT_AUTH
-    if isinstance(exc, reports.ReportError):
-        return EXIT_INPUT
-    return EXIT_NOT_UPLOADED
 
 
 async def _demo_upload(settings: Settings, path: Path, out: TextIO) -> int:
@@ -220,72 +198,25 @@ async def list_projects(settings: Settings, out: TextIO) -> int:
     return EXIT_OK
 
 
-class _Run:
-    """What an upload got to before it ended, for the summary written whatever happened."""
-
-    def __init__(self) -> None:
-        self.uploader: Uploader | None = None
-        self.input_errors: list[reports.ReportError] = []
-        self.interrupted: str | None = None  # the signal's name
-
-
 async def upload(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     """``practitest-async upload``: stream the reports' results into PractiTest.
 
     The summary JSON (``--summary-json``) is written however the upload ends: done, stopped by
     an error (its ``error``), or by SIGINT/SIGTERM (its ``interrupted``)."""
-    run = _Run()
-    summary_path = args.summary_json
-    if summary_path is not None:
-        prepare_summary_folder(summary_path)
-    try:
-        with _signals_cancel_this_task(run):
-            return await _upload(settings, args, out, run)
-    except asyncio.CancelledError:
-        if run.interrupted is None:
-            raise
-        code = EXIT_SIGNAL[run.interrupted]
-        print(f"practitest-async: interrupted by {run.interrupted}", file=sys.stderr)
-        _print_partial(run, out)
-        write_summary(summary_path, _summary_after_error(run, code, None))
-        return code
-    except Exception as exc:  # named, summarised, no traceback
-        known = isinstance(exc, (PractiTestError, reports.ReportError))
-        code = exit_code_of(exc) if known else EXIT_NOT_UPLOADED
-        # an answer nobody foresaw may quote anything: scrub what is printed of it
-        error = redact(str(exc) if known else _unexpected(exc), *_secrets(settings))
-        print(f"practitest-async: {error}", file=sys.stderr)
-        _print_partial(run, out)
-        write_summary(summary_path, _summary_after_error(run, code, error))
-        return code
+    run: Run[UploadReport] = Run()
+    return await guarded_upload(
+        run,
+        lambda: _upload(settings, args, out, run),
+        summary_path=args.summary_json,
+        summarise=report_summary,
+        print_partial=lambda run: _print_partial(run, out),
+        secrets=_secrets(settings),
+    )
 
 
-@contextlib.contextmanager
-def _signals_cancel_this_task(run: _Run) -> Iterator[None]:
-    """SIGINT and SIGTERM cancel the upload (so that the summary is still written)."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    installed: list[signal.Signals] = []
-
-    def stop(name: str) -> None:
-        if run.interrupted is None and task is not None:
-            run.interrupted = name
-            task.cancel()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop, sig.name)
-        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread/Windows
-            continue
-        installed.append(sig)
-    try:
-        yield
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-
-
-async def _upload(settings: Settings, args: argparse.Namespace, out: TextIO, run: _Run) -> int:
+async def _upload(
+    settings: Settings, args: argparse.Namespace, out: TextIO, run: Run[UploadReport]
+) -> int:
     project, test_set = settings.require_upload_target()
     paths = reports.expand_paths(args.paths)
     if not paths:
@@ -349,19 +280,14 @@ def _open_journal(path: str | None) -> Iterator[Journal | None]:
     if path is None:
         yield None
         return
-    check_journal_path(path)
     try:
-        journal = Journal(path)
+        journal = Journal(path)  # checks the path, the file and its format
     except JournalError as exc:
         raise ConfigurationError(str(exc)) from exc
-    except (sqlite3.Error, OSError) as exc:
-        raise ConfigurationError(
-            f"the journal {path} cannot be used: {journal_problem(exc)}"
-        ) from exc
     try:
         yield journal
-    except sqlite3.Error as exc:  # the journal failed mid-upload (disk full, file replaced...)
-        raise JournalFailedError(f"the journal {path} failed: {journal_problem(exc)}") from exc
+    except JournalWriteError as exc:  # the journal failed mid-upload (disk full, replaced...)
+        raise JournalFailedError(str(exc)) from exc
     finally:
         with contextlib.suppress(sqlite3.Error):
             journal.close()
@@ -375,28 +301,9 @@ def _secrets(settings: Settings) -> tuple[Secret, ...]:
     return credential_secrets(settings.token, settings.email)
 
 
-def _print_partial(run: _Run, out: TextIO) -> None:
+def _print_partial(run: Run[UploadReport], out: TextIO) -> None:
     if run.uploader is not None:
         print_report(run.uploader.report, run.input_errors, out)
-
-
-def _summary_after_error(run: _Run, code: int, error: str | None) -> dict[str, Any]:
-    """The summary of an upload stopped by an error or a signal: what it got to."""
-    if run.uploader is not None:
-        summary = report_summary(run.uploader.report, run.input_errors, code)
-    else:
-        summary = {
-            "exit_code": code,
-            "ok": False,
-            "uploaded": 0,
-            "already_uploaded": 0,
-            "failed": [],
-            "input_errors": [str(e) for e in run.input_errors],
-        }
-    summary["ok"] = False
-    summary["error"] = error
-    summary["interrupted"] = run.interrupted
-    return summary
 
 
 async def resolve_set(client: Client, project: int, test_set: str | int) -> str | int:

@@ -10,13 +10,16 @@ summary written after.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import logging
+import signal
 import sys
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Generic, Protocol, TextIO, TypeVar
 
 from . import reports
 from .batch.cache import IdCache, default_cache_path
@@ -26,6 +29,7 @@ from .errors import (
     PermissionDeniedError,
     PractiTestError,
 )
+from .redaction import Secret, redact
 
 EXIT_OK, EXIT_NOT_UPLOADED, EXIT_USAGE, EXIT_AUTH, EXIT_INPUT = 0, 1, 2, 3, 4
 
@@ -184,3 +188,137 @@ def write_summary(path: Path | None, summary: dict[str, Any]) -> None:
             f"practitest-async: the summary could not be written to {path}: {exc.strerror or exc}",
             file=sys.stderr,
         )
+
+
+# --- however an upload ends: its exit code, what it got to, and the summary ---------------------
+
+EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
+
+R_co = TypeVar("R_co", covariant=True)
+R = TypeVar("R")
+
+
+class Reporting(Protocol[R_co]):
+    """An uploader: what it got to is its ``report``."""
+
+    @property
+    def report(self) -> R_co:
+        """What the upload got to."""
+        ...
+
+
+class Run(Generic[R]):
+    """What an upload got to before it ended, for the summary written whatever happened."""
+
+    def __init__(self) -> None:
+        self.uploader: Reporting[R] | None = None
+        self.input_errors: list[reports.ReportError] = []
+        self.interrupted: str | None = None  # the signal's name
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """The exit code an error stands for (see ``practitest_async.cli``'s docstring)."""
+    if isinstance(exc, ConfigurationError):
+        return EXIT_USAGE
+    if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+        return EXIT_AUTH
+    if isinstance(exc, reports.ReportError):
+        return EXIT_INPUT
+    return EXIT_NOT_UPLOADED
+
+
+def unexpected(exc: BaseException) -> str:
+    """What is said of an error nobody foresaw (a bug of ours, an answer nobody expected)."""
+    return (
+        f"unexpected error: {type(exc).__name__}: {exc} (please report it, with the command "
+        "and its output; the results not listed as uploaded were not)"
+    )
+
+
+@contextlib.contextmanager
+def signals_cancel_this_task(run: Run[Any]) -> Iterator[None]:
+    """SIGINT and SIGTERM cancel the upload (so that the summary is still written)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed: list[signal.Signals] = []
+
+    def stop(name: str) -> None:
+        if run.interrupted is None and task is not None:
+            run.interrupted = name
+            task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop, sig.name)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread/Windows
+            continue
+        installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+Summarise = Callable[[R, Sequence[reports.ReportError], int], dict[str, Any]]
+
+
+def summary_after_error(
+    run: Run[R], code: int, error: str | None, summarise: Summarise[R], **empty: object
+) -> dict[str, Any]:
+    """The summary of an upload stopped by an error or a signal: what it got to (``summarise``
+    of its report; before the uploader existed, nothing, with the ``empty`` keys)."""
+    if run.uploader is not None:
+        summary = summarise(run.uploader.report, run.input_errors, code)
+    else:
+        summary = {
+            "exit_code": code,
+            "ok": False,
+            **empty,
+            "uploaded": 0,
+            "already_uploaded": 0,
+            "failed": [],
+            "input_errors": [str(e) for e in run.input_errors],
+        }
+    summary["ok"] = False
+    summary["error"] = error
+    summary["interrupted"] = run.interrupted
+    return summary
+
+
+async def guarded_upload(
+    run: Run[R],
+    upload: Callable[[], Awaitable[int]],
+    *,
+    summary_path: Path | None,
+    summarise: Summarise[R],
+    print_partial: Callable[[Run[R]], None],
+    secrets: Sequence[Secret] = (),
+    **empty: object,
+) -> int:
+    """Run ``upload`` so that however it ends (done, stopped by an error, by SIGINT/SIGTERM)
+    the exit code says how, and the summary JSON (``--summary-json``) is written: its
+    ``error`` or ``interrupted`` says why it stopped."""
+    if summary_path is not None:
+        prepare_summary_folder(summary_path)
+    try:
+        with signals_cancel_this_task(run):
+            return await upload()
+    except asyncio.CancelledError:
+        if run.interrupted is None:
+            raise
+        code = EXIT_SIGNAL[run.interrupted]
+        print(f"practitest-async: interrupted by {run.interrupted}", file=sys.stderr)
+        print_partial(run)
+        summary = summary_after_error(run, code, None, summarise, **empty)
+        write_summary(summary_path, summary)
+        return code
+    except Exception as exc:  # named, summarised, no traceback
+        known = isinstance(exc, (PractiTestError, reports.ReportError))
+        code = exit_code_of(exc) if known else EXIT_NOT_UPLOADED
+        # an answer nobody foresaw may quote anything: scrub what is printed of it
+        error = redact(str(exc) if known else unexpected(exc), *secrets)
+        print(f"practitest-async: {error}", file=sys.stderr)
+        print_partial(run)
+        write_summary(summary_path, summary_after_error(run, code, error, summarise, **empty))
+        return code

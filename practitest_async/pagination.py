@@ -8,7 +8,9 @@ shorter than the page size is the last one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -69,19 +71,22 @@ class Paginator(Generic[T]):
         decode: Callable[[Any], list[T]],
         *,
         page_size: int = PAGE_SIZE,
+        reading: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
     ) -> None:
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {PAGE_SIZE}, not {page_size}")
         self._fetch = fetch
         self._decode = decode
         self._size = page_size
+        self._reading = reading  # turns a page it cannot read (items or meta) into an error
 
     async def page(self, number: int = 1) -> Page[T]:
         """Fetch page ``number`` (1-based)."""
         body = await self._fetch({"page[number]": number, "page[size]": self._size})
         if not isinstance(body, Mapping):
             raise ValueError(f"expected a JSON:API list document, got {str(body)[:200]}")
-        return parse_page(body, number, self._size, self._decode)
+        with self._reading():
+            return parse_page(body, number, self._size, self._decode)
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self.page(1).__await__()

@@ -34,13 +34,14 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import PurePosixPath
 
 import attrs
 import filelock
 
 from ..errors import PractiTestError
+from ..journal_path import journal_path_problem
 
 SENDING = "sending"
 CONFIRMED = "confirmed"
@@ -93,6 +94,27 @@ class JournalError(PractiTestError):
         super().__init__(f"journal {path}: {problem}")
 
 
+class JournalPathError(JournalError):
+    """The journal's path cannot be one: a directory, a missing folder, a read-only file or
+    folder (see :func:`~practitest_async.journal_path.journal_path_problem`)."""
+
+    def __init__(self, path: str, sentence: str) -> None:
+        super().__init__(path, sentence)
+        self.args = (sentence,)  # the sentence names the journal already
+
+
+class JournalWriteError(sqlite3.DatabaseError):
+    """The journal failed while an upload used it (disk full, file replaced...).
+
+    A :class:`sqlite3.Error`, not a :class:`PractiTestError`, on purpose: the uploader must
+    not take it for PractiTest refusing some results; the upload stops, and what was sent
+    stays ``sending`` (reconciled by the next run). ``path`` names the journal."""
+
+    def __init__(self, path: str, cause: BaseException) -> None:
+        self.path = path
+        super().__init__(f"the journal {path} failed: {problem(cause)}")
+
+
 class JournalBusyError(JournalError):
     """Another upload holds the journal. ``holder`` says who (pid, host, since), if known."""
 
@@ -130,18 +152,25 @@ class Journal:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         self._lock: filelock.BaseFileLock | None = None
-        if os.path.isdir(self.path):
-            raise JournalError(self.path, "is a directory, not a journal file")
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):
-            raise JournalError(self.path, f"its folder {folder} does not exist")
+        if self.path != ":memory:" and (why := journal_path_problem(self.path)) is not None:
+            raise JournalPathError(self.path, why)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self.key_scheme = self._open_format()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise JournalError(self.path, f"cannot be used: {problem(exc)}") from exc
+
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[None]:
+        """A SQLite failure of the open journal, inside the block, as :class:`JournalWriteError`."""
+        try:
+            yield
+        except JournalWriteError:
+            raise
+        except sqlite3.Error as exc:
+            raise JournalWriteError(self.path, exc) from exc
 
     def _open_format(self) -> int:
         """Create or upgrade the tables; return the journal's key scheme."""
@@ -218,18 +247,22 @@ class Journal:
         return found if isinstance(found, dict) else None
 
     def _set_meta(self, name: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+        with self._using():
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value)
+            )
 
     def upload(self, scope: str, nonce: str, started: float) -> tuple[str, float]:
         """The (nonce, start time) of this upload: the ones recorded by the first run that
         used this journal for ``scope``, or the given ones when this is that first run."""
-        self._db.execute(
-            "INSERT OR IGNORE INTO uploads (scope, nonce, started) VALUES (?, ?, ?)",
-            (scope, nonce, started),
-        )
-        row = self._db.execute(
-            "SELECT nonce, started FROM uploads WHERE scope = ?", (scope,)
-        ).fetchone()
+        with self._using():
+            self._db.execute(
+                "INSERT OR IGNORE INTO uploads (scope, nonce, started) VALUES (?, ?, ?)",
+                (scope, nonce, started),
+            )
+            row = self._db.execute(
+                "SELECT nonce, started FROM uploads WHERE scope = ?", (scope,)
+            ).fetchone()
         return str(row[0]), float(row[1])
 
     def entries(self, scope: str, keys: Sequence[str], *, rewrite: bool = True) -> dict[str, Entry]:
@@ -263,6 +296,10 @@ class Journal:
         return out
 
     def _entries(self, scope: str, keys: Sequence[str]) -> dict[str, Entry]:
+        with self._using():
+            return self._read_entries(scope, keys)
+
+    def _read_entries(self, scope: str, keys: Sequence[str]) -> dict[str, Entry]:
         out: dict[str, Entry] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
@@ -289,13 +326,14 @@ class Journal:
         return out
 
     def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(sql, rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._using():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(sql, rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def mark_sending(
         self, scope: str, items: Iterable[tuple[str, str, str, str, int | None]]
@@ -338,7 +376,8 @@ class Journal:
         if scope is not None:
             sql += " WHERE scope = ?"
             args = (scope,)
-        return {state: n for state, n in self._db.execute(sql + " GROUP BY state", args)}
+        with self._using():
+            return {state: n for state, n in self._db.execute(sql + " GROUP BY state", args)}
 
 
 def legacy_keys(key: str) -> list[str]:

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 
 from ..errors import OutcomeUnknownError
 from ..models import Run
-from ..services import Services
+from ..services import Services, project_path
 from . import wire
-from .answers import check_run, understood
+from .answers import check_run
 from .journal import CONFIRMED, SENDING, Entry
 from .outcomes import Outcomes
 from .pending import Pending, UploadScope
@@ -183,20 +183,18 @@ class Reconciler:
                 instance_ids=ids[start : start + IDS_PER_GET],
                 updated_hours_ago=hours,
             )
-            with understood("GET runs.json (reading back runs in doubt)"):
-                async for run in listing:
-                    check_run(run, "GET runs.json")
-                    for marker in wire.markers_in(run.automated_execution_output) & wanted:
-                        found.setdefault(marker, run)
+            async for run in listing:
+                check_run(run, "GET", project_path(self._project_id, "runs.json"))
+                for marker in wire.markers_in(run.automated_execution_output) & wanted:
+                    found.setdefault(marker, run)
         self._outcomes.report.reconciled += len(found)
         return found
 
     async def _locate_instances(self, pendings: Sequence[Pending]) -> None:
         """Fresh look-ups (not the index, which may remember "absent") after an auto_create."""
         for p in pendings:
-            with understood("GET instances.json (locating a result in doubt)"):
-                page = await self._services.instances.list(
-                    self._project_id, set_ids=[self._scope.set_id or 0], name_exact=p.result.name
-                )
+            page = await self._services.instances.list(
+                self._project_id, set_ids=[self._scope.set_id or 0], name_exact=p.result.name
+            )
             if page.items:
                 p.instance_id = page.items[0].id

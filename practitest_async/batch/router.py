@@ -33,9 +33,9 @@ from ..codec import Ref
 from ..errors import NotFoundError, OutcomeUnknownError, PractiTestError, ValidationError
 from ..limiter import AccountLimiter
 from ..pagination import Page
-from ..services import AutoCreated, Services
+from ..services import AutoCreated, Services, project_path
 from . import wire
-from .answers import check_instance, check_test, understood
+from .answers import check_instance, check_test
 from .cache import IdCache, cache_scope
 from .index import Key, NameIndex
 from .outcomes import Outcomes
@@ -283,17 +283,7 @@ class Router:
         try:
             # Look again, then create, one job at a time: a parallel job may have just made them.
             async with self._critical(f"instances:{self._project_id}:{set_id}"):
-                found = self._made_instances(set_id, test_ids)
-                if self._others_may_create() and set_id > 0:
-                    found = await self._existing_instances(test_ids)
-                missing = sorted(set(test_ids) - {i.test_id for i in found})
-                made = await self._writer.create_instances(set_id, missing) if missing else []
-                created = found + made
-                out.report.created_instances.extend(m.id for m in made)
-                for m in made:
-                    self._made[self._made_key("instance", m.test_id or 0)] = m.id
-        except OutcomeUnknownError as exc:
-            created = await self._instances_after_unknown(test_ids, exc)
+                created = await self._instances_for(set_id, test_ids)
         except (ValidationError, NotFoundError) as exc:  # refused whole: find the test by halves
             if len(test_ids) > 1:
                 half = len(test_ids) // 2
@@ -310,29 +300,66 @@ class Router:
             self._instance_index().add(instance)
             self._learn(None, instance)
             self._release(self.awaiting_instance.pop(instance.test_id or 0, []), instance.id)
-        for test_id in test_ids:  # asked for but not answered
+        for test_id in test_ids:  # neither answered nor found when read back
             for p in self.awaiting_instance.pop(test_id, []):
                 out.fail(p, f"PractiTest did not create an instance of test {test_id}")
         self._sender.send_ready(flush=False)
+
+    async def _instances_for(self, set_id: int, test_ids: list[int]) -> list[Ref]:
+        """The instances of ``test_ids`` in the set: found (made by a parallel job) or created.
+        Called holding the set's instances lock; what is made is recorded in ``_made``."""
+        found = self._made_instances(set_id, test_ids)
+        if self._others_may_create() and set_id > 0:
+            found = await self._existing_instances(test_ids)
+        missing = _without(test_ids, found)
+        if not missing:
+            return found
+        try:
+            made = await self._writer.create_instances(set_id, missing)
+        except OutcomeUnknownError as exc:
+            return found + await self._instances_after_unknown(missing, exc)
+        self._record_made(made)
+        if left_out := _without(missing, made):  # answered without them: were they made?
+            made += await self._read_back(left_out)
+        return found + made
+
+    async def _read_back(self, test_ids: list[int]) -> list[Ref]:
+        """Instances of ``test_ids`` that PractiTest made but did not list in its answer."""
+        if self._outcomes.dry_run:
+            return []
+        existing = await self._existing_instances(test_ids)
+        self._record_made(existing, new=False)
+        return existing
+
+    def _record_made(self, instances: list[Ref], *, new: bool = True) -> None:
+        """Tell parallel jobs (and the report, when we made them) about ``instances``."""
+        if new:
+            self._outcomes.report.created_instances.extend(i.id for i in instances)
+        for instance in instances:
+            self._made[self._made_key("instance", instance.test_id or 0)] = instance.id
 
     async def _existing_instances(self, test_ids: list[int]) -> list[Ref]:
         listing = self._services.instances.list(
             self._project_id, set_ids=[self._scope.set_id or 0], test_ids=test_ids, ids_only=True
         )
-        with understood("GET instances.json"):
-            return [check_instance(i, "GET instances.json") async for i in listing]
+        path = project_path(self._project_id, "instances.json")
+        return [check_instance(i, "GET", path) async for i in listing]
 
     async def _instances_after_unknown(
         self, test_ids: list[int], exc: OutcomeUnknownError
     ) -> list[Ref]:
+        """A POST instances.json whose answer was lost: look again (once it can no longer be
+        applied, if need be), then create what is still missing. Called holding the lock, so
+        a parallel job waits for this instead of making twins."""
         existing = await self._existing_instances(test_ids)
-        if set(test_ids) - {i.test_id for i in existing}:  # not there yet: maybe not yet applied
+        if _without(test_ids, existing):  # not there yet: maybe not yet applied
             await self._sender.settle_wait(exc)
             existing = await self._existing_instances(test_ids)
-        missing = sorted(set(test_ids) - {i.test_id for i in existing})
+        self._record_made(existing, new=False)
+        missing = _without(test_ids, existing)
         if missing:
             made = await self._writer.create_instances(self._scope.set_id or 0, missing)
-            self._outcomes.report.created_instances.extend(i.id for i in made)
+            self._record_made(made)
             existing += made
         return existing
 
@@ -395,8 +422,8 @@ class Router:
         listing = self._services.instances.list(
             self._project_id, set_ids=[self._scope.set_id or 0], name_exact=name, ids_only=True
         )
-        with understood("GET instances.json"):
-            items = [check_instance(i, "GET instances.json") for i in (await listing).items]
+        path = project_path(self._project_id, "instances.json")
+        items = [check_instance(i, "GET", path) for i in (await listing).items]
         return items[0] if items else None
 
     def _next_for_test(self, name: str) -> None:
@@ -414,8 +441,7 @@ class Router:
         """Find the set, or create it with instances of the tests of ``first`` that exist."""
         project = self._project_id
         if isinstance(self.test_set, int):
-            with understood(f"GET sets/{self.test_set}.json"):
-                found = await self._services.sets.get(project, self.test_set)
+            found = await self._services.sets.get(project, self.test_set)
             self._use_set(found.id, exists=True)
             return
         if await self._cached_set_still_there():
@@ -476,9 +502,8 @@ class Router:
         return ids[0] if ids else None
 
     async def _sets_named(self) -> list[int]:
-        with understood("GET sets.json"):
-            page = await self._services.sets.list(self._project_id, name_exact=str(self.test_set))
-            return [s.id for s in page.items]
+        page = await self._services.sets.list(self._project_id, name_exact=str(self.test_set))
+        return [s.id for s in page.items]
 
     async def _check_one_set(self) -> None:
         """After making the set: a job that could not take the same lock (another process
@@ -512,8 +537,7 @@ class Router:
         if known is None:
             return False
         try:
-            with understood(f"GET sets/{known}.json"):
-                found = await self._services.sets.get(self._project_id, known)
+            found = await self._services.sets.get(self._project_id, known)
         except NotFoundError:
             found = None
         if found is None or found.name != self.test_set:
@@ -597,7 +621,7 @@ class Router:
     def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Ref]:
         service = self._services.instances
         project = self._project_id
-        what = "GET instances.json"
+        path = project_path(project, "instances.json")
 
         async def lookup(key: Key) -> list[Ref]:
             if isinstance(key, int):  # a test id (see instance_key)
@@ -606,14 +630,12 @@ class Router:
                 listing = service.list(
                     project, set_ids=[set_id], name_exact=str(key), ids_only=True
                 )
-            with understood(what):
-                return [check_instance(i, what) for i in (await listing).items]
+            return [check_instance(i, "GET", path) for i in (await listing).items]
 
         async def page(number: int) -> Page[Ref]:
-            with understood(what):
-                found = await service.list(project, set_ids=[set_id], ids_only=True).page(number)
+            found = await service.list(project, set_ids=[set_id], ids_only=True).page(number)
             for instance in found.items:
-                self._note_instance(check_instance(instance, what))
+                self._note_instance(check_instance(instance, "GET", path))
             return found
 
         return NameIndex(
@@ -641,18 +663,16 @@ class Router:
         if self._tests is None:
             service = self._services.tests
             project = self._project_id
-            what = "GET tests.json"
+            path = project_path(project, "tests.json")
 
             async def lookup(key: Key) -> list[Ref]:
-                with understood(what):
-                    items = (await service.list(project, name_exact=str(key), ids_only=True)).items
-                    return [check_test(t, what) for t in items]
+                items = (await service.list(project, name_exact=str(key), ids_only=True)).items
+                return [check_test(t, "GET", path) for t in items]
 
             async def page(number: int) -> Page[Ref]:
-                with understood(what):
-                    found = await service.list(project, ids_only=True).page(number)
-                    for test in found.items:
-                        check_test(test, what)
+                found = await service.list(project, ids_only=True).page(number)
+                for test in found.items:
+                    check_test(test, "GET", path)
                 return found
 
             self._tests = NameIndex(
@@ -662,6 +682,12 @@ class Router:
                 expected=self._expected_more,
             )
         return self._tests
+
+
+def _without(test_ids: list[int], instances: list[Ref]) -> list[int]:
+    """``test_ids`` that none of ``instances`` is an instance of."""
+    have = {i.test_id for i in instances}
+    return sorted(t for t in set(test_ids) if t not in have)
 
 
 def _instance_keys(instance: Ref) -> list[Key]:

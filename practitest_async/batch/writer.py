@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Sequence
 from typing import Protocol, TypeVar
 
 from ..codec import Ref
-from ..errors import APIError, OutcomeUnknownError
+from ..errors import OutcomeUnknownError, ResponseDecodeError
 from ..models import Instance, Run, RunDraft, TestSet
-from ..services import AutoCreated, Services
-from .answers import UnreadableAnswerError, check_instance, check_run, unreadable
+from ..services import AutoCreated, Services, project_path
+from .answers import check_instance, check_run
 
 T = TypeVar("T")
 
@@ -20,11 +20,9 @@ async def _answered(path: str, write: Awaitable[T]) -> T:
     (a 200 that is not JSON, items without their ids): the write may have been applied."""
     try:
         return await write
-    except (APIError, UnreadableAnswerError) as exc:
+    except ResponseDecodeError as exc:
         # Only an answer that came and could not be read: a refusal says nothing was applied,
         # and an error raised before sending (our own check of the request) sent nothing.
-        if not unreadable(exc):
-            raise
         raise OutcomeUnknownError(method="POST", path=path, payload=None, cause=exc) from exc
 
 
@@ -54,6 +52,9 @@ class LiveWriter:
         self._services = services
         self._project_id = project_id
 
+    def _path(self, rest: str) -> str:
+        return project_path(self._project_id, rest)
+
     async def create_set(
         self, name: str, test_ids: Sequence[int]
     ) -> tuple[TestSet, list[Instance] | None]:
@@ -72,7 +73,7 @@ class LiveWriter:
             made = await self._services.instances.create_batch(
                 self._project_id, items, ids_only=True
             )
-            return [check_instance(i, "POST instances.json") for i in made]
+            return [check_instance(i, "POST", self._path("instances.json")) for i in made]
 
         return await _answered("instances.json", write())
 
@@ -81,7 +82,7 @@ class LiveWriter:
 
         async def write() -> list[Ref]:
             made = await self._services.runs.create_batch(self._project_id, drafts, ids_only=True)
-            return [check_run(r, "POST runs.json") for r in made]
+            return [check_run(r, "POST", self._path("runs.json")) for r in made]
 
         return await _answered("runs.json", write())
 
@@ -102,7 +103,7 @@ class LiveWriter:
 
         async def checked() -> AutoCreated:
             made = await write
-            check_run(made.run, "POST runs/auto_create.json")
+            check_run(made.run, "POST", self._path("runs/auto_create.json"))
             return made
 
         return await _answered("runs/auto_create.json", checked())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from ..transport import Transport
-from ._base import Service, TokenKind
+from ._base import Service, TokenKind, project_path
 from .attachments import AttachmentsService
 from .custom_fields import CustomFieldsService
 from .fields import FieldsService
@@ -44,6 +44,7 @@ __all__ = [
     "TokenKind",
     "UsersService",
     "chunk_runs",
+    "project_path",
 ]
 
 

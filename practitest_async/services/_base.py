@@ -150,11 +150,7 @@ class Service:
 
         chosen = decode or decode_resources
 
-        def decode_page(data: Any) -> list[T]:
-            with reading("GET", path):
-                return chosen(data)
-
-        return Paginator(fetch, decode_page, page_size=page_size)
+        return Paginator(fetch, chosen, page_size=page_size, reading=lambda: reading("GET", path))
 
     def _list_refs(
         self, path: str, params: Mapping[str, Any] | None, *, page_size: int

@@ -20,9 +20,17 @@ FaultKind = Literal[
     "empty_list",
     "strip_attributes",
     "strip_ids",
+    "drop_last_item",
 ]
 # Faults of an answer the client cannot read (applied after the handler, to its reply).
-ANSWER_FAULTS = ("garbled_after_apply", "empty_body", "empty_list", "strip_attributes", "strip_ids")
+ANSWER_FAULTS = (
+    "garbled_after_apply",
+    "empty_body",
+    "empty_list",
+    "strip_attributes",
+    "strip_ids",
+    "drop_last_item",
+)
 SCRIPT_KINDS = (
     "error_404",
     "error_413",
@@ -45,6 +53,8 @@ SCRIPT_KINDS = (
     "empty_list",
     "strip_attributes",
     "strip_ids",
+    # A (bulk) write is applied whole, then answered 200 with the last item of its list left out.
+    "drop_last_item",
 )
 GARBLED_BODY = b"<html><body>Request processed.</body></html>"
 
@@ -209,6 +219,7 @@ def _scripted_decision(kind: str) -> FaultDecision:
         "empty_list": "empty_list",
         "strip_attributes": "strip_attributes",
         "strip_ids": "strip_ids",
+        "drop_last_item": "drop_last_item",
     }
     return FaultDecision(kind=mapping[kind])
 
@@ -221,6 +232,10 @@ def mangled_body(kind: str, body: Any) -> tuple[Any, bytes | None]:
         return None, b""
     if kind == "empty_list":
         return [], None
+    if kind == "drop_last_item":
+        if isinstance(body, dict) and isinstance(body.get("data"), list):
+            return {**body, "data": body["data"][:-1]}, None
+        return body, None
     drop = "attributes" if kind == "strip_attributes" else "id"
     if not isinstance(body, dict) or "data" not in body:
         return body, None

@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .. import reports
 from ..batch.results import RunResult
 from ..cli_common import (
+    Run,
     add_report_flags,
     count_results,
     exit_code,
-    prepare_summary_folder,
+    guarded_upload,
     read_options,
     write_summary,
 )
+from ..redaction import MIN_SECRET_CHARS, Secret
+
+if TYPE_CHECKING:
+    from .uploader import XrayReport
+
+XRAY_SECRETS = ("TOKEN", "PASSWORD", "CLIENT_SECRET")  # XRAY_* variables never printed
 
 ENV_HELP = (
     "Credentials come from the environment, never from flags: XRAY_BASE_URL, and XRAY_TOKEN "
@@ -93,15 +101,29 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 async def upload(args: argparse.Namespace, out: TextIO) -> int:
+    """``xray upload``: as ``upload``, the summary JSON (``--summary-json``) is written however
+    it ends: done, stopped by an error (its ``error``), or by SIGINT/SIGTERM (its
+    ``interrupted``)."""
+    run: Run[XrayReport] = Run()
+    return await guarded_upload(
+        run,
+        lambda: _upload(args, out, run),
+        summary_path=args.summary_json,
+        summarise=report_summary,
+        print_partial=lambda run: _print_partial(run, out),
+        secrets=_secrets(),
+        target="xray",
+    )
+
+
+async def _upload(args: argparse.Namespace, out: TextIO, run: Run[XrayReport]) -> int:
     from ..progress import progress_for
     from .client import XrayClient, cloud_rate_limit
 
     paths = reports.expand_paths(args.paths)
     if not paths:
         raise reports.ReportError(args.paths[0], "no report files matched")
-    if args.summary_json is not None:
-        prepare_summary_folder(args.summary_json)
-    input_errors: list[reports.ReportError] = []
+    input_errors = run.input_errors
     options = read_options(args, args.name_template)
     results = read_results(paths, args, input_errors, options)
     overrides: dict[str, Any] = {"base_url": args.base_url, "flavor": args.flavor}
@@ -142,6 +164,7 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
                 expected_results=count_results(paths, options),
                 **target,
             )
+            run.uploader = up
             try:
                 async with up:
                     for result in results:
@@ -150,6 +173,15 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
                 input_errors.append(stop)
     report = up.report
     code = exit_code(report.fatal_error, input_errors, ok=report.ok)
+    print_report(report, input_errors, out)
+    write_summary(args.summary_json, report_summary(report, input_errors, code))
+    return code
+
+
+def print_report(
+    report: XrayReport, input_errors: Sequence[reports.ReportError], out: TextIO
+) -> None:
+    """The end of an upload, for a person."""
     print(f"Xray: {report.summary()}", file=out)
     for failure in report.failed[:50]:
         print(f"  not uploaded: {failure.result.name}: {failure.error}", file=out)
@@ -159,8 +191,17 @@ async def upload(args: argparse.Namespace, out: TextIO) -> int:
         print(f"  stopped: {report.fatal_error}", file=out)
     for error in input_errors:
         print(f"  input error: {error}", file=out)
-    write_summary(args.summary_json, report_summary(report, input_errors, code))
-    return code
+
+
+def _print_partial(run: Run[XrayReport], out: TextIO) -> None:
+    if run.uploader is not None:
+        print_report(run.uploader.report, run.input_errors, out)
+
+
+def _secrets() -> tuple[Secret, ...]:
+    """The Xray credentials in the environment, never to be printed."""
+    values = (os.environ.get(f"XRAY_{name}", "").strip() for name in XRAY_SECRETS)
+    return tuple(Secret(v) for v in values if len(v) >= MIN_SECRET_CHARS)
 
 
 def _status_map(pairs: Sequence[str]) -> dict[str, str]:
@@ -180,7 +221,9 @@ def _status_map(pairs: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def report_summary(report: Any, input_errors: Sequence[Exception], code: int) -> dict[str, Any]:
+def report_summary(
+    report: XrayReport, input_errors: Sequence[Exception], code: int
+) -> dict[str, Any]:
     """The summary JSON: ``upload``'s keys where they mean the same, plus Xray's own."""
     return {
         "exit_code": code,
@@ -199,6 +242,8 @@ def report_summary(report: Any, input_errors: Sequence[Exception], code: int) ->
         "rate_limit_pauses": report.rate_limit_pauses,
         "fatal_error": None if report.fatal_error is None else str(report.fatal_error),
         "elapsed_seconds": round(report.elapsed, 3),
+        "error": None if report.fatal_error is None else str(report.fatal_error),
+        "interrupted": None,
     }
 
 

@@ -10,6 +10,7 @@ import asyncio
 import collections
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -21,7 +22,7 @@ import pytest
 
 from practitest_async import Attachment, Client, RetryPolicy, RunResult, UploadEvent
 from practitest_async.batch.journal import Journal, JournalBusyError, JournalError
-from practitest_async.errors import CircuitOpenError
+from practitest_async.errors import CircuitOpenError, ResponseDecodeError
 from practitest_async.junit import iter_results
 from practitest_async.testing import EmulatorConfig, FakePractiTest, Faults
 
@@ -300,6 +301,13 @@ def test_an_old_key_that_could_be_two_results_is_refused_loudly(tmp_path: Path) 
 # --- 7. an answer we cannot understand is an error, never "absent" -----------------------------
 
 
+# A ResponseDecodeError naming the call (status 200), whichever layer found it unreadable.
+UNREADABLE = (
+    rf"GET /api/v2/projects/{PROJECT}/{{call}}\.json -> 200 OK: "
+    r"(the answer cannot be read|expected a JSON object)"
+)
+
+
 @pytest.mark.parametrize("fault", ["strip_attributes", "strip_ids", "empty_list", "empty_body"])
 async def test_an_instance_listing_we_cannot_read_creates_nothing(
     fake: FakePractiTest, fault: str
@@ -310,9 +318,7 @@ async def test_an_instance_listing_we_cannot_read_creates_nothing(
         report = await c.upload_results(PROJECT, results(30), test_set="Odd")
 
     assert len(report.failed) == 30
-    assert "GET instances.json: PractiTest's answer could not be understood" in (
-        report.failed[0].error
-    )
+    assert re.match(UNREADABLE.format(call="instances"), report.failed[0].error)
     assert not fake.stats.requests("POST", "instances.json")
     assert not fake.state.runs
     assert len(fake.state.instances) == 30
@@ -328,7 +334,9 @@ async def test_a_set_listing_we_cannot_read_is_a_clear_error(
         report = await c.upload_results(PROJECT, results(5), test_set="Odd")
 
     assert report.fatal_error is not None
-    assert "GET sets.json: PractiTest's answer could not be understood" in str(report.fatal_error)
+    assert isinstance(report.fatal_error, ResponseDecodeError)
+    assert (report.fatal_error.method, report.fatal_error.status) == ("GET", 200)
+    assert re.match(UNREADABLE.format(call="sets"), str(report.fatal_error))
     assert len(report.failed) == 5
     assert len(fake.state.sets) == 1  # not taken as "absent": no second set
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import math
+import os
 from pathlib import Path
 
+import pytest
+
 from practitest_async import Client, RunResult
+from practitest_async.batch.journal import Journal, JournalError
+from practitest_async.errors import PractiTestError
 from practitest_async.testing import EmulatorConfig, FakePractiTest, Faults
 
 from .conftest import FAST, LIMIT, PROJECT, WINDOW, runs_per_test, seed_set
@@ -123,3 +130,96 @@ def test_a_cache_file_of_another_kind_or_format_costs_calls_not_the_upload(
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(ConfigurationError, match="format 99"):
         IdCache(newer)
+
+
+# --- new instances: look again, then create, under the lock ------------------------------------
+
+
+async def test_an_instance_left_out_of_the_answer_is_read_back_not_failed(
+    fake: FakePractiTest,
+) -> None:
+    seed_set(fake, "Nightly", 5, with_instances=0)
+    # The instances are all made, but the answer lists only four of them.
+    fake.script_fault("POST", "instances.json", "drop_last_item")
+
+    async with _client(fake) as c:
+        report = await c.upload_results(
+            PROJECT, [RunResult(f"test {i:05d}") for i in range(5)], test_set="Nightly"
+        )
+
+    assert report.ok, [f.error for f in report.failed]
+    assert report.uploaded == 5
+    per_test = collections.Counter(i.test_id for i in fake.state.instances.values())
+    assert sorted(per_test.values()) == [1] * 5  # read back, not made a second time
+    assert runs_per_test(fake) == {f"test {i:05d}": 1 for i in range(5)}
+    assert len(fake.stats.requests("POST", "instances.json")) == 1
+
+
+async def test_a_parallel_job_makes_no_twin_while_a_lost_instance_post_settles() -> None:
+    # Job A's POST instances.json is applied after A gave up (0.4 s); job B, waiting for the
+    # same lock, must not create the instances meanwhile: A looks again and creates under the
+    # lock (and records what it found), so B finds them.
+    faults = Faults(late_apply_after=0.6)  # within the settle delay (0.4 s) after the timeout
+    async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW, faults=faults)) as fake:
+        seed_set(fake, "Shared", 5, with_instances=0)
+        fake.script_fault("POST", "instances.json", "apply_late")
+        todo = [RunResult(f"test {i:05d}") for i in range(5)]
+        async with Client(
+            fake.token, base_url=fake.url, rate_limit=FAST, limiter="local", timeout=0.4
+        ) as c:
+            reports = await asyncio.gather(
+                *(c.upload_results(PROJECT, todo, test_set="Shared") for _ in range(2))
+            )
+        await asyncio.sleep(0.6)  # anything still queued has been applied by now
+
+        assert all(r.ok for r in reports), [r.failed[:1] for r in reports]
+        assert any(r.fault == "apply_late" for r in fake.log)
+        per_test = collections.Counter(i.test_id for i in fake.state.instances.values())
+        assert sorted(per_test.values()) == [1] * 5  # one instance per test, no twin
+        assert runs_per_test(fake) == {f"test {i:05d}": 2 for i in range(5)}
+
+
+# --- the journal's path: one check, in the journal itself ----------------------------------------
+
+
+@pytest.mark.parametrize("read_only", ["file", "folder"])
+async def test_a_read_only_journal_is_refused_by_the_sdk_before_anything_is_sent(
+    fake: FakePractiTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_only: str
+) -> None:
+    journal = tmp_path / "j.sqlite"
+    Journal(journal).close()  # a good journal, then made read-only
+    denied = journal if read_only == "file" else tmp_path
+    real_access = os.access
+
+    def access(path: object, mode: int, **kwargs: object) -> bool:
+        # Root writes read-only files, so the permission is simulated where it is asked.
+        if Path(str(path)) == denied and mode & os.W_OK:
+            return False
+        return real_access(path, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", access)
+    seed_set(fake, "Nightly", 3, with_instances=3)
+    async with _client(fake) as c:
+        with pytest.raises(JournalError) as caught:
+            await c.upload_results(
+                PROJECT,
+                [RunResult(f"test {i:05d}") for i in range(3)],
+                test_set="Nightly",
+                journal=journal,
+            )
+
+    assert isinstance(caught.value, PractiTestError)
+    assert f"the journal {journal} cannot be written: {denied} is read-only" in str(caught.value)
+    assert not fake.stats.requests("POST", "runs.json")
+    assert not fake.state.runs
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("jdir", "is a directory"), ("no/j", "does not exist")]
+)
+def test_a_journal_path_that_cannot_be_one_is_a_journal_error(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    (tmp_path / "jdir").mkdir()
+    with pytest.raises(JournalError, match=message):
+        Journal(tmp_path / name)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,7 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from practitest_async import cli
+from practitest_async.batch.journal import Journal
+from practitest_async.batch.runids import RunIds
 from practitest_async.cli import main
+from practitest_async.settings import load_settings
 from practitest_async.testing import EmulatorConfig, FakePractiTest, TokenGrant
 from practitest_async.testing.proxy import FaultProxy
 
@@ -382,3 +388,83 @@ async def test_a_signal_stops_the_upload_and_the_summary_says_so(
     assert data["ok"] is False
     assert isinstance(data["uploaded"], int)
     assert data["uploaded"] <= len(fake.state.runs) < 400
+
+
+# --- the journal's own failures, and only those, are "the journal failed" ----------------------
+
+
+class _FailingDb:
+    """A journal's connection that fails the statements starting with ``failing``."""
+
+    def __init__(self, db: sqlite3.Connection, failing: str) -> None:
+        self._db, self._failing = db, failing
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql.startswith(self._failing):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, rows: object) -> sqlite3.Cursor:
+        if sql.startswith(self._failing):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.executemany(sql, rows)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+async def _upload_in_process(
+    fake: FakePractiTest, monkeypatch: pytest.MonkeyPatch, *argv: str
+) -> int:
+    for name, value in _env(fake).items():
+        if name.startswith("PRACTITEST_"):
+            monkeypatch.setenv(name, value)
+    args = cli.build_parser().parse_args(["upload", str(EXAMPLES), *TARGET, *argv])
+    return await cli.upload(load_settings(cli._flags(args)), args, io.StringIO())
+
+
+async def test_a_journal_failing_mid_upload_is_named(
+    fake: FakePractiTest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    journal = tmp_path / "j.sqlite"
+
+    class FullJournal(Journal):
+        def __init__(self, path: str) -> None:
+            super().__init__(path)
+            self._db = _FailingDb(self._db, "INSERT OR IGNORE INTO uploads")  # type: ignore[assignment]
+
+    monkeypatch.setattr(cli, "Journal", FullJournal)
+
+    code = await _upload_in_process(fake, monkeypatch, "--journal", str(journal))
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"the journal {journal} failed: database or disk is full" in err
+    assert not fake.state.runs
+
+
+async def test_another_sqlite_failure_mid_upload_is_not_blamed_on_the_journal(
+    fake: FakePractiTest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    journal = tmp_path / "j.sqlite"
+    assert await _upload_in_process(fake, monkeypatch, "--journal", str(journal)) == 0
+    capsys.readouterr()
+
+    def spill_fails(self: RunIds, key: str, run_id: int) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    # The run ids' spill file (a temporary file, not the journal) fails on the re-run.
+    monkeypatch.setattr(RunIds, "__setitem__", spill_fails)
+    code = await _upload_in_process(fake, monkeypatch, "--journal", str(journal))
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "disk I/O error" in err
+    assert f"the journal {journal}" not in err
+    assert "Traceback" not in err

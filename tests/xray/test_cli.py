@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from practitest_async.testing.xray import FakeXray
 
@@ -161,3 +164,61 @@ async def test_summary_json_is_checked_before_sending_and_its_folder_made(
     code, out, err = await _cli(_env(fake), EXAMPLES, "--project", PROJECT, "--summary-json", deep)
     assert code == 0, out + err
     assert json.loads(deep.read_text())["uploaded"] == CASES_IN_EXAMPLES
+
+
+# --- the summary JSON is written however the command ends, as with ``upload`` -------------------
+
+
+async def test_an_error_before_anything_is_sent_still_writes_the_summary(
+    fake: FakeXray, tmp_path: Path
+) -> None:
+    summary = tmp_path / "s.json"
+    code, _, err = await _cli(
+        _env(fake), tmp_path / "*.xml", "--project", PROJECT, "--summary-json", summary
+    )
+    assert code == 4
+    assert "no report files matched" in err
+    data = json.loads(summary.read_text())
+    assert (data["exit_code"], data["ok"], data["target"]) == (4, False, "xray")
+    assert "no report files matched" in str(data["error"])
+
+    no_url = {k: v for k, v in _env(fake).items() if k != "XRAY_BASE_URL"}
+    no_url["XRAY_CLIENT_ID"] = ""  # not Cloud either
+    code, _, err = await _cli(no_url, EXAMPLES, "--project", PROJECT, "--summary-json", summary)
+    assert code == 2
+    data = json.loads(summary.read_text())
+    assert data["exit_code"] == 2
+    assert "XRAY_BASE_URL" in str(data["error"])
+    assert not fake.state.executions
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+async def test_a_signal_stops_the_upload_and_the_summary_says_so(
+    start_fake: StartFake, tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    fake = await start_fake(import_delay=30.0)  # the first import hangs until the signal
+    summary = tmp_path / "s.json"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "practitest_async",
+        *map(str, ("xray", "upload", EXAMPLES, "--project", PROJECT, "--limiter", "local")),
+        *map(str, ("--summary-json", summary)),
+        env=_env(fake),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    for _ in range(300):  # until an import is under way
+        if any("import" in r.path for r in fake.log):
+            break
+        await asyncio.sleep(0.05)
+    assert any("import" in r.path for r in fake.log)
+    proc.send_signal(sig)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+
+    assert proc.returncode == code, err.decode()
+    assert "Traceback" not in err.decode()
+    data = json.loads(summary.read_text())
+    assert data["interrupted"] == sig.name
+    assert (data["exit_code"], data["ok"], data["target"]) == (code, False, "xray")
+    assert data["uploaded"] == 0
