@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterable, Iterable, Mapping, Sized
-from types import TracebackType
 from typing import Any
 
 import aiohttp
@@ -21,17 +20,16 @@ from .limiter import (
     Limiter,
     RateLimit,
     budget_key,
-    close_limiter,
     make_limiter,
-    open_limiter,
 )
 from .services import Services, TokenKind
+from .session import OwnsSession
 from .transport import DEFAULT_TIMEOUT, AuthMode, RetryPolicy, Secret, Transport
 
 __all__ = ["EU", "US", "Client"]
 
 
-class Client(Services):
+class Client(OwnsSession[Transport], Services):
     """An async PractiTest API v2 client.
 
     ::
@@ -110,30 +108,6 @@ class Client(Services):
     def __repr__(self) -> str:
         t = self.transport
         return f"Client(base_url={t.base_url!r}, auth={t.auth!r}, limiter={self.limiter!r})"
-
-    async def __aenter__(self) -> Client:
-        await self.transport.open()
-        if self._owns_limiter:
-            try:
-                await open_limiter(self.limiter)  # an unreachable shared budget fails here
-            except BaseException:
-                await self.aclose()
-                raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP session (if the client created it) and the limiter it made."""
-        await self.transport.close()
-        if self._owns_limiter:
-            await close_limiter(self.limiter)
 
     async def request(
         self,

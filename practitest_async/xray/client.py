@@ -6,7 +6,6 @@ import hashlib
 import os
 import re
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,8 +14,9 @@ import aiohttp
 from ..batch.report import ProgressCallback
 from ..batch.results import RunResult, Status
 from ..errors import ConfigurationError
-from ..limiter import Limiter, RateLimit, close_limiter, make_limiter, open_limiter
+from ..limiter import Limiter, RateLimit, make_limiter
 from ..redaction import host_and_port
+from ..session import OwnsSession
 from ..transport import RetryPolicy, Secret, check_base_url
 from .journal import XrayJournal
 from .transport import Credentials, XrayTransport, bounded_timeout
@@ -84,7 +84,7 @@ def make_xray_limiter(limiter: Limiter | str | None, rate_limit: RateLimit, key:
     return make_limiter(limiter, rate_limit, key, label="Xray", setting=LIMITER_SETTING)
 
 
-class XrayClient:
+class XrayClient(OwnsSession[XrayTransport]):
     """A client of one Xray instance. ``async with XrayClient(...) as xray:``.
 
     Server/DC: ``token`` (a Personal Access Token, sent as Bearer) or ``username`` + ``password``
@@ -184,30 +184,6 @@ class XrayClient:
 
     def __repr__(self) -> str:
         return f"XrayClient({self.transport.base_url!r}, flavor={self.flavor!r})"
-
-    async def __aenter__(self) -> XrayClient:
-        await self.transport.open()
-        if self._owns_limiter:
-            try:
-                await open_limiter(self.limiter)  # an unreachable shared budget fails here
-            except BaseException:
-                await self.aclose()
-                raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP session (if the client created it) and the limiter it made."""
-        await self.transport.close()
-        if self._owns_limiter:
-            await close_limiter(self.limiter)
 
     def uploader(
         self,
