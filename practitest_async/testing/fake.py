@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
@@ -25,6 +24,8 @@ from practitest_async.testing.server import Emulator
 from practitest_async.testing.stats import RequestRecord, Stats
 from practitest_async.testing.store import Store
 
+from .serving import LoopbackServer
+
 
 def check_loopback(host: str) -> None:
     """The emulator never listens beyond this machine."""
@@ -38,7 +39,7 @@ def check_loopback(host: str) -> None:
         raise ValueError(f"the emulator only listens on loopback, not {host!r}")
 
 
-class FakePractiTest:
+class FakePractiTest(LoopbackServer):
     """An in-process PractiTest API v2. ``async with FakePractiTest() as fake:`` serves it
     at ``fake.url``; ``fake.token`` is a valid token, ``fake.state`` the data,
     ``fake.stats`` what arrived."""
@@ -47,50 +48,17 @@ class FakePractiTest:
         self, config: EmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         check_loopback(host)
+        super().__init__(host, port)
         self.config = config or EmulatorConfig()
-        self.host, self._port = host, port
         self._emulator = Emulator(self.config)
-        self._runner: web.AppRunner | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
 
-    async def start(self) -> Self:
-        runner = web.AppRunner(
-            self._emulator.app(), handler_cancellation=True, access_log=None, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self._port)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-        return self
+    what = "emulator"
 
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    @property
-    def url(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:54321`` (paths start with /api/v2)."""
-        if self._runner is None:
-            raise RuntimeError("the emulator is not started")
-        return f"http://{self.host}:{self._port}"
-
-    @property
-    def port(self) -> int:
-        return self._port
+    def make_app(self) -> web.Application:
+        """The emulator's app."""
+        return self._emulator.app()
 
     @property
     def token(self) -> str:

@@ -17,7 +17,6 @@ Like the emulator, it shares no request code with the client.
 from __future__ import annotations
 
 import asyncio
-from types import TracebackType
 from typing import Literal, Self
 
 import aiohttp
@@ -25,6 +24,8 @@ import attrs
 from aiohttp import web
 
 from practitest_async.testing.faults import target_matches
+
+from .serving import LoopbackServer
 
 Action = Literal["redirect", "reply", "echo_headers", "black_hole"]
 HOP_BY_HOP = frozenset(
@@ -64,18 +65,16 @@ class Rule:
         return self.target in ("", "/", "*") or target_matches(self.target, path, None)
 
 
-class FaultProxy:
+class FaultProxy(LoopbackServer):
     """See the module docstring. ``url`` is its base URL; ``log`` what reached it."""
 
     def __init__(self, upstream: str | None = None, *, host: str = "127.0.0.1") -> None:
+        super().__init__(host)
         self.upstream = upstream.rstrip("/") if upstream else None
-        self.host = host
         self.log: list[Arrival] = []
         self.rules: list[Rule] = []
         self._hole_after: int | None = None
-        self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._port = 0
 
     # --- rules ----------------------------------------------------------------------------
 
@@ -143,17 +142,16 @@ class FaultProxy:
 
     # --- lifecycle --------------------------------------------------------------------------
 
-    async def start(self) -> Self:
+    what = "proxy"
+
+    def make_app(self) -> web.Application:
+        """Every path goes to the pipeline."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(
-            app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
+        return app
+
+    async def start(self) -> Self:
+        await super().start()
         self._session = aiohttp.ClientSession(auto_decompress=False)
         return self
 
@@ -161,26 +159,7 @@ class FaultProxy:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    @property
-    def url(self) -> str:
-        if self._runner is None:
-            raise RuntimeError("the proxy is not started")
-        return f"http://{self.host}:{self._port}"
+        await super().close()
 
     # --- the pipeline -------------------------------------------------------------------------
 

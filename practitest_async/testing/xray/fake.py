@@ -27,8 +27,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import attrs
 from aiohttp import web
@@ -40,6 +39,8 @@ from practitest_async.testing.xray.state import (
     TestRunRecord,
     XrayState,
 )
+
+from ..serving import LoopbackServer
 
 FakeFlavor = Literal["server", "cloud"]
 SERVER_STATUSES = frozenset({"PASS", "FAIL", "TODO", "EXECUTING", "ABORTED"})
@@ -97,12 +98,13 @@ class XrayRequest:
     auth: str = "none"  # "basic", "pat", "jwt", "none"
 
 
-class FakeXray:
+class FakeXray(LoopbackServer):
     """``async with FakeXray(XrayFakeConfig(flavor="cloud")) as fake:`` then use ``fake.url``."""
 
     def __init__(
         self, config: XrayFakeConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
+        super().__init__(host, port)
         self.config = config or XrayFakeConfig()
         self.state = XrayState(projects=set(self.config.projects))
         self.log: list[XrayRequest] = []
@@ -113,43 +115,17 @@ class FakeXray:
         self._signing_key = secrets.token_bytes(32)
         self._revoked_before = 0.0
         self._window: tuple[int, int] = (-1, 0)
-        self._host, self._port = host, port
-        self._runner: web.AppRunner | None = None
 
     # -- serving ---------------------------------------------------------------------------------
 
-    async def start(self) -> Self:
+    what = "fake Xray"
+    cancel_on_disconnect = False  # an import goes on when its client gives up, as on Jira
+
+    def make_app(self) -> web.Application:
+        """The fake's app: every path goes to one handler."""
         app = web.Application(client_max_size=1 << 30)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
-        self._port = int(self._runner.addresses[0][1])
-        return self
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    @property
-    def port(self) -> int:
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        return app
 
     # -- what tests read -------------------------------------------------------------------------
 
