@@ -311,6 +311,7 @@ class Router:
         found = self._made_instances(set_id, test_ids)
         if self._others_may_create() and set_id > 0:
             found = await self._existing_instances(test_ids)
+            self._record_made(found, new=False)
         missing = _without(test_ids, found)
         if not missing:
             return found
