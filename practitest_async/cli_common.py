@@ -17,12 +17,14 @@ import logging
 import signal
 import sys
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Generic, Protocol, TextIO, TypeVar
 
 from . import reports
 from .batch.cache import IdCache, default_cache_path
+from .batch.results import RunResult
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -43,6 +45,33 @@ def exit_code(
     if input_errors:
         return EXIT_INPUT
     return EXIT_OK if ok and fatal is None else EXIT_NOT_UPLOADED
+
+
+class _Adds(Protocol):
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any: ...
+
+    async def add(self, result: RunResult) -> None: ...
+
+
+async def feed(
+    up: _Adds, results: Iterable[RunResult], input_errors: list[reports.ReportError]
+) -> None:
+    """Add every result to the uploader (PractiTest's or Xray's) and wait for it to finish; a
+    report that stops the reading (``--fail-fast``) joins ``input_errors``, and what was read
+    before it is still sent."""
+    try:
+        async with up:
+            for result in results:
+                await up.add(result)
+    except reports.ReportError as stop:
+        input_errors.append(stop)
 
 
 def add_cache_flags(parser: argparse.ArgumentParser) -> None:

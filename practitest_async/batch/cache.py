@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..sqlite_writes import write_all
 
 log = logging.getLogger("practitest_async.upload")
 
@@ -118,17 +119,10 @@ class IdCache:
 
     def test_ids(self, scope: str, names: Iterable[str]) -> dict[str, int]:
         """The remembered test ids of ``names`` (names not remembered are left out)."""
-        wanted = list(dict.fromkeys(names))
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._read(
-                f"SELECT name, test_id FROM tests WHERE scope = ? AND name IN ({marks})",
-                (scope, *chunk),
-            )
-            found.update((str(name), int(test_id)) for name, test_id in rows)
-        return found
+        rows = self._read_in(
+            "SELECT name, test_id FROM tests WHERE scope = ? AND name", (scope,), names
+        )
+        return {str(name): int(test_id) for name, test_id in rows}
 
     def remember_tests(self, scope: str, tests: Mapping[str, int]) -> None:
         """Remember test name -> id."""
@@ -150,18 +144,12 @@ class IdCache:
 
     def instance_ids(self, scope: str, set_id: int, test_ids: Iterable[int]) -> dict[int, int]:
         """The remembered instance of each of ``test_ids`` in the set (test id -> instance id)."""
-        wanted = list(dict.fromkeys(test_ids))
-        found: dict[int, int] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._read(
-                "SELECT test_id, instance_id FROM instances "
-                f"WHERE scope = ? AND set_id = ? AND test_id IN ({marks})",
-                (scope, set_id, *chunk),
-            )
-            found.update((int(test_id), int(instance_id)) for test_id, instance_id in rows)
-        return found
+        rows = self._read_in(
+            "SELECT test_id, instance_id FROM instances WHERE scope = ? AND set_id = ? AND test_id",
+            (scope, set_id),
+            test_ids,
+        )
+        return {int(test_id): int(instance_id) for test_id, instance_id in rows}
 
     def remember_instances(self, scope: str, set_id: int, instances: Mapping[int, int]) -> None:
         """Remember test id -> instance id in the set."""
@@ -176,6 +164,17 @@ class IdCache:
         self._write(
             "DELETE FROM instances WHERE scope = ? AND instance_id = ?", [(scope, instance_id)]
         )
+
+    def _read_in(
+        self, query: str, args: tuple[object, ...], values: Iterable[object]
+    ) -> list[tuple[Any, ...]]:
+        """Rows of ``query IN (values)``, asked ``_CHUNK`` values at a time."""
+        wanted = list(dict.fromkeys(values))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows += self._read(f"{query} IN ({','.join('?' * len(chunk))})", (*args, *chunk))
+        return rows
 
     def _read(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
         """Rows of a query; none (with a warning, once) when the file cannot be read: a cache
@@ -192,9 +191,7 @@ class IdCache:
         if not rows:
             return
         try:
-            with self._db:  # one transaction, so a crash leaves the file as it was
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany(sql, rows)
+            write_all(self._db, sql, rows)
         except sqlite3.Error as exc:
             # A cache that cannot be written costs calls on the next upload, nothing more.
             log.warning(

@@ -42,6 +42,7 @@ import filelock
 
 from ..errors import PractiTestError
 from ..journal_path import journal_path_problem
+from ..sqlite_writes import write_all
 
 SENDING = "sending"
 CONFIRMED = "confirmed"
@@ -327,13 +328,7 @@ class Journal:
 
     def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
         with self._using():
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany(sql, rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            write_all(self._db, sql, rows)
 
     def mark_sending(
         self, scope: str, items: Iterable[tuple[str, str, str, str, int | None]]

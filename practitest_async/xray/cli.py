@@ -19,6 +19,7 @@ from ..cli_common import (
     add_report_flags,
     count_results,
     exit_code,
+    feed,
     guarded_upload,
     read_options,
     write_summary,
@@ -165,12 +166,7 @@ async def _upload(args: argparse.Namespace, out: TextIO, run: Run[XrayReport]) -
                 **target,
             )
             run.uploader = up
-            try:
-                async with up:
-                    for result in results:
-                        await up.add(result)
-            except reports.ReportError as stop:  # --fail-fast: what was read is still sent
-                input_errors.append(stop)
+            await feed(up, results, input_errors)
     report = up.report
     code = exit_code(report.fatal_error, input_errors, ok=report.ok)
     print_report(report, input_errors, out)

@@ -19,6 +19,7 @@ import attrs
 
 from ..errors import ConfigurationError
 from ..journal_path import check_journal_path
+from ..sqlite_writes import write_all
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS xray_uploads (
@@ -70,13 +71,7 @@ class XrayJournal:
         self._db.close()
 
     def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(sql, rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        write_all(self._db, sql, rows)
 
     def upload(self, scope: str, nonce: str) -> UploadState:
         """This upload's state: the one recorded by the first run of ``scope``, or a new one."""
