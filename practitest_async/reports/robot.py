@@ -1,9 +1,10 @@
 """Robot Framework ``output.xml`` (RF 2.8 to 7.x, schema versions 1 to 5) in, one result per test.
 
-Read as a stream (defusedxml vets the prolog, the C ``iterparse`` reads the body): a test's
-elements are kept until the test ends, then dropped, so memory follows the largest test, not
-the file. Every ``<test>`` (tasks too, at any
-depth of ``<suite>``) becomes a result:
+Read as a stream with expat callbacks (defusedxml's policy: a file that declares entities or
+refers to external ones is refused before anything is expanded): only what a result needs of
+the open test (its status, and per top-level step its status, name parts and failure messages)
+and of the open suites is kept, so memory follows the largest test, not the file. Every
+``<test>`` (tasks too, at any depth of ``<suite>``) becomes a result:
 
 - **name**: ``name_template`` with ``{classname}`` the suite's long name (``Top.Sub``, as Robot
   writes it), ``{suite}`` the innermost suite's name, ``{file}`` its source, ``{name}`` the
@@ -32,11 +33,14 @@ depth of ``<suite>``) becomes a result:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from xml.etree.ElementTree import Element
+from typing import Any
+from xml.parsers import expat
 
 import attrs
+import defusedxml
 
 from ..batch.results import RunResult, Status, StepResult
 from ..models import StepStatus
@@ -53,10 +57,11 @@ from ._shape import (
     step_status,
     word_status,
 )
-from ._xmlstream import XmlEvents
+from .detect import REFUSED
 
 NAME = "robot"
 
+_CHUNK = 1 << 16
 _TEARDOWN_MARK = b"uite teardown failed"
 _SUITE_MESSAGES_LIMIT = 64 * 1024
 _NOT_STEPS = frozenset({"doc", "tags", "tag", "status", "timeout", "msg", "meta", "metadata"})
@@ -70,6 +75,12 @@ _DEFAULTS = {
 _STEP_DEFAULTS = {**_DEFAULTS, "not run": Status.NA, "not_run": Status.NA}
 _PARENT_SETUP = ("parent suite setup failed", "setup of the parent suite failed")
 _TIME_FORMATS = ("%Y%m%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S")
+_RF_TIME = re.compile(r"(\d{4})(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?", re.ASCII)
+_CONTROL_KINDS = frozenset({"for", "foritem", "while", "if", "else if", "else", "try"})
+
+Attrs = dict[str, str]
+Handler = Callable[..., Any]
+Place = tuple[int, ...]
 
 
 def sniff(head: Head) -> bool:
@@ -79,18 +90,51 @@ def sniff(head: Head) -> bool:
 
 def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResult]:
     """A :class:`RunResult` per test (see the module docstring)."""
-    teardowns = _failed_teardowns(path) if _mentions_teardown_failure(path) else {}
+    teardowns = {}
+    if _mentions_teardown_failure(path):
+        teardowns = _failed_teardowns(path, options, report)
     yield from _Reader(path, options, report, teardowns).results()
 
 
 # -- parsing -----------------------------------------------------------------------------------
 
 
-def _parse(path: Path) -> Iterator[tuple[str, Element]]:
-    """``(event, element)`` for starts and ends, with errors as :class:`ReportError`: the shared
-    safe reader of :mod:`._xmlstream` (defusedxml vets the prolog, C ``iterparse`` the body)."""
-    with XmlEvents(path) as events:
-        yield from events
+class _Parser:
+    """An expat parser with defusedxml's policy (no entity declarations, no external
+    references), fed the file in chunks; errors become :class:`ReportError` with line and column."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.expat = parser = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.buffer_size = _CHUNK
+        parser.EntityDeclHandler = self._refuse
+        parser.UnparsedEntityDeclHandler = self._refuse
+        parser.ExternalEntityRefHandler = self._refuse  # type: ignore[assignment]
+        self.refused_at: tuple[int, int] | None = None
+
+    def _refuse(self, *_: object) -> None:
+        self.refused_at = (self.expat.CurrentLineNumber, self.expat.CurrentColumnNumber + 1)
+        raise defusedxml.EntitiesForbidden("", None, None, None, None, None)
+
+    def chunks(self) -> Iterator[None]:
+        """Feed the whole file, pausing after each chunk (the handlers' work is done by then)."""
+        parser, path = self.expat, self.path
+        try:
+            with path.open("rb") as source:
+                while chunk := source.read(_CHUNK):
+                    parser.Parse(chunk, False)
+                    yield
+                parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            message = expat.errors.messages[exc.code]
+            raise ReportError(path, message, line=exc.lineno, column=exc.offset + 1) from None
+        except defusedxml.DefusedXmlException:
+            line, column = self.refused_at or (None, None)
+            raise ReportError(path, REFUSED, line=line, column=column) from None
+        except OSError as exc:
+            raise ReportError(path, f"cannot read: {exc.strerror or exc}") from None
+        yield
 
 
 def _mentions_teardown_failure(path: Path) -> bool:
@@ -107,27 +151,12 @@ def _mentions_teardown_failure(path: Path) -> bool:
     return False
 
 
-def _failed_teardowns(path: Path) -> dict[tuple[int, ...], str]:
+def _failed_teardowns(path: Path, options: ReaderOptions, report: Report) -> dict[Place, str]:
     """Suite position -> its teardown's failure, for the suites whose teardown failed."""
-    failed: dict[tuple[int, ...], str] = {}
-    walker = _SuiteWalker()
-    for event, element in _parse(path):
-        tag = element.tag  # output.xml has no namespaces
-        if event == "start":
-            walker.start(element, tag)
-            continue
-        parent, was_suite = walker.end()
-        if parent is None:
-            continue
-        if tag == "status" and walker.is_suite[-1]:
-            message = _teardown_message(element.text or "")
-            if message:
-                failed[walker.suite_path()] = message
-        elif was_suite:
-            walker.leave_suite()
-        if parent.tag in ("suite", "robot") and tag != "status":
-            parent.remove(element)
-    return failed
+    scan = _Reader(path, options, report, {}, scan=True)
+    for _ in scan.results():
+        pass
+    return scan.found
 
 
 def _teardown_message(status_text: str) -> str:
@@ -136,39 +165,28 @@ def _teardown_message(status_text: str) -> str:
     return status_text[at + len(marker) :].strip() if at >= 0 else ""
 
 
-class _SuiteWalker:
-    """The open elements and suites, with each suite's position (``(0, 2, 1)``) in the file."""
+class _Positions:
+    """Each open suite's position in the file (``(0, 2, 1)``): the same in both passes."""
 
     def __init__(self) -> None:
-        self.stack: list[Element] = []
-        self.is_suite: list[bool] = []  # per open element: a <suite> of the results tree
-        self.positions: list[tuple[int, ...]] = []
+        self.positions: list[Place] = []
         self.children: list[int] = [0]
 
-    def start(self, element: Element, tag: str) -> bool:
-        """Open ``element``; True when it is a suite (not ``<statistics>``' ``<suite>``)."""
-        parent = self.stack[-1].tag if self.stack else None
-        suite = tag == "suite" and parent in ("robot", "suite")
-        self.stack.append(element)
-        self.is_suite.append(suite)
-        if suite:
-            index = self.children[-1]
-            self.children[-1] += 1
-            self.positions.append((*(self.positions[-1] if self.positions else ()), index))
-            self.children.append(0)
-        return suite
+    @property
+    def open(self) -> bool:
+        return bool(self.positions)
 
-    def end(self) -> tuple[Element | None, bool]:
-        """Close the innermost element: its parent, and whether it was a suite."""
-        self.stack.pop()
-        was_suite = self.is_suite.pop()
-        return (self.stack[-1] if self.stack else None), was_suite
+    def enter(self) -> None:
+        index = self.children[-1]
+        self.children[-1] += 1
+        self.positions.append((*(self.positions[-1] if self.positions else ()), index))
+        self.children.append(0)
 
-    def leave_suite(self) -> None:
+    def leave(self) -> None:
         self.positions.pop()
         self.children.pop()
 
-    def suite_path(self) -> tuple[int, ...]:
+    def path(self) -> Place:
         return self.positions[-1] if self.positions else ()
 
 
@@ -179,13 +197,16 @@ class _SuiteWalker:
 class _Suite:
     name: str
     source: str
-    position: tuple[int, ...]
+    position: Place
     long_name: str
+    id: str = ""
     setup_failure: str | None = None
     messages: list[str] = attrs.field(factory=list)
     message_chars: int = 0
     results: int = 0  # results yielded for tests in this suite or below
     tests: int = 0  # direct tests, for nameless ones
+    statuses: list[Attrs] = attrs.field(factory=list)  # its own <status> elements' attributes
+    status_text: list[str] = attrs.field(factory=list)  # the first one's text
 
     def note(self, text: str) -> None:
         if self.message_chars < _SUITE_MESSAGES_LIMIT and text.strip():
@@ -193,76 +214,312 @@ class _Suite:
             self.message_chars += len(text)
 
 
+class _Step:
+    """What a step needs of a top-level element of a test: its tag and attributes, its own
+    ``<status>``, the texts its name is made of and its FAIL messages (at any depth)."""
+
+    __slots__ = ("args", "attrs", "branch", "fails", "status", "tag", "text", "values", "vars")
+
+    def __init__(self, tag: str, attrs: Attrs) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.status: Attrs | None = None
+        self.text: list[str] = []
+        self.args: list[list[str]] = []
+        self.vars: list[list[str]] = []
+        self.values: list[list[str]] = []
+        self.branch: str | None = None  # the first <branch>'s condition (IF, TRY)
+        self.fails: list[list[str]] = []
+
+
 class _Reader:
+    """Reads one output.xml with expat callbacks, keeping only what is still open.
+
+    Three sets of handlers take turns: the suite level (``robot`` and ``suite`` elements, their
+    ``status``), a test (from its start to its end), and a suite keyword or ``<errors>``; what
+    is read nowhere (``statistics``, ``doc``, ``metadata``...) is skipped whole.
+    """
+
     def __init__(
         self,
         path: Path,
         options: ReaderOptions,
         report: Report,
-        teardowns: dict[tuple[int, ...], str],
+        teardowns: dict[Place, str],
+        *,
+        scan: bool = False,
     ) -> None:
         self.path = path
+        self.scan = scan  # only note which suites' teardown failed (see _failed_teardowns)
+        self.found: dict[Place, str] = {}
         self.options = options
         self.report = report
         self.teardowns = teardowns
-        self.walker = _SuiteWalker()
         self.suites: list[_Suite] = []
+        self.positions = _Positions()
+        self.containers: list[str] = []  # the open robot and suite elements, by tag
         self.keys = Keys(path)
         self.step_statuses: dict[str, StepStatus] = {}
+        self.attach = options.attach_output
+        self.ready: list[RunResult | ReportError] = []
+        self.parser = _Parser(path)
+        self.expat = self.parser.expat
+        self.capturing = False
+        self.depth = 0  # inside a test, keyword, <errors> or skipped element: how deep
+        # the open test
+        self.test_attrs: Attrs = {}
+        self.statuses: list[Attrs] = []
+        self.status_text: list[str] = []
+        self.steps: list[_Step] = []
+        self.step: _Step | None = None  # the open top-level element's step, if it is one
+        self.holder = ""  # the open second-level element's tag (arguments, assign...)
+        self.messages: list[tuple[Attrs, list[str]]] = []  # every msg, with attach_output
+        # the open suite keyword (kw, setup, teardown) or <errors>
+        self.block_tag = ""
+        self.block_attrs: Attrs = {}
+        self.block_messages: list[tuple[str, list[str]]] = []
+        self._outer()
 
-    def results(self) -> Iterator[RunResult]:
-        for event, element in _parse(self.path):
-            tag = element.tag
-            if event == "start":
-                if not self.walker.stack and tag != "robot":
-                    raise ReportError(
-                        self.path, f"not a Robot Framework output.xml: the root is <{tag}>"
-                    )
-                if self.walker.start(element, tag):
-                    self._enter_suite(element)
-                continue
-            parent, was_suite = self.walker.end()
-            if parent is None or parent.tag not in ("suite", "robot"):
-                continue  # part of a test or keyword: kept until its owner ends
-            if tag == "test" and self.suites:
-                if (result := self._test(element)) is not None:
-                    for suite in self.suites:
-                        suite.results += 1
-                    yield result
-            elif tag in ("kw", "setup", "teardown") and self.suites:
-                self._suite_keyword(element, tag)
-            elif was_suite and (result := self._leave_suite(element)) is not None:
-                yield result
-            elif tag == "errors":
-                _log_errors(self.path, element)
-            if tag != "status":  # a suite's status is read when the suite ends
-                parent.remove(element)  # done with it: the tree never holds more than one test
+    # -- handlers --------------------------------------------------------------------------
+
+    def _set(self, start: Handler, end: Handler) -> None:
+        self.expat.StartElementHandler = start
+        self.expat.EndElementHandler = end
+
+    def _outer(self) -> None:
+        self._set(self._outer_start, self._outer_end)
+
+    def _capture(self, into: list[str]) -> None:
+        self.expat.CharacterDataHandler = into.append
+        self.capturing = True
+
+    def _stop(self) -> None:
+        self.expat.CharacterDataHandler = None
+        self.capturing = False
+
+    def _outer_start(self, tag: str, attrs: Attrs) -> None:
+        if self.capturing:
+            self._stop()
+        if not self.containers:  # the root
+            if tag != "robot":
+                raise ReportError(
+                    self.path, f"not a Robot Framework output.xml: the root is <{tag}>"
+                )
+            self.containers.append(tag)
+            return
+        if tag == "suite":
+            self.containers.append(tag)
+            self.positions.enter()
+            self._enter_suite(attrs)
+        elif tag == "robot":
+            self.containers.append(tag)
+        elif self.scan and tag != "status":
+            self._skip()
+        elif tag == "test" and self.suites:
+            self.test_attrs = attrs
+            self.statuses = []
+            self.status_text = []
+            self.steps = []
+            self.step = None
+            if self.attach:
+                self.messages = []
+            self.depth = 0
+            self._set(self._test_start, self._test_end)
+        elif tag in ("kw", "setup", "teardown", "errors") and (self.suites or tag == "errors"):
+            self.block_tag = tag
+            self.block_attrs = attrs
+            self.block_messages = []
+            self.statuses = []
+            self.status_text = []
+            self.depth = 0
+            self._set(self._block_start, self._block_end)
+        elif tag == "status" and self.containers[-1] == "suite" and self.suites:
+            suite = self.suites[-1]
+            if not suite.statuses:
+                self._capture(suite.status_text)
+            suite.statuses.append(attrs)
+            self._skip()
+        else:
+            self._skip()
+
+    def _skip(self) -> None:
+        """Skip the element just started, and all it holds."""
+        self.depth = 0
+        self._set(self._skip_start, self._skip_end)
+
+    def _outer_end(self, tag: str) -> None:
+        if self.capturing:
+            self._stop()
+        self.containers.pop()
+        if tag == "suite" and (result := self._leave_suite()) is not None:
+            self.ready.append(result)
+
+    def _skip_start(self, tag: str, attrs: Attrs) -> None:
+        if self.capturing:
+            self._stop()
+        self.depth += 1
+
+    def _skip_end(self, tag: str) -> None:
+        if self.capturing:
+            self._stop()
+        if self.depth:
+            self.depth -= 1
+        else:
+            self._outer()
+
+    # a test
+
+    def _test_start(self, tag: str, attrs: Attrs) -> None:
+        if self.capturing:
+            self._stop()
+        depth = self.depth = self.depth + 1
+        if depth == 1:
+            if tag in _NOT_STEPS:
+                self.step = None
+                if tag == "status":
+                    if not self.statuses:
+                        self._capture(self.status_text)
+                    self.statuses.append(attrs)
+                elif tag == "msg" and self.attach:
+                    self._message(attrs, None)
+            else:
+                self.step = new = _Step(tag, attrs)
+                self.steps.append(new)
+            return
+        step = self.step
+        if depth == 2:
+            self.holder = tag
+            if tag == "msg":
+                self._message(attrs, step)
+            elif step is None:
+                return
+            elif tag == "status":
+                if step.status is None:
+                    step.status = attrs
+                    self._capture(step.text)
+            elif tag == "arg":
+                if step.tag == "kw":
+                    self._capture(self._text(step.args))
+            elif tag == "var":
+                if step.tag in ("kw", "for"):
+                    self._capture(self._text(step.vars))
+            elif tag == "value":
+                if step.tag == "for":
+                    self._capture(self._text(step.values))
+            elif tag == "branch" and step.branch is None:
+                step.branch = attrs.get("condition", "")
+        elif tag == "msg":
+            self._message(attrs, step)
+        elif depth == 3 and step is not None and step.tag == "kw":
+            holder = self.holder
+            if holder == "arguments" and tag == "arg":
+                self._capture(self._text(step.args))
+            elif holder == "assign" and tag == "var":
+                self._capture(self._text(step.vars))
+
+    @staticmethod
+    def _text(texts: list[list[str]]) -> list[str]:
+        parts: list[str] = []
+        texts.append(parts)
+        return parts
+
+    def _message(self, attrs: Attrs, step: _Step | None) -> None:
+        failed = step is not None and attrs.get("level") == "FAIL"
+        if failed or self.attach:
+            parts: list[str] = []
+            self._capture(parts)
+            if step is not None and failed:
+                step.fails.append(parts)
+            if self.attach:
+                self.messages.append((attrs, parts))
+
+    def _test_end(self, tag: str) -> None:
+        if self.capturing:
+            self._stop()
+        if self.depth:
+            self.depth -= 1
+            return
+        self._outer()
+        if (result := self._test()) is not None:
+            for suite in self.suites:
+                suite.results += 1
+            self.ready.append(result)
+
+    # a suite keyword, or <errors>
+
+    def _block_start(self, tag: str, attrs: Attrs) -> None:
+        if self.capturing:
+            self._stop()
+        depth = self.depth = self.depth + 1
+        if tag == "msg":
+            parts: list[str] = []
+            self.block_messages.append((attrs.get("level", ""), parts))
+            self._capture(parts)
+        elif depth == 1 and tag == "status":
+            if not self.statuses:
+                self._capture(self.status_text)
+            self.statuses.append(attrs)
+
+    def _block_end(self, tag: str) -> None:
+        if self.capturing:
+            self._stop()
+        if self.depth:
+            self.depth -= 1
+            return
+        self._outer()
+        if self.block_tag == "errors":
+            _log_errors(self.path, ["".join(parts) for _, parts in self.block_messages])
+        else:
+            self._suite_keyword()
 
     # -- suites --------------------------------------------------------------------------
 
-    def _enter_suite(self, element: Element) -> None:
-        name = element.get("name", "")
+    def results(self) -> Iterator[RunResult]:
+        try:
+            for _ in self.parser.chunks():
+                if self.ready:
+                    yield from self._flush()
+        except ReportError:
+            yield from self._flush()  # what precedes a break (read_reports' partial=True)
+            raise
+
+    def _flush(self) -> Iterator[RunResult]:
+        ready, self.ready = self.ready, []
+        for item in ready:
+            if type(item) is ReportError:
+                self.report(item)
+            else:
+                yield item  # type: ignore[misc]
+
+    def _enter_suite(self, attrs: Attrs) -> None:
+        name = attrs.get("name", "")
         parent = self.suites[-1].long_name if self.suites else ""
         long_name = ".".join(filter(None, (parent, name)))
-        suite = _Suite(name, element.get("source", ""), self.walker.suite_path(), long_name)
+        position = self.positions.path()
+        suite = _Suite(name, attrs.get("source", ""), position, long_name, attrs.get("id", ""))
         self.suites.append(suite)
 
-    def _suite_keyword(self, element: Element, tag: str) -> None:
-        kind = (element.get("type") or tag).lower()
+    def _suite_keyword(self) -> None:
+        tag = self.block_tag
+        kind = (self.block_attrs.get("type") or tag).lower()
         suite = self.suites[-1]
-        status, message = _status(element)
+        status, message = _status(self.statuses, self.status_text)
         failed = status == "fail"
-        for msg in element.iter("msg"):
-            level = msg.get("level", "")
+        for level, parts in self.block_messages:
             if failed or level in ("FAIL", "ERROR", "WARN"):
-                suite.note(f"[{kind} {level}] {msg.text or ''}")
+                suite.note(f"[{kind} {level}] {''.join(parts)}")
         if kind == "setup" and failed:
-            suite.setup_failure = message or _fail_messages(element) or "suite setup failed"
+            fails = [parts for level, parts in self.block_messages if level == "FAIL"]
+            suite.setup_failure = message or _fail_messages(fails) or "suite setup failed"
 
-    def _leave_suite(self, element: Element) -> RunResult | None:
+    def _leave_suite(self) -> RunResult | None:
         suite = self.suites.pop()
-        self.walker.leave_suite()
-        status, message = _status(element)
+        self.positions.leave()
+        if self.scan:
+            if message := _teardown_message("".join(suite.status_text)):
+                self.found[suite.position] = message
+            return None
+        status, message = _status(suite.statuses, suite.status_text)
         if suite.results or status != "fail":
             return None
         # A failed suite with no test to carry its failure: one FAILED result for the suite.
@@ -278,29 +535,31 @@ class _Reader:
         }
         full_name = render_name(self.path, self.options.name_template, values) or name
         output = join_output([message, *suite.messages])
+        where = f"{self.path}: {suite.id or suite.name or 'test'}"
         return RunResult(
             full_name,
             self.options.status("fail", Status.FAILED),
-            duration=_duration(element, self.path),
+            duration=_duration(suite.statuses, where),
             output=output or "the suite failed and has no tests",
             key=self.keys.key(outer, name, "(suite)"),
         )
 
     # -- tests ---------------------------------------------------------------------------
 
-    def _test(self, test: Element) -> RunResult | None:
+    def _test(self) -> RunResult | None:
         suite = self.suites[-1]
         suite.tests += 1
+        test = self.test_attrs
         name = test.get("name", "").strip()
         named = bool(name)
         if not name:
             where = f"test {test.get('id') or '#' + str(suite.tests)}"
             name = fallback_name(self.path, where, suite.long_name, suite.tests)
-        raw, message = _status(test)
+        raw, message = _status(self.statuses, self.status_text)
         status, reason = self._test_status(raw, message)
         if status is Status.NO_RUN and self.options.skipped == "omit":
             return None
-        steps = [self._step(child) for child in test if child.tag not in _NOT_STEPS]
+        steps = [self._step(step) for step in self.steps]
         suite_output: list[str] = []
         if status in (Status.FAILED, Status.BLOCKED):
             suite_output = [m for s in self.suites for m in s.messages]
@@ -318,20 +577,21 @@ class _Reader:
         }
         full_name = (named and render_name(self.path, self.options.name_template, values)) or name
         attachments = []
-        if self.options.attach_output:
-            attachments = output_files(full_name, {"messages": _messages(test)})
+        if self.attach:
+            attachments = output_files(full_name, {"messages": _messages(self.messages)})
+        where = f"{self.path}: {test.get('id') or test.get('name') or 'test'}"
         try:
             return RunResult(
                 full_name,
                 status,
-                duration=_duration(test, self.path),
+                duration=_duration(self.statuses, where),
                 output=output,
                 steps=fitted,
                 attachments=attachments,
                 key=self.keys.key(suite.long_name, "", name),
             )
         except ValueError as exc:
-            self.report(ReportError(self.path, f"test {full_name!r}: {exc}"))
+            self.ready.append(ReportError(self.path, f"test {full_name!r}: {exc}"))
             return None
 
     def _test_status(self, raw: str, message: str) -> tuple[Status, str | None]:
@@ -352,37 +612,36 @@ class _Reader:
                 return failure
         return None
 
-    def _step(self, element: Element) -> StepResult:
-        raw, message = _status(element)
-        actual = message or _fail_messages(element) or None
+    def _step(self, step: _Step) -> StepResult:
+        raw, message = _status([step.status] if step.status is not None else [], step.text)
+        actual = message or _fail_messages(step.fails) or None
         status = self.step_statuses.get(raw)
         if status is None:
             default = _STEP_DEFAULTS.get(raw, Status.NOT_COMPLETED)
             status = self.step_statuses[raw] = step_status(self.options, raw or "not run", default)
-        return StepResult(_step_name(element)[:255] or "step", status, actual=actual)
+        return StepResult(_step_name(step)[:255] or "step", status, actual=actual)
 
 
-def _status(element: Element) -> tuple[str, str]:
-    """The raw status word (lower-case) and message of the element's own ``<status>``."""
-    for child in element:
-        if child.tag == "status":
-            return child.get("status", "").strip().lower(), (child.text or "").strip()
-    return "", ""
+def _status(statuses: list[Attrs], text: list[str]) -> tuple[str, str]:
+    """The raw status word (lower-case) and message of an element's own (first) ``<status>``."""
+    if not statuses:
+        return "", ""
+    return statuses[0].get("status", "").strip().lower(), "".join(text).strip()
 
 
-def _messages(test: Element) -> str:
+def _messages(messages: list[tuple[Attrs, list[str]]]) -> str:
     """Every message the test logged, one per line: ``time LEVEL text``."""
     return "\n".join(
-        f"{m.get('time') or m.get('timestamp') or ''} {m.get('level', '')} {m.text or ''}".strip()
-        for m in test.iter("msg")
+        f"{m.get('time') or m.get('timestamp') or ''} {m.get('level', '')} {''.join(t)}".strip()
+        for m, t in messages
     )
 
 
-def _log_errors(path: Path, errors: Element) -> None:
+def _log_errors(path: Path, texts: list[str]) -> None:
     """Robot's execution errors and warnings (bad imports, syntax...): said, not uploaded."""
-    messages = [m for m in errors.iter("msg") if (m.text or "").strip()]
+    messages = [text for text in texts if text.strip()]
     if messages:
-        first = " ".join((messages[0].text or "").split())[:200]
+        first = " ".join(messages[0].split())[:200]
         log.warning(
             "%s: Robot reported %d execution error(s) or warning(s), the first: %s",
             path,
@@ -391,60 +650,42 @@ def _log_errors(path: Path, errors: Element) -> None:
         )
 
 
-def _fail_messages(element: Element) -> str:
-    return "\n".join(
-        (m.text or "").strip() for m in element.iter("msg") if m.get("level") == "FAIL"
-    ).strip()
+def _fail_messages(fails: list[list[str]]) -> str:
+    return "\n".join("".join(parts).strip() for parts in fails).strip()
 
 
-def _step_name(element: Element) -> str:
-    tag = element.tag
-    kind = (element.get("type") or "").lower()
-    if tag == "kw" and kind in ("for", "foritem", "while", "if", "else if", "else", "try"):
-        return f"{kind.upper()} {element.get('name', '')}".strip()
+def _step_name(step: _Step) -> str:
+    tag, attrs = step.tag, step.attrs
+    kind = (attrs.get("type") or "").lower()
+    if tag == "kw" and kind in _CONTROL_KINDS:
+        return f"{kind.upper()} {attrs.get('name', '')}".strip()
     if tag == "kw":
-        args, assign = _own_texts(element, "arg", "arguments"), _own_texts(element, "var", "assign")
+        args = ["".join(parts) for parts in step.args]
+        assign = ["".join(parts) for parts in step.vars]
         label = {"setup": "Setup: ", "teardown": "Teardown: "}.get(kind, "")
-        library = element.get("library") or element.get("owner")
-        name = element.get("name", "")
+        library = attrs.get("library") or attrs.get("owner")
+        name = attrs.get("name", "")
         if library and not name.startswith(f"{library}."):
             name = f"{library}.{name}"
         call = "    ".join(filter(None, (name, *args)))
         return f"{label}{' '.join(assign) + ' = ' if assign else ''}{call}"
     if tag == "for":
-        variables = [v.text or "" for v in element if v.tag == "var"]
-        values = [v.text or "" for v in element if v.tag == "value"]
-        flavor = element.get("flavor", "IN")
+        variables = ["".join(parts) for parts in step.vars]
+        values = ["".join(parts) for parts in step.values]
+        flavor = attrs.get("flavor", "IN")
         return "    ".join(["FOR", *variables, flavor, *values])
     if tag in ("if", "try"):
-        branch = next((b for b in element if b.tag == "branch"), None)
-        condition = branch.get("condition", "") if branch is not None else ""
-        return f"{tag.upper()} {condition}".strip()
-    detail = element.get("condition") or element.get("name") or ""
+        return f"{tag.upper()} {step.branch or ''}".strip()
+    detail = attrs.get("condition") or attrs.get("name") or ""
     return f"{tag.upper()} {detail}".strip()
 
 
-def _own_texts(keyword: Element, tag: str, holder: str) -> list[str]:
-    """Texts of the keyword's own ``<arg>``/``<var>`` children (RF 4+), or of those under its
-    ``<arguments>``/``<assign>`` (RF 2-3); never those of the keywords it called."""
-    found: list[str] = []
-    for child in keyword:
-        local = child.tag
-        if local == tag:
-            found.append(child.text or "")
-        elif local == holder:
-            found.extend(c.text or "" for c in child if c.tag == tag)
-    return found
-
-
-def _duration(element: Element, path: Path) -> float | None:
-    for child in element:
-        if child.tag != "status":
-            continue
-        where = f"{path}: {element.get('id') or element.get('name') or 'test'}"
-        if (elapsed := child.get("elapsed")) is not None:
+def _duration(statuses: list[Attrs], where: str) -> float | None:
+    """``elapsed`` (RF 7) or end - start of the element's own ``<status>``."""
+    for status in statuses:
+        if (elapsed := status.get("elapsed")) is not None:
             return duration(elapsed, where)
-        start, end = _instant(child.get("starttime")), _instant(child.get("endtime"))
+        start, end = _instant(status.get("starttime")), _instant(status.get("endtime"))
         if start is not None and end is not None:
             return duration((end - start).total_seconds(), where)
     return None
