@@ -44,9 +44,9 @@ import defusedxml
 
 from ..batch.results import RunResult, Status, StepResult
 from ..models import StepStatus
-from ._base import Head, ReaderOptions, Report, ReportError
+from ._base import Head, ReaderOptions, Report, ReportError, key_path
+from ._common import FAST, NameTemplate, Ordinals, identity
 from ._shape import (
-    Keys,
     duration,
     fallback_name,
     fit_steps,
@@ -205,6 +205,7 @@ class _Suite:
     message_chars: int = 0
     results: int = 0  # results yielded for tests in this suite or below
     tests: int = 0  # direct tests, for nameless ones
+    key_head: str | None = None  # "long name::::", the start of its tests' keys
     statuses: list[Attrs] = attrs.field(factory=list)  # its own <status> elements' attributes
     status_text: list[str] = attrs.field(factory=list)  # the first one's text
 
@@ -258,8 +259,16 @@ class _Reader:
         self.suites: list[_Suite] = []
         self.positions = _Positions()
         self.containers: list[str] = []  # the open robot and suite elements, by tag
-        self.keys = Keys(path)
+        self.key_prefix = key_path(path)
+        self.ordinals = Ordinals()
         self.step_statuses: dict[str, StepStatus] = {}
+        self.test_statuses: dict[str, Status] = {}
+        self.same_steps: dict[tuple[str, StepStatus], StepResult] = {}
+        self.omit_skipped = options.skipped == "omit"
+        try:  # the default template's separator, for names joined without rendering
+            self.separator = NameTemplate.parse(options.name_template).class_dot_name
+        except ValueError:
+            self.separator = None  # render_name says what is wrong, at the first test
         self.attach = options.attach_output
         self.ready: list[RunResult | ReportError] = []
         self.parser = _Parser(path)
@@ -541,8 +550,12 @@ class _Reader:
             self.options.status("fail", Status.FAILED),
             duration=_duration(suite.statuses, where),
             output=output or "the suite failed and has no tests",
-            key=self.keys.key(outer, name, "(suite)"),
+            key=self._suite_key(outer, name),
         )
+
+    def _suite_key(self, outer: str, name: str) -> str:
+        ident = identity(outer, name, "(suite)")
+        return f"{self.key_prefix}::{ident}::{self.ordinals.next(ident)}"
 
     # -- tests ---------------------------------------------------------------------------
 
@@ -557,52 +570,120 @@ class _Reader:
             name = fallback_name(self.path, where, suite.long_name, suite.tests)
         raw, message = _status(self.statuses, self.status_text)
         status, reason = self._test_status(raw, message)
-        if status is Status.NO_RUN and self.options.skipped == "omit":
+        if status is Status.NO_RUN and self.omit_skipped:
             return None
         steps = [self._step(step) for step in self.steps]
         suite_output: list[str] = []
-        if status in (Status.FAILED, Status.BLOCKED):
+        if status is Status.FAILED or status is Status.BLOCKED:
             suite_output = [m for s in self.suites for m in s.messages]
-        teardown = self._teardown_failure(message)
-        if teardown and raw in ("pass", "fail"):
+        teardown = self.teardowns and raw in ("pass", "fail") and self._teardown_failure(message)
+        if teardown:
             reason = f"Parent suite teardown failed:\n{teardown}"
             status = self.options.status("fail", Status.FAILED)
             message = join_output([message, reason]) or reason
-        fitted, output = fit_steps(status, steps, join_output([message, *suite_output]), reason)
-        values = {
-            "classname": suite.long_name,
-            "suite": suite.name,
-            "file": suite.source,
-            "name": name,
-        }
-        full_name = (named and render_name(self.path, self.options.name_template, values)) or name
-        attachments = []
-        if self.attach:
-            attachments = output_files(full_name, {"messages": _messages(self.messages)})
-        where = f"{self.path}: {test.get('id') or test.get('name') or 'test'}"
-        try:
-            return RunResult(
-                full_name,
-                status,
-                duration=_duration(self.statuses, where),
-                output=output,
-                steps=fitted,
-                attachments=attachments,
-                key=self.keys.key(suite.long_name, "", name),
-            )
-        except ValueError as exc:
-            self.ready.append(ReportError(self.path, f"test {full_name!r}: {exc}"))
+        output = join_output([message, *suite_output]) if message or suite_output else None
+        if steps and _agree(status, steps):
+            fitted: tuple[StepResult, ...] = tuple(steps)
+        else:
+            fitted, output = fit_steps(status, steps, output, reason)
+        separator = self.separator
+        if not named:
+            full_name = name
+        elif separator is not None:
+            long_name = suite.long_name
+            full_name = f"{long_name}{separator}{name}".strip() if long_name else name
+        else:
+            values = {
+                "classname": suite.long_name,
+                "suite": suite.name,
+                "file": suite.source,
+                "name": name,
+            }
+            full_name = render_name(self.path, self.options.name_template, values) or name
+        key = self._key(suite, name)
+        elapsed = self._elapsed(test)
+        if self.attach or not FAST:
+            attachments = []
+            if self.attach:
+                attachments = output_files(full_name, {"messages": _messages(self.messages)})
+            try:
+                return RunResult(
+                    full_name,
+                    status,
+                    duration=elapsed,
+                    output=output,
+                    steps=fitted,
+                    attachments=attachments,
+                    key=key,
+                )
+            except ValueError as exc:
+                self.ready.append(ReportError(self.path, f"test {full_name!r}: {exc}"))
+                return None
+        # What RunResult's converters and checks would make of these values, which are in
+        # their final form already: a non-empty stripped name, a checked timedelta, steps that
+        # derive the status (fit_steps); see _common.plain_result.
+        result: RunResult = _new(RunResult)
+        _set_name(result, full_name)
+        _set_status(result, status)
+        _set_duration(result, elapsed)
+        _set_output(result, output)
+        _set_steps(result, fitted)
+        _set_attachments(result, ())
+        _set_custom_fields(result, {})
+        _set_version(result, None)
+        _set_test_id(result, None)
+        _set_instance_id(result, None)
+        _set_key(result, key)
+        return result
+
+    def _key(self, suite: _Suite, name: str) -> str:
+        """``Keys.key(suite.long_name, "", name)``, with the suite's part joined once."""
+        head = suite.key_head
+        if head is None:
+            head = suite.key_head = f"{suite.long_name}::::"
+        ident = head + name
+        if ident.count("::") != 2:
+            ident = identity(suite.long_name, "", name)
+        return f"{self.key_prefix}::{ident}::{self.ordinals.next(ident)}"
+
+    def _elapsed(self, test: Attrs) -> dt.timedelta | None:
+        """The test's duration: RF 7's ``elapsed`` strings recur (``0.012``), so each one's
+        checked timedelta is kept; a value that fails the check warns every time."""
+        statuses = self.statuses
+        if not statuses:
             return None
+        elapsed = statuses[0].get("elapsed")
+        if elapsed is not None:
+            known = _ELAPSED.get(elapsed)
+            if known is not None:
+                return known
+        where = f"{self.path}: {test.get('id') or test.get('name') or 'test'}"
+        seconds = _duration(statuses, where)
+        if seconds is None:
+            return None
+        value = dt.timedelta(seconds=seconds)
+        if elapsed is not None:  # (then the seconds are the elapsed value's)
+            if len(_ELAPSED) >= 4096:
+                _ELAPSED.clear()
+            _ELAPSED[elapsed] = value
+        return value
 
     def _test_status(self, raw: str, message: str) -> tuple[Status, str | None]:
-        setup_failure = next((s.setup_failure for s in self.suites if s.setup_failure), None)
-        lowered = message.lower()
-        if raw == "fail" and (setup_failure or lowered.startswith(_PARENT_SETUP)):
-            return self.options.status("blocked", Status.BLOCKED), message or setup_failure
-        default = _DEFAULTS.get(raw)
-        if default is None:
-            return word_status(self.options, raw or "unknown", f"{self.path}"), message or None
-        return self.options.status(raw, default), message or None
+        if raw == "fail":
+            setup_failure = None
+            for suite in self.suites:
+                if suite.setup_failure:
+                    setup_failure = suite.setup_failure
+                    break
+            if setup_failure or message.lower().startswith(_PARENT_SETUP):
+                return self.options.status("blocked", Status.BLOCKED), message or setup_failure
+        status = self.test_statuses.get(raw)
+        if status is None:
+            default = _DEFAULTS.get(raw)
+            if default is None:  # said (warned) every time, so not kept
+                return word_status(self.options, raw or "unknown", f"{self.path}"), message or None
+            status = self.test_statuses[raw] = self.options.status(raw, default)
+        return status, message or None
 
     def _teardown_failure(self, message: str) -> str | None:
         if "suite teardown failed" in message.lower():
@@ -613,13 +694,92 @@ class _Reader:
         return None
 
     def _step(self, step: _Step) -> StepResult:
-        raw, message = _status([step.status] if step.status is not None else [], step.text)
-        actual = message or _fail_messages(step.fails) or None
+        own = step.status
+        raw = own.get("status", "").strip().lower() if own is not None else ""
+        message = "".join(step.text).strip() if step.text else ""
+        actual = message or (step.fails and _fail_messages(step.fails)) or None
         status = self.step_statuses.get(raw)
         if status is None:
             default = _STEP_DEFAULTS.get(raw, Status.NOT_COMPLETED)
             status = self.step_statuses[raw] = step_status(self.options, raw or "not run", default)
-        return StepResult(_step_name(step)[:255] or "step", status, actual=actual)
+        name = _step_name(step)[:255] or "step"
+        if not STEPS_FAST:
+            return StepResult(name, status, actual=actual)
+        if actual is None:  # the same call with the same outcome: one (immutable) step
+            known = self.same_steps.get((name, status))
+            if known is not None:
+                return known
+        made: StepResult = _new(StepResult)
+        _step_name_set(made, name)
+        _step_status_set(made, status)
+        _step_description_set(made, None)
+        _step_expected_set(made, None)
+        _step_actual_set(made, actual)
+        _step_attachments_set(made, ())
+        if actual is None:
+            if len(self.same_steps) >= 4096:
+                self.same_steps.clear()
+            self.same_steps[(name, status)] = made
+        return made
+
+
+def _agree(status: Status, steps: list[StepResult]) -> bool:
+    """Do the steps derive ``status`` (PractiTest's rule), for the two usual cases?"""
+    if status is Status.PASSED:
+        return all(s.status is StepStatus.PASSED for s in steps)
+    if status is Status.FAILED:
+        return any(s.status is StepStatus.FAILED for s in steps)
+    return False
+
+
+_new = object.__new__
+_ELAPSED: dict[str, dt.timedelta] = {}
+STEPS_FAST = tuple(f.name for f in attrs.fields(StepResult)) == (
+    *("name", "status", "description", "expected", "actual", "attachments"),
+)
+"""StepResult has exactly these slots: steps are built without the converters (the status is
+a StepStatus already, attachments an empty tuple); else with the constructor."""
+
+
+def _slot(cls: type, field: str) -> Callable[[Any, object], None]:
+    """The slot's own setter (a frozen class's ``__setattr__`` refuses), bound once."""
+    descriptor: Any = cls.__dict__.get(field)
+    if not hasattr(descriptor, "__set__"):  # not a slot: FAST/STEPS_FAST are False then
+        return lambda made, value: object.__setattr__(made, field, value)
+    setter: Callable[[Any, object], None] = descriptor.__set__
+    return setter
+
+
+(
+    _set_name,
+    _set_status,
+    _set_duration,
+    _set_output,
+    _set_steps,
+    _set_attachments,
+    _set_custom_fields,
+    _set_version,
+    _set_test_id,
+    _set_instance_id,
+    _set_key,
+) = (
+    _slot(RunResult, field)
+    for field in (
+        *("name", "status", "duration", "output", "steps", "attachments", "custom_fields"),
+        *("version", "test_id", "instance_id", "key"),
+    )
+)
+(
+    _step_name_set,
+    _step_status_set,
+    _step_description_set,
+    _step_expected_set,
+    _step_actual_set,
+    _step_attachments_set,
+) = (
+    _slot(StepResult, field)
+    for field in ("name", "status", "description", "expected", "actual", "attachments")
+)
 
 
 def _status(statuses: list[Attrs], text: list[str]) -> tuple[str, str]:
