@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
+from zlib import adler32, crc32
 
 import attrs
 import defusedxml
@@ -45,7 +46,7 @@ import defusedxml
 from ..batch.results import RunResult, Status, StepResult
 from ..models import StepStatus
 from ._base import Head, ReaderOptions, Report, ReportError, key_path
-from ._common import FAST, NameTemplate, Ordinals, identity
+from ._common import BIT_MASK, FAST, NameTemplate, Ordinals, identity
 from ._shape import (
     duration,
     fallback_name,
@@ -76,6 +77,7 @@ _STEP_DEFAULTS = {**_DEFAULTS, "not run": Status.NA, "not_run": Status.NA}
 _PARENT_SETUP = ("parent suite setup failed", "setup of the parent suite failed")
 _TIME_FORMATS = ("%Y%m%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S")
 _RF_TIME = re.compile(r"(\d{4})(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?", re.ASCII)
+_LABELS = {"setup": "Setup: ", "teardown": "Teardown: "}
 _CONTROL_KINDS = frozenset({"for", "foritem", "while", "if", "else if", "else", "try"})
 
 Attrs = dict[str, str]
@@ -203,7 +205,7 @@ class _Suite:
     setup_failure: str | None = None
     messages: list[str] = attrs.field(factory=list)
     message_chars: int = 0
-    results: int = 0  # results yielded for tests in this suite or below
+    first: int = 0  # results read before it started (_Reader.count)
     tests: int = 0  # direct tests, for nameless ones
     key_head: str | None = None  # "long name::::", the start of its tests' keys
     statuses: list[Attrs] = attrs.field(factory=list)  # its own <status> elements' attributes
@@ -271,6 +273,7 @@ class _Reader:
             self.separator = None  # render_name says what is wrong, at the first test
         self.attach = options.attach_output
         self.ready: list[RunResult | ReportError] = []
+        self.count = 0  # results read so far (a failed suite without any becomes one)
         self.parser = _Parser(path)
         self.expat = self.parser.expat
         self.capturing = False
@@ -379,58 +382,67 @@ class _Reader:
     # a test
 
     def _test_start(self, tag: str, attrs: Attrs) -> None:
+        # (the hot path: one call per element of every test; _capture and _stop inline)
         if self.capturing:
-            self._stop()
+            self.expat.CharacterDataHandler = None
+            self.capturing = False
         depth = self.depth = self.depth + 1
         if depth == 1:
-            if tag in _NOT_STEPS:
-                self.step = None
-                if tag == "status":
-                    if not self.statuses:
-                        self._capture(self.status_text)
-                    self.statuses.append(attrs)
-                elif tag == "msg" and self.attach:
-                    self._message(attrs, None)
-            else:
+            if tag not in _NOT_STEPS:
                 self.step = new = _Step(tag, attrs)
                 self.steps.append(new)
+                return
+            self.step = None
+            if tag == "status":
+                if not self.statuses:
+                    self.expat.CharacterDataHandler = self.status_text.append
+                    self.capturing = True
+                self.statuses.append(attrs)
+            elif tag == "msg" and self.attach:
+                self._message(attrs, None)
             return
         step = self.step
+        if tag == "msg":
+            if depth == 2:
+                self.holder = tag
+            self._message(attrs, step)
+            return
+        if step is None:
+            if depth == 2:
+                self.holder = tag
+            return
+        parts: list[str] | None = None
         if depth == 2:
             self.holder = tag
-            if tag == "msg":
-                self._message(attrs, step)
-            elif step is None:
-                return
+            if tag == "arg":
+                if step.tag == "kw":
+                    parts = []
+                    step.args.append(parts)
             elif tag == "status":
                 if step.status is None:
                     step.status = attrs
-                    self._capture(step.text)
-            elif tag == "arg":
-                if step.tag == "kw":
-                    self._capture(self._text(step.args))
+                    parts = step.text
             elif tag == "var":
-                if step.tag in ("kw", "for"):
-                    self._capture(self._text(step.vars))
+                if step.tag == "kw" or step.tag == "for":
+                    parts = []
+                    step.vars.append(parts)
             elif tag == "value":
                 if step.tag == "for":
-                    self._capture(self._text(step.values))
+                    parts = []
+                    step.values.append(parts)
             elif tag == "branch" and step.branch is None:
                 step.branch = attrs.get("condition", "")
-        elif tag == "msg":
-            self._message(attrs, step)
-        elif depth == 3 and step is not None and step.tag == "kw":
+        elif depth == 3 and step.tag == "kw":
             holder = self.holder
             if holder == "arguments" and tag == "arg":
-                self._capture(self._text(step.args))
+                parts = []
+                step.args.append(parts)
             elif holder == "assign" and tag == "var":
-                self._capture(self._text(step.vars))
-
-    @staticmethod
-    def _text(texts: list[list[str]]) -> list[str]:
-        parts: list[str] = []
-        texts.append(parts)
-        return parts
+                parts = []
+                step.vars.append(parts)
+        if parts is not None:
+            self.expat.CharacterDataHandler = parts.append
+            self.capturing = True
 
     def _message(self, attrs: Attrs, step: _Step | None) -> None:
         failed = step is not None and attrs.get("level") == "FAIL"
@@ -444,14 +456,15 @@ class _Reader:
 
     def _test_end(self, tag: str) -> None:
         if self.capturing:
-            self._stop()
-        if self.depth:
-            self.depth -= 1
+            self.expat.CharacterDataHandler = None
+            self.capturing = False
+        depth = self.depth
+        if depth:
+            self.depth = depth - 1
             return
         self._outer()
         if (result := self._test()) is not None:
-            for suite in self.suites:
-                suite.results += 1
+            self.count += 1
             self.ready.append(result)
 
     # a suite keyword, or <errors>
@@ -506,6 +519,7 @@ class _Reader:
         long_name = ".".join(filter(None, (parent, name)))
         position = self.positions.path()
         suite = _Suite(name, attrs.get("source", ""), position, long_name, attrs.get("id", ""))
+        suite.first = self.count
         self.suites.append(suite)
 
     def _suite_keyword(self) -> None:
@@ -529,11 +543,10 @@ class _Reader:
                 self.found[suite.position] = message
             return None
         status, message = _status(suite.statuses, suite.status_text)
-        if suite.results or status != "fail":
-            return None
+        if self.count != suite.first or status != "fail":
+            return None  # results were read in it, or it did not fail
         # A failed suite with no test to carry its failure: one FAILED result for the suite.
-        for parent in self.suites:
-            parent.results += 1
+        self.count += 1
         name = suite.name or fallback_name(self.path, "a suite", "", len(suite.position))
         outer = self.suites[-1].long_name if self.suites else ""
         values = {
@@ -644,7 +657,19 @@ class _Reader:
         ident = head + name
         if ident.count("::") != 2:
             ident = identity(suite.long_name, "", name)
-        return f"{self.key_prefix}::{ident}::{self.ordinals.next(ident)}"
+        ordinals = self.ordinals
+        bits = ordinals.bits
+        if bits is None:
+            return f"{self.key_prefix}::{ident}::{ordinals.next(ident)}"
+        data = ident.encode()  # Ordinals.next, inline (as CaseBuilder.key does)
+        one = crc32(data) & BIT_MASK
+        two = adler32(data) & BIT_MASK
+        mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
+        if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
+            return f"{self.key_prefix}::{ident}::{ordinals.repeat(ident)}"
+        bits[one >> 3] |= mask_one
+        bits[two >> 3] |= mask_two
+        return f"{self.key_prefix}::{ident}::0"
 
     def _elapsed(self, test: Attrs) -> dt.timedelta | None:
         """The test's duration: RF 7's ``elapsed`` strings recur (``0.012``), so each one's
@@ -816,19 +841,20 @@ def _fail_messages(fails: list[list[str]]) -> str:
 
 def _step_name(step: _Step) -> str:
     tag, attrs = step.tag, step.attrs
-    kind = (attrs.get("type") or "").lower()
-    if tag == "kw" and kind in _CONTROL_KINDS:
-        return f"{kind.upper()} {attrs.get('name', '')}".strip()
+    kind = attrs.get("type")
+    kind = kind.lower() if kind else ""
     if tag == "kw":
-        args = ["".join(parts) for parts in step.args]
-        assign = ["".join(parts) for parts in step.vars]
-        label = {"setup": "Setup: ", "teardown": "Teardown: "}.get(kind, "")
+        if kind in _CONTROL_KINDS:
+            return f"{kind.upper()} {attrs.get('name', '')}".strip()
         library = attrs.get("library") or attrs.get("owner")
         name = attrs.get("name", "")
         if library and not name.startswith(f"{library}."):
             name = f"{library}.{name}"
-        call = "    ".join(filter(None, (name, *args)))
-        return f"{label}{' '.join(assign) + ' = ' if assign else ''}{call}"
+        call = "    ".join(filter(None, (name, *["".join(parts) for parts in step.args])))
+        if step.vars:
+            assign = " ".join(["".join(parts) for parts in step.vars])
+            call = f"{assign} = {call}"
+        return f"{_LABELS[kind]}{call}" if kind in _LABELS else call
     if tag == "for":
         variables = ["".join(parts) for parts in step.vars]
         values = ["".join(parts) for parts in step.values]
