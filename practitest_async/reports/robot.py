@@ -1,10 +1,10 @@
 """Robot Framework ``output.xml`` (RF 2.8 to 7.x, schema versions 1 to 5) in, one result per test.
 
-Read as a stream with expat callbacks (defusedxml's policy: a file that declares entities or
-refers to external ones is refused before anything is expanded): only what a result needs of
-the open test (its status, and per top-level step its status, name parts and failure messages)
-and of the open suites is kept, so memory follows the largest test, not the file. Every
-``<test>`` (tasks too, at any depth of ``<suite>``) becomes a result:
+Read as a stream (defusedxml's policy on the prolog: a file that declares entities or refers to
+external ones is refused before anything is expanded; then the C parser builds the body with no
+Python call per element): after each chunk what is complete is read and dropped, so the tree
+holds a chunk's worth of elements and the open suites, and memory follows the largest test, not
+the file. Every ``<test>`` (tasks too, at any depth of ``<suite>``) becomes a result:
 
 - **name**: ``name_template`` with ``{classname}`` the suite's long name (``Top.Sub``, as Robot
   writes it), ``{suite}`` the innermost suite's name, ``{file}`` its source, ``{name}`` the
@@ -36,12 +36,13 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser
 from xml.parsers import expat
+from xml.parsers.expat import ErrorString
 from zlib import adler32, crc32
 
 import attrs
-import defusedxml
 
 from ..batch.results import RunResult, Status, StepResult
 from ..models import StepStatus
@@ -80,8 +81,6 @@ _RF_TIME = re.compile(r"(\d{4})(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?
 _LABELS = {"setup": "Setup: ", "teardown": "Teardown: "}
 _CONTROL_KINDS = frozenset({"for", "foritem", "while", "if", "else if", "else", "try"})
 
-Attrs = dict[str, str]
-Handler = Callable[..., Any]
 Place = tuple[int, ...]
 
 
@@ -101,42 +100,44 @@ def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResu
 # -- parsing -----------------------------------------------------------------------------------
 
 
-class _Parser:
-    """An expat parser with defusedxml's policy (no entity declarations, no external
-    references), fed the file in chunks; errors become :class:`ReportError` with line and column."""
+class _RootReached(Exception):
+    """The root element has started: everything that could declare an entity is behind us."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.expat = parser = expat.ParserCreate()
-        parser.buffer_text = True
-        parser.buffer_size = _CHUNK
-        parser.EntityDeclHandler = self._refuse
-        parser.UnparsedEntityDeclHandler = self._refuse
-        parser.ExternalEntityRefHandler = self._refuse  # type: ignore[assignment]
-        self.refused_at: tuple[int, int] | None = None
 
-    def _refuse(self, *_: object) -> None:
-        self.refused_at = (self.expat.CurrentLineNumber, self.expat.CurrentColumnNumber + 1)
-        raise defusedxml.EntitiesForbidden("", None, None, None, None, None)
+class _Refused(Exception):
+    pass
 
-    def chunks(self) -> Iterator[None]:
-        """Feed the whole file, pausing after each chunk (the handlers' work is done by then)."""
-        parser, path = self.expat, self.path
-        try:
-            with path.open("rb") as source:
-                while chunk := source.read(_CHUNK):
-                    parser.Parse(chunk, False)
-                    yield
-                parser.Parse(b"", True)
-        except expat.ExpatError as exc:
-            message = expat.errors.messages[exc.code]
-            raise ReportError(path, message, line=exc.lineno, column=exc.offset + 1) from None
-        except defusedxml.DefusedXmlException:
-            line, column = self.refused_at or (None, None)
-            raise ReportError(path, REFUSED, line=line, column=column) from None
-        except OSError as exc:
-            raise ReportError(path, f"cannot read: {exc.strerror or exc}") from None
-        yield
+
+def _vet_prolog(path: Path, source: BinaryIO) -> None:
+    """defusedxml's policy on what precedes the root element, the only place a DTD can declare
+    entities: a declaration or an external reference is refused (:class:`ReportError`), as is
+    a file that is malformed or empty before its root."""
+    parser = expat.ParserCreate()
+    refused: list[tuple[int, int]] = []
+
+    def root(*_: object) -> None:
+        raise _RootReached
+
+    def refuse(*_: object) -> None:
+        refused.append((parser.CurrentLineNumber, parser.CurrentColumnNumber + 1))
+        raise _Refused
+
+    parser.StartElementHandler = root
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
+    try:
+        while chunk := source.read(_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _RootReached:
+        return
+    except _Refused:
+        line, column = refused[0]
+        raise ReportError(path, REFUSED, line=line, column=column) from None
+    except expat.ExpatError as exc:
+        message = expat.errors.messages[exc.code]
+        raise ReportError(path, message, line=exc.lineno, column=exc.offset + 1) from None
 
 
 def _mentions_teardown_failure(path: Path) -> bool:
@@ -174,10 +175,6 @@ class _Positions:
         self.positions: list[Place] = []
         self.children: list[int] = [0]
 
-    @property
-    def open(self) -> bool:
-        return bool(self.positions)
-
     def enter(self) -> None:
         index = self.children[-1]
         self.children[-1] += 1
@@ -208,8 +205,7 @@ class _Suite:
     first: int = 0  # results read before it started (_Reader.count)
     tests: int = 0  # direct tests, for nameless ones
     key_head: str | None = None  # "long name::::", the start of its tests' keys
-    statuses: list[Attrs] = attrs.field(factory=list)  # its own <status> elements' attributes
-    status_text: list[str] = attrs.field(factory=list)  # the first one's text
+    statuses: list[Element] = attrs.field(factory=list)  # its own <status> elements
 
     def note(self, text: str) -> None:
         if self.message_chars < _SUITE_MESSAGES_LIMIT and text.strip():
@@ -217,30 +213,17 @@ class _Suite:
             self.message_chars += len(text)
 
 
-class _Step:
-    """What a step needs of a top-level element of a test: its tag and attributes, its own
-    ``<status>``, the texts its name is made of and its FAIL messages (at any depth)."""
-
-    __slots__ = ("args", "attrs", "branch", "fails", "status", "tag", "text", "values", "vars")
-
-    def __init__(self, tag: str, attrs: Attrs) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.status: Attrs | None = None
-        self.text: list[str] = []
-        self.args: list[list[str]] = []
-        self.vars: list[list[str]] = []
-        self.values: list[list[str]] = []
-        self.branch: str | None = None  # the first <branch>'s condition (IF, TRY)
-        self.fails: list[list[str]] = []
-
-
 class _Reader:
-    """Reads one output.xml with expat callbacks, keeping only what is still open.
+    """Reads one output.xml: the C parser builds the tree, and what is complete of it is read
+    after each chunk and dropped.
 
-    Three sets of handlers take turns: the suite level (``robot`` and ``suite`` elements, their
-    ``status``), a test (from its start to its end), and a suite keyword or ``<errors>``; what
-    is read nowhere (``statistics``, ``doc``, ``metadata``...) is skipped whole.
+    A chunk fed to the parser leaves a tree whose elements are all complete except the last
+    child of each open ``robot``/``suite`` (the chain down to where the chunk ended). Those are
+    read at the next chunk (or at the end); everything else is read in document order and
+    removed from its parent, so the tree holds one chunk's worth of elements and the open
+    suites. On a parse error the builder itself says which elements were still open
+    (``TreeBuilder.end`` closes and returns them one by one): what was complete before the
+    break is read (``read_reports``' ``partial=True``), then the error is raised.
     """
 
     def __init__(
@@ -260,7 +243,7 @@ class _Reader:
         self.teardowns = teardowns
         self.suites: list[_Suite] = []
         self.positions = _Positions()
-        self.containers: list[str] = []  # the open robot and suite elements, by tag
+        self.nodes: list[Element] = []  # the entered robot and suite elements, outermost first
         self.key_prefix = key_path(path)
         self.ordinals = Ordinals()
         self.step_statuses: dict[str, StepStatus] = {}
@@ -274,236 +257,41 @@ class _Reader:
         self.attach = options.attach_output
         self.ready: list[RunResult | ReportError] = []
         self.count = 0  # results read so far (a failed suite without any becomes one)
-        self.parser = _Parser(path)
-        self.expat = self.parser.expat
-        self.capturing = False
-        self.depth = 0  # inside a test, keyword, <errors> or skipped element: how deep
-        # the open test
-        self.test_attrs: Attrs = {}
-        self.statuses: list[Attrs] = []
-        self.status_text: list[str] = []
-        self.steps: list[_Step] = []
-        self.step: _Step | None = None  # the open top-level element's step, if it is one
-        self.holder = ""  # the open second-level element's tag (arguments, assign...)
-        self.messages: list[tuple[Attrs, list[str]]] = []  # every msg, with attach_output
-        # the open suite keyword (kw, setup, teardown) or <errors>
-        self.block_tag = ""
-        self.block_attrs: Attrs = {}
-        self.block_messages: list[tuple[str, list[str]]] = []
-        self._outer()
-
-    # -- handlers --------------------------------------------------------------------------
-
-    def _set(self, start: Handler, end: Handler) -> None:
-        self.expat.StartElementHandler = start
-        self.expat.EndElementHandler = end
-
-    def _outer(self) -> None:
-        self._set(self._outer_start, self._outer_end)
-
-    def _capture(self, into: list[str]) -> None:
-        self.expat.CharacterDataHandler = into.append
-        self.capturing = True
-
-    def _stop(self) -> None:
-        self.expat.CharacterDataHandler = None
-        self.capturing = False
-
-    def _outer_start(self, tag: str, attrs: Attrs) -> None:
-        if self.capturing:
-            self._stop()
-        if not self.containers:  # the root
-            if tag != "robot":
-                raise ReportError(
-                    self.path, f"not a Robot Framework output.xml: the root is <{tag}>"
-                )
-            self.containers.append(tag)
-            return
-        if tag == "suite":
-            self.containers.append(tag)
-            self.positions.enter()
-            self._enter_suite(attrs)
-        elif tag == "robot":
-            self.containers.append(tag)
-        elif self.scan and tag != "status":
-            self._skip()
-        elif tag == "test" and self.suites:
-            self.test_attrs = attrs
-            self.statuses = []
-            self.status_text = []
-            self.steps = []
-            self.step = None
-            if self.attach:
-                self.messages = []
-            self.depth = 0
-            self._set(self._test_start, self._test_end)
-        elif tag in ("kw", "setup", "teardown", "errors") and (self.suites or tag == "errors"):
-            self.block_tag = tag
-            self.block_attrs = attrs
-            self.block_messages = []
-            self.statuses = []
-            self.status_text = []
-            self.depth = 0
-            self._set(self._block_start, self._block_end)
-        elif tag == "status" and self.containers[-1] == "suite" and self.suites:
-            suite = self.suites[-1]
-            if not suite.statuses:
-                self._capture(suite.status_text)
-            suite.statuses.append(attrs)
-            self._skip()
-        else:
-            self._skip()
-
-    def _skip(self) -> None:
-        """Skip the element just started, and all it holds."""
-        self.depth = 0
-        self._set(self._skip_start, self._skip_end)
-
-    def _outer_end(self, tag: str) -> None:
-        if self.capturing:
-            self._stop()
-        self.containers.pop()
-        if tag == "suite" and (result := self._leave_suite()) is not None:
-            self.ready.append(result)
-
-    def _skip_start(self, tag: str, attrs: Attrs) -> None:
-        if self.capturing:
-            self._stop()
-        self.depth += 1
-
-    def _skip_end(self, tag: str) -> None:
-        if self.capturing:
-            self._stop()
-        if self.depth:
-            self.depth -= 1
-        else:
-            self._outer()
-
-    # a test
-
-    def _test_start(self, tag: str, attrs: Attrs) -> None:
-        # (the hot path: one call per element of every test; _capture and _stop inline)
-        if self.capturing:
-            self.expat.CharacterDataHandler = None
-            self.capturing = False
-        depth = self.depth = self.depth + 1
-        if depth == 1:
-            if tag not in _NOT_STEPS:
-                self.step = new = _Step(tag, attrs)
-                self.steps.append(new)
-                return
-            self.step = None
-            if tag == "status":
-                if not self.statuses:
-                    self.expat.CharacterDataHandler = self.status_text.append
-                    self.capturing = True
-                self.statuses.append(attrs)
-            elif tag == "msg" and self.attach:
-                self._message(attrs, None)
-            return
-        step = self.step
-        if tag == "msg":
-            if depth == 2:
-                self.holder = tag
-            self._message(attrs, step)
-            return
-        if step is None:
-            if depth == 2:
-                self.holder = tag
-            return
-        parts: list[str] | None = None
-        if depth == 2:
-            self.holder = tag
-            if tag == "arg":
-                if step.tag == "kw":
-                    parts = []
-                    step.args.append(parts)
-            elif tag == "status":
-                if step.status is None:
-                    step.status = attrs
-                    parts = step.text
-            elif tag == "var":
-                if step.tag == "kw" or step.tag == "for":
-                    parts = []
-                    step.vars.append(parts)
-            elif tag == "value":
-                if step.tag == "for":
-                    parts = []
-                    step.values.append(parts)
-            elif tag == "branch" and step.branch is None:
-                step.branch = attrs.get("condition", "")
-        elif depth == 3 and step.tag == "kw":
-            holder = self.holder
-            if holder == "arguments" and tag == "arg":
-                parts = []
-                step.args.append(parts)
-            elif holder == "assign" and tag == "var":
-                parts = []
-                step.vars.append(parts)
-        if parts is not None:
-            self.expat.CharacterDataHandler = parts.append
-            self.capturing = True
-
-    def _message(self, attrs: Attrs, step: _Step | None) -> None:
-        failed = step is not None and attrs.get("level") == "FAIL"
-        if failed or self.attach:
-            parts: list[str] = []
-            self._capture(parts)
-            if step is not None and failed:
-                step.fails.append(parts)
-            if self.attach:
-                self.messages.append((attrs, parts))
-
-    def _test_end(self, tag: str) -> None:
-        if self.capturing:
-            self.expat.CharacterDataHandler = None
-            self.capturing = False
-        depth = self.depth
-        if depth:
-            self.depth = depth - 1
-            return
-        self._outer()
-        if (result := self._test()) is not None:
-            self.count += 1
-            self.ready.append(result)
-
-    # a suite keyword, or <errors>
-
-    def _block_start(self, tag: str, attrs: Attrs) -> None:
-        if self.capturing:
-            self._stop()
-        depth = self.depth = self.depth + 1
-        if tag == "msg":
-            parts: list[str] = []
-            self.block_messages.append((attrs.get("level", ""), parts))
-            self._capture(parts)
-        elif depth == 1 and tag == "status":
-            if not self.statuses:
-                self._capture(self.status_text)
-            self.statuses.append(attrs)
-
-    def _block_end(self, tag: str) -> None:
-        if self.capturing:
-            self._stop()
-        if self.depth:
-            self.depth -= 1
-            return
-        self._outer()
-        if self.block_tag == "errors":
-            _log_errors(self.path, ["".join(parts) for _, parts in self.block_messages])
-        else:
-            self._suite_keyword()
-
-    # -- suites --------------------------------------------------------------------------
+        self.rooted = False
 
     def results(self) -> Iterator[RunResult]:
+        path = self.path
         try:
-            for _ in self.parser.chunks():
-                if self.ready:
+            with path.open("rb") as source:
+                _vet_prolog(path, source)
+                source.seek(0)
+                builder = TreeBuilder()
+                top = builder.start("", {})  # the document's root becomes its child
+                parser = XMLParser(target=builder)
+                try:
+                    while chunk := source.read(_CHUNK):
+                        parser.feed(chunk)
+                        self._read(top, None)
+                        if self.ready:
+                            yield from self._flush()
+                    parser.close()
+                except ParseError as exc:
+                    still_open: set[int] = set()
+                    while (element := builder.end("")) is not top:
+                        still_open.add(id(element))
+                    self._read(top, still_open)  # what was complete before the break
                     yield from self._flush()
-        except ReportError:
-            yield from self._flush()  # what precedes a break (read_reports' partial=True)
-            raise
+                    code = getattr(exc, "code", None)
+                    message = (ErrorString(code) if isinstance(code, int) else "") or str(exc)
+                    position = getattr(exc, "position", None)
+                    if position:
+                        line, column = position
+                        raise ReportError(path, message, line=line, column=column + 1) from None
+                    raise ReportError(path, message) from None
+        except OSError as exc:
+            raise ReportError(path, f"cannot read: {exc.strerror or exc}") from None
+        self._read(top, set())
+        yield from self._flush()
 
     def _flush(self) -> Iterator[RunResult]:
         ready, self.ready = self.ready, []
@@ -513,36 +301,104 @@ class _Reader:
             else:
                 yield item  # type: ignore[misc]
 
-    def _enter_suite(self, attrs: Attrs) -> None:
-        name = attrs.get("name", "")
+    # -- the tree ----------------------------------------------------------------------------
+
+    def _read(self, top: Element, still_open: set[int] | None) -> None:
+        """Read what is complete. ``still_open``: the elements not complete (after a parse error;
+        empty at the end); ``None`` while parsing: the last child of each open element."""
+        if not self.rooted:
+            if not len(top):
+                return
+            root = top[0]
+            if root.tag != "robot":
+                raise ReportError(
+                    self.path, f"not a Robot Framework output.xml: the root is <{root.tag}>"
+                )
+            self.rooted = True
+            self.nodes.append(root)
+        if self.nodes:  # (else the root was read whole)
+            root = self.nodes[0]
+            self._walk(root, 0, still_open is None or id(root) in still_open, still_open)
+
+    def _walk(self, node: Element, depth: int, is_open: bool, still_open: set[int] | None) -> None:
+        """Read ``node``'s complete children in order (entering the robot and suite elements
+        among them), drop them, and leave ``node`` when it is complete itself."""
+        done = 0
+        last = len(node) - 1
+        for index, child in enumerate(node):
+            if still_open is None:
+                child_open = is_open and index == last
+            else:
+                child_open = id(child) in still_open
+            tag = child.tag
+            if tag == "suite" or tag == "robot":
+                nodes = self.nodes
+                if len(nodes) <= depth + 1 or nodes[depth + 1] is not child:
+                    nodes.append(child)
+                    if tag == "suite":
+                        self._enter_suite(child)
+                self._walk(child, depth + 1, child_open, still_open)
+                if child_open:
+                    break
+            elif child_open:
+                break
+            elif tag == "test":
+                if self.suites and not self.scan and (result := self._test(child)) is not None:
+                    self.count += 1
+                    self.ready.append(result)
+            elif tag == "status":
+                if node.tag == "suite" and self.suites:
+                    self.suites[-1].statuses.append(child)
+            elif self.scan:
+                pass
+            elif tag in ("kw", "setup", "teardown"):
+                if self.suites:
+                    self._suite_keyword(child, tag)
+            elif tag == "errors":
+                _log_errors(self.path, child)
+            done += 1
+        if done:
+            del node[:done]
+        if not is_open:
+            self.nodes.pop()
+            if node.tag == "suite" and (result := self._leave_suite()) is not None:
+                self.ready.append(result)
+
+    # -- suites --------------------------------------------------------------------------
+
+    def _enter_suite(self, element: Element) -> None:
+        self.positions.enter()
+        name = element.get("name", "")
         parent = self.suites[-1].long_name if self.suites else ""
         long_name = ".".join(filter(None, (parent, name)))
         position = self.positions.path()
-        suite = _Suite(name, attrs.get("source", ""), position, long_name, attrs.get("id", ""))
+        source, ident = element.get("source", ""), element.get("id", "")
+        suite = _Suite(name, source, position, long_name, ident)
         suite.first = self.count
         self.suites.append(suite)
 
-    def _suite_keyword(self) -> None:
-        tag = self.block_tag
-        kind = (self.block_attrs.get("type") or tag).lower()
+    def _suite_keyword(self, element: Element, tag: str) -> None:
+        kind = (element.get("type") or tag).lower()
         suite = self.suites[-1]
-        status, message = _status(self.statuses, self.status_text)
+        status, message = _status(element)
         failed = status == "fail"
-        for level, parts in self.block_messages:
+        for msg in element.iter("msg"):
+            level = msg.get("level", "")
             if failed or level in ("FAIL", "ERROR", "WARN"):
-                suite.note(f"[{kind} {level}] {''.join(parts)}")
+                suite.note(f"[{kind} {level}] {msg.text or ''}")
         if kind == "setup" and failed:
-            fails = [parts for level, parts in self.block_messages if level == "FAIL"]
-            suite.setup_failure = message or _fail_messages(fails) or "suite setup failed"
+            suite.setup_failure = message or _fail_messages(element) or "suite setup failed"
 
     def _leave_suite(self) -> RunResult | None:
         suite = self.suites.pop()
         self.positions.leave()
+        first = suite.statuses[0] if suite.statuses else None
         if self.scan:
-            if message := _teardown_message("".join(suite.status_text)):
+            text = (first.text or "") if first is not None else ""
+            if message := _teardown_message(text):
                 self.found[suite.position] = message
             return None
-        status, message = _status(suite.statuses, suite.status_text)
+        status, message = _own_status(first)
         if self.count != suite.first or status != "fail":
             return None  # results were read in it, or it did not fail
         # A failed suite with no test to carry its failure: one FAILED result for the suite.
@@ -572,20 +428,27 @@ class _Reader:
 
     # -- tests ---------------------------------------------------------------------------
 
-    def _test(self) -> RunResult | None:
+    def _test(self, test: Element) -> RunResult | None:
         suite = self.suites[-1]
         suite.tests += 1
-        test = self.test_attrs
         name = test.get("name", "").strip()
         named = bool(name)
         if not name:
             where = f"test {test.get('id') or '#' + str(suite.tests)}"
             name = fallback_name(self.path, where, suite.long_name, suite.tests)
-        raw, message = _status(self.statuses, self.status_text)
+        statuses: list[Element] = []
+        body: list[Element] = []
+        for child in test:
+            tag = child.tag
+            if tag == "status":
+                statuses.append(child)
+            elif tag not in _NOT_STEPS:
+                body.append(child)
+        raw, message = _own_status(statuses[0] if statuses else None)
         status, reason = self._test_status(raw, message)
         if status is Status.NO_RUN and self.omit_skipped:
             return None
-        steps = [self._step(step) for step in self.steps]
+        steps = [self._step(element) for element in body]
         suite_output: list[str] = []
         if status is Status.FAILED or status is Status.BLOCKED:
             suite_output = [m for s in self.suites for m in s.messages]
@@ -614,11 +477,11 @@ class _Reader:
             }
             full_name = render_name(self.path, self.options.name_template, values) or name
         key = self._key(suite, name)
-        elapsed = self._elapsed(test)
+        elapsed = self._elapsed(test, statuses)
         if self.attach or not FAST:
             attachments = []
             if self.attach:
-                attachments = output_files(full_name, {"messages": _messages(self.messages)})
+                attachments = output_files(full_name, {"messages": _messages(test)})
             try:
                 return RunResult(
                     full_name,
@@ -671,10 +534,9 @@ class _Reader:
         bits[two >> 3] |= mask_two
         return f"{self.key_prefix}::{ident}::0"
 
-    def _elapsed(self, test: Attrs) -> dt.timedelta | None:
+    def _elapsed(self, test: Element, statuses: list[Element]) -> dt.timedelta | None:
         """The test's duration: RF 7's ``elapsed`` strings recur (``0.012``), so each one's
         checked timedelta is kept; a value that fails the check warns every time."""
-        statuses = self.statuses
         if not statuses:
             return None
         elapsed = statuses[0].get("elapsed")
@@ -718,16 +580,14 @@ class _Reader:
                 return failure
         return None
 
-    def _step(self, step: _Step) -> StepResult:
-        own = step.status
-        raw = own.get("status", "").strip().lower() if own is not None else ""
-        message = "".join(step.text).strip() if step.text else ""
-        actual = message or (step.fails and _fail_messages(step.fails)) or None
+    def _step(self, element: Element) -> StepResult:
+        raw, message = _status(element)
+        actual = message or _fail_messages(element) or None
         status = self.step_statuses.get(raw)
         if status is None:
             default = _STEP_DEFAULTS.get(raw, Status.NOT_COMPLETED)
             status = self.step_statuses[raw] = step_status(self.options, raw or "not run", default)
-        name = _step_name(step)[:255] or "step"
+        name = _step_name(element)[:255] or "step"
         if not STEPS_FAST:
             return StepResult(name, status, actual=actual)
         if actual is None:  # the same call with the same outcome: one (immutable) step
@@ -807,26 +667,34 @@ def _slot(cls: type, field: str) -> Callable[[Any, object], None]:
 )
 
 
-def _status(statuses: list[Attrs], text: list[str]) -> tuple[str, str]:
-    """The raw status word (lower-case) and message of an element's own (first) ``<status>``."""
-    if not statuses:
+def _status(element: Element) -> tuple[str, str]:
+    """The raw status word (lower-case) and message of the element's own ``<status>``."""
+    for child in element:
+        if child.tag == "status":
+            return child.get("status", "").strip().lower(), (child.text or "").strip()
+    return "", ""
+
+
+def _own_status(status: Element | None) -> tuple[str, str]:
+    """:func:`_status` of an element whose first ``<status>`` is ``status``."""
+    if status is None:
         return "", ""
-    return statuses[0].get("status", "").strip().lower(), "".join(text).strip()
+    return status.get("status", "").strip().lower(), (status.text or "").strip()
 
 
-def _messages(messages: list[tuple[Attrs, list[str]]]) -> str:
+def _messages(test: Element) -> str:
     """Every message the test logged, one per line: ``time LEVEL text``."""
     return "\n".join(
-        f"{m.get('time') or m.get('timestamp') or ''} {m.get('level', '')} {''.join(t)}".strip()
-        for m, t in messages
+        f"{m.get('time') or m.get('timestamp') or ''} {m.get('level', '')} {m.text or ''}".strip()
+        for m in test.iter("msg")
     )
 
 
-def _log_errors(path: Path, texts: list[str]) -> None:
+def _log_errors(path: Path, errors: Element) -> None:
     """Robot's execution errors and warnings (bad imports, syntax...): said, not uploaded."""
-    messages = [text for text in texts if text.strip()]
+    messages = [m for m in errors.iter("msg") if (m.text or "").strip()]
     if messages:
-        first = " ".join(messages[0].split())[:200]
+        first = " ".join((messages[0].text or "").split())[:200]
         log.warning(
             "%s: Robot reported %d execution error(s) or warning(s), the first: %s",
             path,
@@ -835,38 +703,53 @@ def _log_errors(path: Path, texts: list[str]) -> None:
         )
 
 
-def _fail_messages(fails: list[list[str]]) -> str:
-    return "\n".join("".join(parts).strip() for parts in fails).strip()
+def _fail_messages(element: Element) -> str:
+    return "\n".join(
+        (m.text or "").strip() for m in element.iter("msg") if m.get("level") == "FAIL"
+    ).strip()
 
 
-def _step_name(step: _Step) -> str:
-    tag, attrs = step.tag, step.attrs
-    kind = attrs.get("type")
+def _step_name(element: Element) -> str:
+    tag = element.tag
+    kind = element.get("type")
     kind = kind.lower() if kind else ""
     if tag == "kw":
         if kind in _CONTROL_KINDS:
-            return f"{kind.upper()} {attrs.get('name', '')}".strip()
-        library = attrs.get("library") or attrs.get("owner")
-        name = attrs.get("name", "")
+            return f"{kind.upper()} {element.get('name', '')}".strip()
+        args: list[str] = []
+        assign: list[str] = []
+        for child in element:  # its own <arg>/<var> (RF 4+), or under <arguments>/<assign>
+            local = child.tag
+            if local == "arg":
+                args.append(child.text or "")
+            elif local == "var":
+                assign.append(child.text or "")
+            elif local == "arguments":
+                args.extend(c.text or "" for c in child if c.tag == "arg")
+            elif local == "assign":
+                assign.extend(c.text or "" for c in child if c.tag == "var")
+        library = element.get("library") or element.get("owner")
+        name = element.get("name", "")
         if library and not name.startswith(f"{library}."):
             name = f"{library}.{name}"
-        call = "    ".join(filter(None, (name, *["".join(parts) for parts in step.args])))
-        if step.vars:
-            assign = " ".join(["".join(parts) for parts in step.vars])
-            call = f"{assign} = {call}"
+        call = "    ".join(filter(None, (name, *args)))
+        if assign:
+            call = f"{' '.join(assign)} = {call}"
         return f"{_LABELS[kind]}{call}" if kind in _LABELS else call
     if tag == "for":
-        variables = ["".join(parts) for parts in step.vars]
-        values = ["".join(parts) for parts in step.values]
-        flavor = attrs.get("flavor", "IN")
+        variables = [v.text or "" for v in element if v.tag == "var"]
+        values = [v.text or "" for v in element if v.tag == "value"]
+        flavor = element.get("flavor", "IN")
         return "    ".join(["FOR", *variables, flavor, *values])
     if tag in ("if", "try"):
-        return f"{tag.upper()} {step.branch or ''}".strip()
-    detail = attrs.get("condition") or attrs.get("name") or ""
+        branch = next((b for b in element if b.tag == "branch"), None)
+        condition = branch.get("condition", "") if branch is not None else ""
+        return f"{tag.upper()} {condition}".strip()
+    detail = element.get("condition") or element.get("name") or ""
     return f"{tag.upper()} {detail}".strip()
 
 
-def _duration(statuses: list[Attrs], where: str) -> float | None:
+def _duration(statuses: list[Element], where: str) -> float | None:
     """``elapsed`` (RF 7) or end - start of the element's own ``<status>``."""
     for status in statuses:
         if (elapsed := status.get("elapsed")) is not None:
