@@ -581,13 +581,18 @@ class _Reader:
         return None
 
     def _step(self, element: Element) -> StepResult:
-        raw, message = _status(element)
+        name, own = _step_name(element)
+        name = name[:255] or "step"
+        if own is None:
+            word, message = "", ""
+        else:
+            word, message = own.get("status", ""), (own.text or "").strip()
         actual = message or _fail_messages(element) or None
-        status = self.step_statuses.get(raw)
+        status = self.step_statuses.get(word)  # by the word as written: mapped once
         if status is None:
+            raw = word.strip().lower()
             default = _STEP_DEFAULTS.get(raw, Status.NOT_COMPLETED)
-            status = self.step_statuses[raw] = step_status(self.options, raw or "not run", default)
-        name = _step_name(element)[:255] or "step"
+            status = self.step_statuses[word] = step_status(self.options, raw or "not run", default)
         if not STEPS_FAST:
             return StepResult(name, status, actual=actual)
         if actual is None:  # the same call with the same outcome: one (immutable) step
@@ -704,30 +709,34 @@ def _log_errors(path: Path, errors: Element) -> None:
 
 
 def _fail_messages(element: Element) -> str:
-    return "\n".join(
-        (m.text or "").strip() for m in element.iter("msg") if m.get("level") == "FAIL"
-    ).strip()
+    texts = [(m.text or "").strip() for m in element.iter("msg") if m.get("level") == "FAIL"]
+    return "\n".join(texts).strip() if texts else ""
 
 
-def _step_name(element: Element) -> str:
+def _step_name(element: Element) -> tuple[str, Element | None]:
+    """The step's name, and its own (first) ``<status>``: one look at its children."""
     tag = element.tag
     kind = element.get("type")
     kind = kind.lower() if kind else ""
+    own = None
     if tag == "kw":
-        if kind in _CONTROL_KINDS:
-            return f"{kind.upper()} {element.get('name', '')}".strip()
         args: list[str] = []
         assign: list[str] = []
         for child in element:  # its own <arg>/<var> (RF 4+), or under <arguments>/<assign>
             local = child.tag
             if local == "arg":
                 args.append(child.text or "")
+            elif local == "status":
+                if own is None:
+                    own = child
             elif local == "var":
                 assign.append(child.text or "")
             elif local == "arguments":
                 args.extend(c.text or "" for c in child if c.tag == "arg")
             elif local == "assign":
                 assign.extend(c.text or "" for c in child if c.tag == "var")
+        if kind in _CONTROL_KINDS:
+            return f"{kind.upper()} {element.get('name', '')}".strip(), own
         library = element.get("library") or element.get("owner")
         name = element.get("name", "")
         if library and not name.startswith(f"{library}."):
@@ -735,18 +744,19 @@ def _step_name(element: Element) -> str:
         call = "    ".join(filter(None, (name, *args)))
         if assign:
             call = f"{' '.join(assign)} = {call}"
-        return f"{_LABELS[kind]}{call}" if kind in _LABELS else call
+        return (f"{_LABELS[kind]}{call}" if kind in _LABELS else call), own
+    own = next((child for child in element if child.tag == "status"), None)
     if tag == "for":
         variables = [v.text or "" for v in element if v.tag == "var"]
         values = [v.text or "" for v in element if v.tag == "value"]
         flavor = element.get("flavor", "IN")
-        return "    ".join(["FOR", *variables, flavor, *values])
+        return "    ".join(["FOR", *variables, flavor, *values]), own
     if tag in ("if", "try"):
         branch = next((b for b in element if b.tag == "branch"), None)
         condition = branch.get("condition", "") if branch is not None else ""
-        return f"{tag.upper()} {condition}".strip()
+        return f"{tag.upper()} {condition}".strip(), own
     detail = element.get("condition") or element.get("name") or ""
-    return f"{tag.upper()} {detail}".strip()
+    return f"{tag.upper()} {detail}".strip(), own
 
 
 def _duration(statuses: list[Element], where: str) -> float | None:
