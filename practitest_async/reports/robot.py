@@ -607,7 +607,7 @@ class _Reader:
         _step_actual_set(made, actual)
         _step_attachments_set(made, ())
         if actual is None:
-            if len(self.same_steps) >= 4096:
+            if len(self.same_steps) >= _SAME_STEPS:
                 self.same_steps.clear()
             self.same_steps[(name, status)] = made
         return made
@@ -624,6 +624,9 @@ def _agree(status: Status, steps: list[StepResult]) -> bool:
 
 _new = object.__new__
 _ELAPSED: dict[str, dt.timedelta] = {}
+_SAME_STEPS = 256
+"""Steps kept for reuse per file (a few hundred distinct calls repeat; more would only cost
+memory: each is about 300 bytes)."""
 STEPS_FAST = tuple(f.name for f in attrs.fields(StepResult)) == (
     *("name", "status", "description", "expected", "actual", "attachments"),
 )
