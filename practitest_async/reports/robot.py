@@ -318,51 +318,80 @@ class _Reader:
             self.nodes.append(root)
         if self.nodes:  # (else the root was read whole)
             root = self.nodes[0]
-            self._walk(root, 0, still_open is None or id(root) in still_open, still_open)
+            self._walk(root, still_open is None or id(root) in still_open, still_open)
 
-    def _walk(self, node: Element, depth: int, is_open: bool, still_open: set[int] | None) -> None:
-        """Read ``node``'s complete children in order (entering the robot and suite elements
-        among them), drop them, and leave ``node`` when it is complete itself."""
-        done = 0
-        last = len(node) - 1
-        for index, child in enumerate(node):
-            if still_open is None:
-                child_open = is_open and index == last
+    def _walk(self, root: Element, root_open: bool, still_open: set[int] | None) -> None:
+        """Read the complete children of ``root`` and of the robot and suite elements in it, in
+        document order (entering those), drop them, and leave each one that is complete.
+
+        A loop with its own stack, not recursion: suites may nest deeper than Python's stack.
+        A frame is ``[element, open, index of the next child, how the child we went into
+        ended]``; an open child ends the reading of its parent (and of theirs) for now.
+        """
+        frames: list[list[Any]] = [[root, root_open, 0, None]]
+        while frames:
+            frame = frames[-1]
+            node, node_open, index, came_back = frame
+            if came_back == "open":
+                stopped = True
             else:
-                child_open = id(child) in still_open
-            tag = child.tag
-            if tag == "suite" or tag == "robot":
-                nodes = self.nodes
-                if len(nodes) <= depth + 1 or nodes[depth + 1] is not child:
-                    nodes.append(child)
-                    if tag == "suite":
-                        self._enter_suite(child)
-                self._walk(child, depth + 1, child_open, still_open)
-                if child_open:
-                    break
-            elif child_open:
-                break
-            elif tag == "test":
-                if self.suites and not self.scan and (result := self._test(child)) is not None:
-                    self.count += 1
+                stopped = False
+                if came_back == "done":
+                    index += 1
+                last = len(node) - 1
+                while index <= last:
+                    child = node[index]
+                    if still_open is None:
+                        child_open = node_open and index == last
+                    else:
+                        child_open = id(child) in still_open
+                    tag = child.tag
+                    if tag == "suite" or tag == "robot":
+                        break
+                    if child_open:
+                        stopped = True
+                        break
+                    self._child(node, child, tag)
+                    index += 1
+                else:
+                    child = None
+                if child is not None and not stopped:  # a robot or suite element: go in
+                    depth = len(frames)
+                    nodes = self.nodes
+                    if len(nodes) <= depth or nodes[depth] is not child:
+                        nodes.append(child)
+                        if child.tag == "suite":
+                            self._enter_suite(child)
+                    frame[2], frame[3] = index, None
+                    frames.append([child, child_open, 0, None])
+                    continue
+            # as far as this element can be read now: drop what was read, leave it if complete
+            if index:
+                del node[:index]
+            frames.pop()
+            if frames:
+                frames[-1][3] = "open" if node_open else "done"
+            if not node_open:
+                self.nodes.pop()
+                if node.tag == "suite" and (result := self._leave_suite()) is not None:
                     self.ready.append(result)
-            elif tag == "status":
-                if node.tag == "suite" and self.suites:
-                    self.suites[-1].statuses.append(child)
-            elif self.scan:
-                pass
-            elif tag in ("kw", "setup", "teardown"):
-                if self.suites:
-                    self._suite_keyword(child, tag)
-            elif tag == "errors":
-                _log_errors(self.path, child)
-            done += 1
-        if done:
-            del node[:done]
-        if not is_open:
-            self.nodes.pop()
-            if node.tag == "suite" and (result := self._leave_suite()) is not None:
+
+    def _child(self, node: Element, child: Element, tag: str) -> None:
+        """A complete child of a robot or suite element, other than a suite."""
+        if tag == "test":
+            if self.suites and not self.scan and (result := self._test(child)) is not None:
+                self.count += 1
                 self.ready.append(result)
+        elif tag == "status":
+            if node.tag == "suite" and self.suites:
+                self.suites[-1].statuses.append(child)
+        elif self.scan:
+            pass
+        elif tag in ("kw", "setup", "teardown"):
+            if self.suites:
+                self._suite_keyword(child, tag)
+        elif tag == "errors":
+            _log_errors(self.path, child)
 
     # -- suites --------------------------------------------------------------------------
 

@@ -350,3 +350,24 @@ def test_memory_is_flat_in_the_number_of_tests(tmp_path: Path) -> None:
     # 10 times the tests (~2.5 MB): the peak grows by less than 400 kB (one chunk's elements
     # and the open suites are held, whatever the file's size).
     assert large - small < 400_000, (small, large)
+
+
+def test_suites_nested_deeper_than_the_python_stack(tmp_path: Path) -> None:
+    depth = 3000
+    path = tmp_path / "output.xml"
+    path.write_text(
+        "<robot>"
+        + "".join(f'<suite name="s{i}">' for i in range(depth))
+        + '<test name="t"><status status="FAIL">x</status></test>'
+        + '<status status="FAIL"/></suite>' * depth
+        + "</robot>"
+    )
+    [result] = _read_path(path)
+    assert result.name.endswith("s2998.s2999.t")
+    assert result.status is Status.FAILED
+
+
+def _read_path(path: Path) -> list[Any]:
+    results, problems = read_all(robot.read, path)
+    assert not problems
+    return results
