@@ -371,3 +371,26 @@ def _read_path(path: Path) -> list[Any]:
     results, problems = read_all(robot.read, path)
     assert not problems
     return results
+
+
+def test_rf6_durations_from_start_and_end_times(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def test(name: str, start: str, end: str) -> str:
+        times = f'starttime="{start}" endtime="{end}"'
+        return f'<test name="{name}"><status status="PASS" {times}/></test>'
+
+    suite = _suite(
+        "S",
+        test("same day", "20240101 10:00:00.000", "20240101 10:00:01.500"),
+        test("over midnight", "20240101 23:59:59.500", "20240102 00:00:01.000"),
+        test("short fraction", "20240101 10:00:00.5", "20240101 10:00:02"),
+        test("backwards", "20240101 10:00:02.000", "20240101 10:00:01.000"),
+        test("no such hour", "20240101 25:00:00.000", "20240101 25:00:01.000"),
+        test("not run", "N/A", "N/A"),
+    )
+    with caplog.at_level(logging.WARNING):
+        results = _read(tmp_path, suite)
+    seconds = [r.duration.total_seconds() if r.duration is not None else None for r in results]
+    assert seconds == [1.5, 1.5, 1.5, None, None, None]
+    assert "not a number of seconds" in caplog.text  # the backwards one, said
