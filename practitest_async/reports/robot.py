@@ -627,7 +627,7 @@ class _Reader:
             raw = word.strip().lower()
             default = _STEP_DEFAULTS.get(raw, Status.NOT_COMPLETED)
             status = self.step_statuses[word] = step_status(self.options, raw or "not run", default)
-        if not STEPS_FAST:
+        if not _STEPS_FAST:
             return StepResult(name, status, actual=actual)
         if actual is None:  # the same call with the same outcome: one (immutable) step
             known = self.same_steps.get((name, status))
@@ -661,7 +661,7 @@ _ELAPSED: dict[str, dt.timedelta] = {}
 _SAME_STEPS = 256
 """Steps kept for reuse per file (a few hundred distinct calls repeat; more would only cost
 memory: each is about 300 bytes)."""
-STEPS_FAST = tuple(f.name for f in attrs.fields(StepResult)) == (
+_STEPS_FAST = tuple(f.name for f in attrs.fields(StepResult)) == (
     *("name", "status", "description", "expected", "actual", "attachments"),
 )
 """StepResult has exactly these slots: steps are built without the converters (the status is
@@ -671,7 +671,7 @@ a StepStatus already, attachments an empty tuple); else with the constructor."""
 def _slot(cls: type, field: str) -> Callable[[Any, object], None]:
     """The slot's own setter (a frozen class's ``__setattr__`` refuses), bound once."""
     descriptor: Any = cls.__dict__.get(field)
-    if not hasattr(descriptor, "__set__"):  # not a slot: FAST/STEPS_FAST are False then
+    if not hasattr(descriptor, "__set__"):  # not a slot: FAST/_STEPS_FAST are False then
         return lambda made, value: object.__setattr__(made, field, value)
     setter: Callable[[Any, object], None] = descriptor.__set__
     return setter
