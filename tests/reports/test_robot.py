@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from practitest_async.batch.results import Status
 from practitest_async.models import StepStatus
-from practitest_async.reports import robot
+from practitest_async.reports import read_reports, robot
 from practitest_async.reports._base import Head, ReaderOptions, ReportError, result_key
 
 from ._json_helpers import by_name, corpus_file, corpus_names, counts, read_all, statuses
@@ -257,3 +258,139 @@ def test_name_template_fields(tmp_path: Path) -> None:
 
 def test_every_corpus_file_is_read_above() -> None:
     assert corpus_names("robot") == {name for name, _ in CORPUS_ROBOT}
+
+
+# -- streaming: chunk boundaries, a cut file, memory ------------------------------------------
+
+
+def _many(path: Path, tests: int) -> Path:
+    """Suites of 20 tests under one top suite; 1 test in 10 fails with a FAIL message; the
+    third suite's setup fails (its tests are blocked), the fifth suite's teardown fails."""
+    rows = ['<?xml version="1.0" encoding="UTF-8"?>\n<robot generator="Robot 7.0">\n']
+    rows.append('<suite id="s1" name="Top">\n')
+    times = 'start="2024-01-01T00:00:00.000000" elapsed="0.012"'
+    for i in range(tests):
+        group = i // 20
+        if i % 20 == 0:
+            if i:
+                rows.append(_end_suite(group - 1, times))
+            rows.append(f'<suite id="s1-s{group}" name="Class{group}">\n')
+            if group == 2:
+                rows.append(
+                    '<kw name="Connect" type="SETUP"><msg level="FAIL">db down</msg>'
+                    f'<status status="FAIL" {times}>db down</status></kw>\n'
+                )
+        word, text = ("FAIL", f"expected {i}") if i % 10 == 7 else ("PASS", "")
+        if group == 2:
+            word, text = "FAIL", "Parent suite setup failed:\ndb down"
+        msg = f'<msg level="FAIL">expected {i}</msg>' if word == "FAIL" and group != 2 else ""
+        kw_word = "FAIL" if msg else ("NOT RUN" if group == 2 else "PASS")
+        rows.append(
+            f'<test id="s1-s{group}-t{i}" name="Test {i}">\n'
+            f'<kw name="Should Be Equal" owner="BuiltIn"><arg>${{x}}</arg><arg>{i}</arg>{msg}'
+            f'<status status="{kw_word}" {times}/></kw>\n'
+            f'<status status="{word}" {times}>{text}</status>\n</test>\n'
+        )
+    rows.append(_end_suite((tests - 1) // 20, times))
+    rows.append(f'<status status="FAIL" {times}/>\n</suite>\n<errors/>\n</robot>\n')
+    path.write_text("".join(rows), encoding="utf-8")
+    return path
+
+
+def _end_suite(group: int, times: str) -> str:
+    if group == 4:
+        return (
+            f'<kw name="Cleanup" type="TEARDOWN"><status status="FAIL" {times}>disk full</status>'
+            f'</kw>\n<status status="FAIL" {times}>Suite teardown failed:\ndisk full</status>\n'
+            "</suite>\n"
+        )
+    return f'<status status="PASS" {times}/>\n</suite>\n'
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100, 4096])
+def test_results_do_not_depend_on_where_chunks_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    path = _many(tmp_path / "output.xml", 120)
+    whole, _ = read_all(robot.read, path)
+    assert statuses(whole) == counts(72, 28, blocked=20)  # the fifth suite's 20: FAILED
+    assert [r.name for r in whole][:2] == ["Top.Class0.Test 0", "Top.Class0.Test 1"]
+    monkeypatch.setattr(robot, "_CHUNK", chunk)  # the parser is fed this much at a time
+    assert read_all(robot.read, path) == (whole, [])
+
+
+def test_a_cut_file_reads_the_tests_before_the_cut_with_partial(tmp_path: Path) -> None:
+    text = _many(tmp_path / "whole.xml", 30).read_text()
+    at = text.index("</test>", text.index('name="Test 2"')) + len("</test>")
+    cut = tmp_path / "output.xml"
+    cut.write_text(text[:at])  # right after the third test: the last element that ended
+    errors: list[ReportError] = []
+    assert list(read_reports(cut, errors=errors)) == []
+    assert len(errors) == 1
+    assert errors[0].line is not None
+    errors.clear()
+    names = [r.name for r in read_reports(cut, errors=errors, partial=True)]
+    assert names == ["Top.Class0.Test 0", "Top.Class0.Test 1", "Top.Class0.Test 2"]
+    assert [str(e).split(": ", 1)[-1] for e in errors] == ["no element found"]
+
+
+def _peak(path: Path) -> int:
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in robot.read(path, ReaderOptions(), pytest.fail))
+        return tracemalloc.get_traced_memory()[1] if count else 0
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_is_flat_in_the_number_of_tests(tmp_path: Path) -> None:
+    small = _peak(_many(tmp_path / "small.xml", 500))
+    large = _peak(_many(tmp_path / "large.xml", 5_000))
+    assert small > 0
+    # 10 times the tests (~2.5 MB): the peak grows by less than 400 kB (one chunk's elements
+    # and the open suites are held, whatever the file's size).
+    assert large - small < 400_000, (small, large)
+
+
+def test_suites_nested_deeper_than_the_python_stack(tmp_path: Path) -> None:
+    depth = 3000
+    path = tmp_path / "output.xml"
+    path.write_text(
+        "<robot>"
+        + "".join(f'<suite name="s{i}">' for i in range(depth))
+        + '<test name="t"><status status="FAIL">x</status></test>'
+        + '<status status="FAIL"/></suite>' * depth
+        + "</robot>"
+    )
+    [result] = _read_path(path)
+    assert result.name.endswith("s2998.s2999.t")
+    assert result.status is Status.FAILED
+
+
+def _read_path(path: Path) -> list[Any]:
+    results, problems = read_all(robot.read, path)
+    assert not problems
+    return results
+
+
+def test_rf6_durations_from_start_and_end_times(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def test(name: str, start: str, end: str) -> str:
+        times = f'starttime="{start}" endtime="{end}"'
+        return f'<test name="{name}"><status status="PASS" {times}/></test>'
+
+    suite = _suite(
+        "S",
+        test("same day", "20240101 10:00:00.000", "20240101 10:00:01.500"),
+        test("over midnight", "20240101 23:59:59.500", "20240102 00:00:01.000"),
+        test("short fraction", "20240101 10:00:00.5", "20240101 10:00:02"),
+        test("backwards", "20240101 10:00:02.000", "20240101 10:00:01.000"),
+        test("no such hour", "20240101 25:00:00.000", "20240101 25:00:01.000"),
+        test("not run", "N/A", "N/A"),
+    )
+    with caplog.at_level(logging.WARNING):
+        results = _read(tmp_path, suite)
+    seconds = [r.duration.total_seconds() if r.duration is not None else None for r in results]
+    assert seconds == [1.5, 1.5, 1.5, None, None, None]
+    assert "not a number of seconds" in caplog.text  # the backwards one, said
