@@ -28,7 +28,6 @@ from collections.abc import Iterator
 
 _EMPTY = -(1 << 63)  # a free slot (a key equal to it is stored as _EMPTY + 1)
 _NONE = _EMPTY  # "no value" in a value column
-_LOW, _HIGH = -(1 << 63), (1 << 63) - 1
 _MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: consecutive ids spread over the table
 _M64 = (1 << 64) - 1
 _MIN_SLOTS = 8
@@ -48,95 +47,85 @@ def name_digest(name: str) -> int:
     return hash(name) if _FAST_HASH else stable_digest(name)
 
 
-def _fits(value: int) -> bool:
-    return _LOW < value <= _HIGH
-
-
 class _Slots:
-    """Open addressing over an ``array('q')`` of keys and ``width`` value columns. Keys are
-    ints; one outside 64 bits (no real id is) lives in a small dict beside the arrays."""
+    """Open addressing over an ``array('q')`` of keys (linear probing) and value columns. A key
+    or value outside 64 bits (no real id is) lives in a small dict beside the arrays. The
+    probing is written out in each method: this is on every result's path, and a call costs
+    more than a probe."""
 
-    __slots__ = ("_columns", "_keys", "_odd", "_size")
+    __slots__ = ("_keys", "_odd", "_size")
 
-    def __init__(self, width: int) -> None:
+    def __init__(self) -> None:
         self._keys = array("q", [_EMPTY]) * _MIN_SLOTS
-        self._columns = [array("q", [_NONE]) * _MIN_SLOTS for _ in range(width)]
         self._size = 0
-        self._odd: dict[int, tuple[int | None, ...]] = {}
+        self._odd: dict[int, tuple[int, int | None]] = {}
 
     def __len__(self) -> int:
         return self._size + len(self._odd)
 
-    def _slot(self, key: int) -> int:
-        """The slot holding ``key``, or the free slot where it would go."""
+    def _find(self, key: int) -> int:
+        """The slot of ``key`` (already made a key by ``_key``), or -1."""
         keys = self._keys
         size = len(keys)
-        i = ((key * _MIX) & _M64) % size
+        i = (key * _MIX & _M64) % size
         while True:
             found = keys[i]
-            if found in (key, _EMPTY):
+            if found == key:
                 return i
+            if found == _EMPTY:
+                return -1
             i += 1
             if i == size:
                 i = 0
 
-    def _find(self, key: int) -> int:
-        """The slot of ``key``, or -1."""
-        i = self._slot(key)
-        return i if self._keys[i] == key else -1
+    def _free(self, key: int) -> int:
+        """The free slot where ``key`` goes (it is not in the table)."""
+        keys = self._keys
+        size = len(keys)
+        i = (key * _MIX & _M64) % size
+        while keys[i] != _EMPTY:
+            i += 1
+            if i == size:
+                i = 0
+        return i
 
-    def _put(self, key: int, values: tuple[int | None, ...], *, replace: bool) -> bool:
-        """Store ``values`` under ``key``; False (and nothing changed, unless ``replace``) when
-        the key was there already."""
-        if not _fits(key) or not all(v is None or _fits(v) for v in values):
-            if key in self._odd and not replace:
-                return False
-            new = key not in self._odd
-            self._odd[key] = values
-            return new
-        i = self._slot(key)
-        new = self._keys[i] != key
-        if not new and not replace:
-            return False
-        self._keys[i] = key
-        for column, value in zip(self._columns, values, strict=True):
-            column[i] = _NONE if value is None else value
-        if new:
-            self._size += 1
-            if self._size * 4 >= len(self._keys) * 3:
-                self._grow()
-        return new
+    def _columns(self) -> list[array[int]]:
+        return []
 
-    def _values(self, key: int) -> tuple[int | None, ...] | None:
-        if not _fits(key):
-            return self._odd.get(key)
-        i = self._find(key)
-        if i < 0:
-            return None
-        return tuple(None if (v := c[i]) == _NONE else v for c in self._columns)
+    def _grown(self) -> None:
+        """Count one more entry; past 3/4 full, rebuild at 1/2 (every entry put back)."""
+        self._size += 1
+        if self._size * 4 >= len(self._keys) * 3:
+            self._rebuild(max(_MIN_SLOTS, self._size * 2))
 
-    def _grow(self) -> None:
-        """Rebuild at half full (load 3/4 -> 1/2), keeping every entry."""
-        old_keys, old_columns = self._keys, self._columns
-        slots = max(_MIN_SLOTS, self._size * 2)
-        self._keys = array("q", [_EMPTY]) * slots
-        self._columns = [array("q", [_NONE]) * slots for _ in old_columns]
-        keys, columns = self._keys, self._columns
-        for j, key in enumerate(old_keys):
+    def reserve(self, entries: int) -> None:
+        """Make room for ``entries`` in all at once (2/3 full then), when the caller knows how
+        many are coming: no rebuild on the way, and no more slots than that."""
+        slots = entries * 3 // 2 + 1
+        if slots > len(self._keys) and entries * 4 >= len(self._keys) * 3:
+            self._rebuild(max(slots, self._size * 2))
+
+    def _rebuild(self, slots: int) -> None:
+        old = self._keys
+        self._keys = keys = array("q", [_EMPTY]) * slots
+        for key in old:
             if key != _EMPTY:
-                i = self._slot(key)
+                i = (key * _MIX & _M64) % slots
+                while keys[i] != _EMPTY:
+                    i += 1
+                    if i == slots:
+                        i = 0
                 keys[i] = key
-                for new, old in zip(columns, old_columns, strict=True):
-                    new[i] = old[j]
 
     def _remove(self, key: int) -> bool:
         """Drop ``key`` (linear probing: the entries after it in its run are put back)."""
-        if not _fits(key):
-            return self._odd.pop(key, None) is not None
+        if key in self._odd:
+            del self._odd[key]
+            return True
         i = self._find(key)
         if i < 0:
             return False
-        keys, columns = self._keys, self._columns
+        keys, columns = self._keys, self._columns()
         size = len(keys)
         keys[i] = _EMPTY
         self._size -= 1
@@ -144,7 +133,7 @@ class _Slots:
         while (moved := keys[j]) != _EMPTY:
             values = [c[j] for c in columns]
             keys[j] = _EMPTY
-            k = self._slot(moved)
+            k = self._free(moved)
             keys[k] = moved
             for column, value in zip(columns, values, strict=True):
                 column[k] = value
@@ -158,12 +147,12 @@ class _Slots:
 
     def nbytes(self) -> int:
         """Bytes the arrays hold (what the table costs, less a few object headers)."""
-        arrays = [self._keys, *self._columns]
+        arrays = [self._keys, *self._columns()]
         return sum(a.buffer_info()[1] * a.itemsize for a in arrays)
 
 
-def _key(digest: int) -> int:
-    return digest if digest != _EMPTY else _EMPTY + 1
+def _key(key: int) -> int:
+    return key if key != _EMPTY else _EMPTY + 1
 
 
 class DigestSet(_Slots):
@@ -171,12 +160,30 @@ class DigestSet(_Slots):
 
     __slots__ = ()
 
-    def __init__(self) -> None:
-        super().__init__(0)
-
     def add(self, digest: int) -> bool:
         """Add ``digest``; True when it was not there yet."""
-        return self._put(_key(digest), (), replace=False)
+        key = digest if digest != _EMPTY else _EMPTY + 1
+        keys = self._keys
+        size = len(keys)
+        i = (key * _MIX & _M64) % size
+        while True:
+            found = keys[i]
+            if found == key:
+                return False
+            if found == _EMPTY:
+                break
+            i += 1
+            if i == size:
+                i = 0
+        try:
+            keys[i] = key
+        except OverflowError:  # beyond 64 bits
+            if key in self._odd:
+                return False
+            self._odd[key] = (0, None)
+            return True
+        self._grown()
+        return True
 
     def discard(self, digest: int) -> None:
         """Remove ``digest`` if present."""
@@ -185,44 +192,129 @@ class DigestSet(_Slots):
     def __contains__(self, digest: object) -> bool:
         if not isinstance(digest, int):
             return False
-        key = _key(digest)
-        return key in self._odd if not _fits(key) else self._find(key) >= 0
+        key = digest if digest != _EMPTY else _EMPTY + 1
+        keys = self._keys
+        size = len(keys)
+        i = (key * _MIX & _M64) % size
+        while True:
+            found = keys[i]
+            if found == key:
+                return True
+            if found == _EMPTY:
+                return bool(self._odd) and key in self._odd
+            i += 1
+            if i == size:
+                i = 0
 
 
 class IdTable(_Slots):
     """64-bit key (a digest, an id) -> one id, and with ``pairs`` an optional second one (e.g.
     instance id and test id): 16 bytes a slot (21-32 an entry), 24 with pairs (32-48)."""
 
-    __slots__ = ("_pairs",)
+    __slots__ = ("_first", "_pairs", "_second")
 
     def __init__(self, *, pairs: bool = False) -> None:
-        super().__init__(2 if pairs else 1)
+        super().__init__()
         self._pairs = pairs
+        self._first = array("q", [_NONE]) * _MIN_SLOTS
+        self._second = array("q", [_NONE]) * (_MIN_SLOTS if pairs else 0)
+
+    def _columns(self) -> list[array[int]]:
+        return [self._first, self._second] if self._pairs else [self._first]
+
+    def _rebuild(self, slots: int) -> None:
+        old_keys, old_first, old_second = self._keys, self._first, self._second
+        self._keys = keys = array("q", [_EMPTY]) * slots
+        self._first = first = array("q", [_NONE]) * slots
+        pairs = self._pairs
+        self._second = second = array("q", [_NONE]) * (slots if pairs else 0)
+        for j, key in enumerate(old_keys):
+            if key != _EMPTY:
+                i = (key * _MIX & _M64) % slots
+                while keys[i] != _EMPTY:
+                    i += 1
+                    if i == slots:
+                        i = 0
+                keys[i] = key
+                first[i] = old_first[j]
+                if pairs:
+                    second[i] = old_second[j]
 
     def setdefault(self, key: int, first: int, second: int | None = None) -> bool:
         """Store the ids under ``key`` unless it has some already (the first one wins); True
         when stored."""
-        return self._put(_key(key), self._row(first, second), replace=False)
+        return self._put(key, first, second, replace=False)
 
     def set(self, key: int, first: int, second: int | None = None) -> None:
         """Store the ids under ``key``, replacing what it had."""
-        self._put(_key(key), self._row(first, second), replace=True)
+        self._put(key, first, second, replace=True)
 
-    def _row(self, first: int, second: int | None) -> tuple[int | None, ...]:
-        if self._pairs:
-            return (first, second)
-        if second is not None:
+    def _put(self, key: int, first: int, second: int | None, *, replace: bool) -> bool:
+        if second is not None and not self._pairs:
             raise ValueError("this table holds one id per key")
-        return (first,)
+        if key == _EMPTY:
+            key += 1
+        keys = self._keys
+        size = len(keys)
+        i = (key * _MIX & _M64) % size
+        while True:
+            found = keys[i]
+            if found == key:
+                if not replace:
+                    return False
+                break
+            if found == _EMPTY:
+                break
+            i += 1
+            if i == size:
+                i = 0
+        new = found != key
+        try:
+            self._first[i] = first
+            if self._pairs:
+                self._second[i] = _NONE if second is None else second
+            if new:
+                keys[i] = key
+        except OverflowError:  # a key or an id beyond 64 bits: kept aside
+            if key in self._odd and not replace:
+                return False
+            if not new:  # it moves aside whole
+                self._remove(key)
+            new = key not in self._odd
+            self._odd[key] = (first, second)
+            return new
+        if new:
+            self._grown()
+        return new
 
     def get(self, key: int) -> tuple[int, int | None] | None:
         """The ids under ``key`` (the second None without ``pairs``), or None."""
-        found = self._values(_key(key))
-        if found is None:
-            return None
-        first = found[0]
-        assert first is not None
-        return first, found[1] if self._pairs else None
+        if key == _EMPTY:
+            key += 1
+        keys = self._keys
+        size = len(keys)
+        i = (key * _MIX & _M64) % size
+        while True:
+            found = keys[i]
+            if found == key:
+                if not self._pairs:
+                    return self._first[i], None
+                second = self._second[i]
+                return self._first[i], None if second == _NONE else second
+            if found == _EMPTY:
+                return self._odd.get(key) if self._odd else None
+            i += 1
+            if i == size:
+                i = 0
+
+    def values(self) -> Iterator[tuple[int, int | None]]:
+        """The ids of every entry, in the order of the slots (not of insertion)."""
+        first, second, pairs = self._first, self._second, self._pairs
+        for i, key in enumerate(self._keys):
+            if key != _EMPTY:
+                value = second[i] if pairs else _NONE
+                yield first[i], None if value == _NONE else value
+        yield from self._odd.values()
 
     def pop(self, key: int) -> bool:
         """Forget ``key``; True when it was there."""
@@ -249,11 +341,9 @@ class Ordinals:
     def next(self, name: str, test_id: int | None, instance_id: int | None) -> int:
         """The ordinal of this result among those of its identity (0 for the first)."""
         digest = stable_digest(f"{test_id}\x1f{instance_id}\x1f{name}")
-        counted = self._counts.get(digest)
-        if counted is not None:
-            self._counts.set(digest, counted[0] + 1)
-            return counted[0]
         if self._once.add(digest):
             return 0
-        self._counts.set(digest, 2)
-        return 1
+        counted = self._counts.get(digest)
+        ordinal = 1 if counted is None else counted[0]
+        self._counts.set(digest, ordinal + 1)
+        return ordinal

@@ -60,14 +60,18 @@ class NameIndex:
         page: Callable[[int], Awaitable[Page[Ref]]],
         lookup: Callable[[Key], Awaitable[list[Ref]]],
         by_test_id: bool = False,
+        on_twin: Callable[[Ref, Ref], None] | None = None,
         empty: bool = False,
         expected: Callable[[], int] | None = None,
     ) -> None:
         self._page = page
         self._lookup = lookup
         self._by_test_id = by_test_id
+        self._on_twin = on_twin  # told (first, other) when a page lists a test's instance twice
         self._names = IdTable(pairs=True)  # name digest -> (id, test id)
-        self._test_ids = IdTable()  # test id -> instance id
+        # test id -> instance id: made from _names the first time it is needed (a result or an
+        # instance known by test id only), so an upload by name pays neither its bytes nor CPU
+        self._test_ids: IdTable | None = None
         self._planned = DigestSet()  # names a dry run would create (see planned_ref)
         self._absent_names: set[int] = set()  # looked up, not found (at most one per call)
         self._absent_tests: set[int] = set()
@@ -89,18 +93,36 @@ class NameIndex:
 
     def nbytes(self) -> int:
         """Bytes the index's tables hold."""
-        return self._names.nbytes() + self._test_ids.nbytes() + self._planned.nbytes()
+        by_test = 0 if self._test_ids is None else self._test_ids.nbytes()
+        return self._names.nbytes() + by_test + self._planned.nbytes()
 
-    def add(self, item: Ref) -> None:
+    def add(self, item: Ref) -> Ref | None:
         """Record an entity (e.g. one we just created). The first one recorded under a key
-        stays."""
+        stays: when ``item`` is another instance of a test already recorded under its name, that
+        first one is returned (None otherwise)."""
         if item.name is not None:
             digest = name_digest(item.name)
-            self._names.setdefault(digest, item.id, item.test_id)
-            self._absent_names.discard(digest)
+            if not self._names.setdefault(digest, item.id, item.test_id):
+                first = self._names.get(digest)
+                if first is not None and first[1] == item.test_id and first[0] != item.id:
+                    return Ref(first[0], test_id=first[1], name=item.name)
+            if self._absent_names:
+                self._absent_names.discard(digest)
         if self._by_test_id and item.test_id is not None:
-            self._test_ids.setdefault(item.test_id, item.id)
+            if self._test_ids is not None or item.name is None:
+                self._by_test().setdefault(item.test_id, item.id)
             self._absent_tests.discard(item.test_id)
+        return None
+
+    def _by_test(self) -> IdTable:
+        """Test id -> instance id, made from the entries by name when first needed."""
+        if self._test_ids is None:
+            table = self._test_ids = IdTable()
+            table.reserve(len(self._names))
+            for first, test_id in self._names.values():
+                if test_id is not None:
+                    table.setdefault(test_id, first)
+        return self._test_ids
 
     def plan(self, name: str) -> Ref:
         """Record that a dry run would create the test ``name`` (and its instance): its digest
@@ -112,7 +134,7 @@ class NameIndex:
 
     def first_of_test(self, test_id: int) -> int | None:
         """The id of the first instance of ``test_id`` recorded (``by_test_id`` only)."""
-        found = self._test_ids.get(test_id)
+        found = self._by_test().get(test_id) if self._by_test_id else None
         return None if found is None else found[0]
 
     def get(self, key: Key) -> Ref | None:
@@ -128,9 +150,7 @@ class NameIndex:
 
     def _known(self, key: Key) -> bool:
         if isinstance(key, int):
-            return key in self._absent_tests or (
-                self._by_test_id and self._test_ids.get(key) is not None
-            )
+            return key in self._absent_tests or self.first_of_test(key) is not None
         digest = name_digest(key)
         return digest in self._absent_names or digest in self._names or digest in self._planned
 
@@ -174,6 +194,8 @@ class NameIndex:
         assert self._next_page is not None
         page = await self._page(self._next_page)
         for item in page.items:
-            self.add(item)
+            first = self.add(item)
+            if first is not None and self._on_twin is not None:
+                self._on_twin(first, item)
         self._total_pages = page.total_pages
         self._next_page = page.next_number

@@ -641,10 +641,8 @@ class Router:
 
         async def page(number: int) -> Page[Ref]:
             found = await service.list(project, set_ids=[set_id], ids_only=True).page(number)
-            index = self._instance_index()
             for instance in found.items:
-                self._note_instance(index, check_instance(instance, "GET", path))
-                index.add(instance)  # now: a second instance of a test on this page is seen
+                check_instance(instance, "GET", path)
             self._learn_names(found.items)
             return found
 
@@ -652,19 +650,17 @@ class Router:
             page=page,
             lookup=lookup,
             by_test_id=True,
+            on_twin=self._warn_twin,
             empty=empty,
             expected=self._expected_more,
         )
 
-    def _note_instance(self, index: NameIndex, instance: Ref) -> None:
-        """Warn about a second instance of one test in the set (the index keeps the first)."""
-        test_id = instance.test_id or 0
-        first = index.first_of_test(test_id)
-        if first is not None and first != instance.id:
-            self._warn(
-                f"set {self._scope.set_id} holds more than one instance of test {test_id} "
-                f"(instances {first} and {instance.id}); runs go to {first}"
-            )
+    def _warn_twin(self, first: Ref, instance: Ref) -> None:
+        """The set holds a second instance of one test: runs go to the first one listed."""
+        self._warn(
+            f"set {self._scope.set_id} holds more than one instance of test {first.test_id} "
+            f"(instances {first.id} and {instance.id}); runs go to {first.id}"
+        )
 
     def _learn_names(self, instances: Iterable[Ref]) -> None:
         """With an id cache: remember the test name -> test id of each listed instance (the
