@@ -321,7 +321,22 @@ class IdTable(_Slots):
         return self._remove(_key(key))
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, int) and self.get(key) is not None
+        if not isinstance(key, int):
+            return False
+        if key == _EMPTY:
+            key += 1
+        keys = self._keys
+        size = len(keys)
+        i = (key * _MIX & _M64) % size
+        while True:
+            found = keys[i]
+            if found == key:
+                return True
+            if found == _EMPTY:
+                return bool(self._odd) and key in self._odd
+            i += 1
+            if i == size:
+                i = 0
 
 
 class Ordinals:

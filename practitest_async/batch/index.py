@@ -152,7 +152,7 @@ class NameIndex:
         if isinstance(key, int):
             return key in self._absent_tests or self.first_of_test(key) is not None
         digest = name_digest(key)
-        return digest in self._absent_names or digest in self._names or digest in self._planned
+        return digest in self._names or digest in self._absent_names or digest in self._planned
 
     def _missing(self, keys: Iterable[Key]) -> list[Key]:
         if self.complete:
@@ -192,7 +192,12 @@ class NameIndex:
 
     async def _read_page(self) -> None:
         assert self._next_page is not None
-        page = await self._page(self._next_page)
+        number = self._next_page
+        page = await self._page(number)
+        if number == 2 and page.total_pages:  # a second page read: room for every page at
+            # once (no rebuilds on the way), as many on each as on this one (at most a million)
+            coming = (page.total_pages - 1) * len(page.items)
+            self._names.reserve(len(self._names) + min(coming, 1_000_000))
         for item in page.items:
             first = self.add(item)
             if first is not None and self._on_twin is not None:
