@@ -8,8 +8,10 @@ set's listing. The tables themselves are checked against a dict doing the same o
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +186,29 @@ def test_ordinals_count_each_identity_from_zero() -> None:
     seen = [ordinals.next(n, t, None) for n, t in [("a", None), ("a", None), ("a", 5), ("a", None)]]
     assert seen == [0, 1, 0, 2]
     assert [ordinals.next("b", None, None) for _ in range(4)] == [0, 1, 2, 3]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc (VmHWM)")
+async def test_a_dry_run_keeps_a_few_bytes_per_new_test(fake: FakePractiTest) -> None:
+    async def planned(n: int) -> tuple[int, int]:
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(Path(__file__).with_name("dry_run_worker.py")),
+            fake.url,
+            fake.token,
+            str(n),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(worker.communicate(), 300)
+        assert worker.returncode == 0, err.decode()[-2000:]
+        auto_creates, kb = map(int, out.split())
+        return auto_creates, kb
+
+    few, many = await planned(10_000), await planned(90_000)
+
+    assert few[0] == 10_000
+    assert many[0] == 90_000
+    # 80,000 more new tests: ~16 bytes each (a name's digest) is ~1.3 MB; a name, ids and a
+    # Ref per test, as before, was ~36 MB more
+    assert many[1] - few[1] < 12_000, (few, many)
