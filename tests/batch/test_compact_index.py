@@ -188,27 +188,42 @@ def test_ordinals_count_each_identity_from_zero() -> None:
     assert [ordinals.next("b", None, None) for _ in range(4)] == [0, 1, 2, 3]
 
 
+async def _planned(fake: FakePractiTest, n: int, *options: str) -> tuple[int, int]:
+    """A dry run of ``n`` new tests in a process of its own: (its count, its peak RSS kB)."""
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("dry_run_worker.py")),
+        fake.url,
+        fake.token,
+        str(n),
+        *options,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(worker.communicate(), 300)
+    assert worker.returncode == 0, err.decode()[-2000:]
+    count, kb = map(int, out.split())
+    return count, kb
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc (VmHWM)")
 async def test_a_dry_run_keeps_a_few_bytes_per_new_test(fake: FakePractiTest) -> None:
-    async def planned(n: int) -> tuple[int, int]:
-        worker = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(Path(__file__).with_name("dry_run_worker.py")),
-            fake.url,
-            fake.token,
-            str(n),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(worker.communicate(), 300)
-        assert worker.returncode == 0, err.decode()[-2000:]
-        auto_creates, kb = map(int, out.split())
-        return auto_creates, kb
-
-    few, many = await planned(10_000), await planned(90_000)
+    few, many = await _planned(fake, 10_000), await _planned(fake, 90_000)
 
     assert few[0] == 10_000
     assert many[0] == 90_000
     # 80,000 more new tests: ~16 bytes each (a name's digest) is ~1.3 MB; a name, ids and a
     # Ref per test, as before, was ~36 MB more
+    assert many[1] - few[1] < 12_000, (few, many)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc (VmHWM)")
+async def test_sixty_thousand_failures_are_reported_without_holding_them(
+    fake: FakePractiTest,
+) -> None:
+    few, many = await _planned(fake, 6_000, "no-create"), await _planned(fake, 60_000, "no-create")
+
+    assert few[0] == 6_000
+    assert many[0] == 60_000  # every one reported (the last one read back, by name)
+    # 54,000 more failed results held as objects were ~40 MB more
     assert many[1] - few[1] < 12_000, (few, many)
