@@ -254,6 +254,10 @@ class IdTable(_Slots):
             raise ValueError("this table holds one id per key")
         if key == _EMPTY:
             key += 1
+        if self._odd and key in self._odd:  # kept aside once: it stays there
+            if replace:
+                self._odd[key] = (first, second)
+            return False
         keys = self._keys
         size = len(keys)
         i = (key * _MIX & _M64) % size

@@ -146,15 +146,16 @@ def test_id_table_matches_a_dict_through_adds_replacements_and_removals() -> Non
     # consecutive ids, ids on a stride, digests, the free-slot marker and keys beyond 64 bits
     keys = [*range(1, 600), *range(0, 60_000, 1024), *(name_digest(f"n{i}") for i in range(600))]
     keys += [-(1 << 63), (1 << 64) + 5, -(1 << 70)]
+    ids = [1, 1 << 40, (1 << 63) - 1, 1 << 64]  # the last one beyond 64 bits
     for step in range(6000):
         key = rng.choice(keys)
         action = rng.random()
         if action < 0.5:
-            value = (rng.randrange(1 << 40), rng.choice([None, rng.randrange(1 << 40)]))
+            value = (rng.choice(ids), rng.choice([None, rng.choice(ids)]))
             assert table.setdefault(key, *value) == (key not in model)
             model.setdefault(key, value)
         elif action < 0.7:
-            value = (rng.randrange(1 << 40), None)
+            value = (rng.choice(ids), None)
             table.set(key, *value)
             model[key] = value
         else:
