@@ -3,6 +3,7 @@
     python benchmarks/upload.py                       # steady, repeat, fresh at 10,000
     python benchmarks/upload.py --n 10000 --n 100000  # the sizes of the README table
     python benchmarks/upload.py --baselines           # also the per-result uploaders
+    python benchmarks/upload.py --dry-run-cases 1000000  # peak RSS of `upload --dry-run`
 
 Scenarios (each an upload of N results into one set of an emulated account):
 
@@ -23,6 +24,12 @@ upload (building the results included: they come from a generator, as a harness 
 them), divided by N; peak RSS is the child's ``VmHWM`` (``/proc/self/status``), which, unlike
 ``ru_maxrss``, does not inherit the parent's memory at fork. Absolute figures vary from machine
 to machine; the script prints the machine it ran on.
+
+``--dry-run-cases N`` writes a JUnit report of N cases whose tests are all new (the generator of
+``benchmarks/readers.py``: 10 % failures with a ~3.5 KB trace), and runs ``practitest-async
+upload FILE --dry-run`` on it in a child process against the emulator (in this process, as
+above), which prints its plan and measures its own CPU and peak RSS (``VmHWM``), the second
+reading of the file for the ``--test-per class`` estimate included.
 """
 
 from __future__ import annotations
@@ -150,6 +157,49 @@ async def measure(scenario: str, n: int) -> dict[str, Any]:
         return row
 
 
+def dry_run_child(path: str, url: str, token: str) -> dict[str, Any]:
+    """``practitest-async upload PATH --dry-run``, measured from inside its own process."""
+    import contextlib
+    import io
+
+    from practitest_async.cli import main as command
+
+    os.environ["PRACTITEST_TOKEN"] = token
+    args = ["upload", path, "--project", str(PROJECT), "--set", "Dry run", "--dry-run"]
+    args += ["--base-url", url, "--limiter", "local", "--no-cache"]
+    printed = io.StringIO()
+    cpu0 = _cpu()
+    with contextlib.redirect_stdout(printed):
+        code = command(args)
+    return {
+        "exit_code": code,
+        "cpu_s": _cpu() - cpu0,
+        "peak_rss_mb": _vm_hwm_mb(),
+        "plan": printed.getvalue().strip(),
+    }
+
+
+async def measure_dry_run(cases: int, folder: Path) -> dict[str, Any]:
+    from practitest_async.testing import EmulatorConfig, FakePractiTest
+
+    path = folder / f"junit-{cases}.xml"
+    if not path.exists():
+        from readers import _junit  # the readers benchmark's generator (same folder)
+
+        with path.open("w", encoding="utf-8") as out:
+            for _ in _junit(out, cases):
+                pass
+    async with FakePractiTest(EmulatorConfig(limit=LIMIT, window=WINDOW)) as fake:
+        args = [sys.executable, __file__, "--dry-run-child", str(path), fake.url, fake.token]
+        proc = await asyncio.create_subprocess_exec(*args, stdout=subprocess.PIPE)
+        out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"the dry run of {cases:,} cases failed (exit {proc.returncode})")
+    row: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    row.update(cases=cases, file_mb=path.stat().st_size / 1e6)
+    return row
+
+
 def floor_calls(scenario: str, n: int) -> str:
     posts = -(-n // 20)
     return {
@@ -194,11 +244,29 @@ def main() -> None:
     parser.add_argument("--n", type=int, action="append", help="result counts (repeatable)")
     parser.add_argument("--scenario", action="append", help="steady, repeat, fresh (repeatable)")
     parser.add_argument("--baselines", action="store_true", help="add the per-result uploaders")
+    parser.add_argument("--dry-run-cases", type=int, help="measure `upload --dry-run` instead")
+    parser.add_argument("--dir", type=Path, help="where the dry run's report is written (or found)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--dry-run-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         scenario, n, url, token, cache = args.child
         print(json.dumps(asyncio.run(child(scenario, int(n), url, token, cache))))
+        return
+    if args.dry_run_child:
+        print(json.dumps(dry_run_child(*args.dry_run_child)))
+        return
+    if args.dry_run_cases:
+        folder = args.dir or Path(tempfile.mkdtemp(prefix="dry-run-bench-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        row = asyncio.run(measure_dry_run(args.dry_run_cases, folder))
+        print(f"\nMachine: {machine()}.")
+        print(f"`upload --dry-run` of {row['cases']:,} new tests ({row['file_mb']:,.0f} MB JUnit):")
+        print(f"  {row['plan']}")
+        print(
+            f"  exit {row['exit_code']}; CPU {row['cpu_s']:.1f} s; "
+            f"peak RSS {row['peak_rss_mb']:.0f} MB (VmHWM of the command's process)"
+        )
         return
     sizes = args.n or [10_000]
     scenarios = args.scenario or ["steady", "repeat", "fresh"]

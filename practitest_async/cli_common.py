@@ -188,7 +188,8 @@ def prepare_summary_folder(path: Path) -> None:
 
 def _dump(summary: dict[str, Any], out: TextIO) -> None:
     """``json.dump(summary, indent=2)``, except that a mapping that is not a dict (the report's
-    run ids, spilled to a file past 20,000) is written an item at a time, never all in memory."""
+    run ids, spilled to a file past 20,000) and an iterator (the failed results, past 1,000 in a
+    file too) are written an item at a time, never all in memory."""
     out.write("{")
     for number, (name, value) in enumerate(summary.items()):
         out.write(("," if number else "") + "\n  " + json.dumps(name) + ": ")
@@ -198,6 +199,13 @@ def _dump(summary: dict[str, Any], out: TextIO) -> None:
                 out.write(("," if index else "") + "\n    " + json.dumps(key) + ": ")
                 out.write(json.dumps(item))
             out.write("\n  }" if value else "}")
+        elif isinstance(value, Iterator):
+            out.write("[")
+            index = -1
+            for index, item in enumerate(value):
+                text = json.dumps(item, indent=2).replace("\n", "\n    ")
+                out.write(("," if index else "") + "\n    " + text)
+            out.write("\n  ]" if index >= 0 else "]")
         else:
             out.write(json.dumps(value, indent=2).replace("\n", "\n  "))
     out.write("\n}\n")

@@ -233,7 +233,7 @@ class Client(OwnsSession[Transport], Services):
             already_uploaded=report.already_uploaded,
             calls=dict(up.writer.calls),
             lookup_calls=report.api_calls,
-            failures=list(report.failed),
+            failures=report.failed,  # not copied: past 1,000 they wait in a temporary file
             calls_per_second=_calls_per_second(self.limiter),
             fatal_error=report.fatal_error,
         )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
+import os
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Literal, overload
 
 import attrs
 
@@ -62,6 +66,121 @@ class FailedResult:
         return cls(result=light, key=key, error=error)
 
 
+KEPT_FAILURES = 1_000  # failed results held in memory; the others wait in a temporary file
+
+
+class FailedResults(Sequence[FailedResult]):
+    """The failed results of an upload, in order: a list of the first ``keep`` (1,000), the
+    others pickled into a temporary SQLite file a batch at a time (deleted with this object),
+    so that a report of a million failures (a server gone, a set that cannot be found) does not
+    hold a million results. Reads like a list: ``len``, indexing, slices, iteration, ``==``;
+    grows by ``append``, ``extend`` and ``+=``."""
+
+    def __init__(self, items: Iterable[FailedResult] = (), *, keep: int = KEPT_FAILURES) -> None:
+        self._keep = max(1, keep)
+        self._head: list[FailedResult] = []  # the first `keep`
+        self._tail: list[FailedResult] = []  # after the head and the file, not yet written
+        self._db: sqlite3.Connection | None = None
+        self._on_disk = 0
+        self.extend(items)
+
+    def append(self, item: FailedResult) -> None:
+        """Add ``item`` at the end."""
+        if len(self._head) < self._keep:
+            self._head.append(item)
+            return
+        self._tail.append(item)
+        if len(self._tail) >= self._keep:
+            db = self._file()
+            with db:
+                db.executemany(
+                    "INSERT INTO failed (result) VALUES (?)",
+                    ((pickle.dumps(f, pickle.HIGHEST_PROTOCOL),) for f in self._tail),
+                )
+            self._on_disk += len(self._tail)
+            self._tail.clear()
+
+    def extend(self, items: Iterable[FailedResult]) -> None:
+        """Add each of ``items`` at the end."""
+        for item in items:
+            self.append(item)
+
+    def __iadd__(self, items: Iterable[FailedResult]) -> FailedResults:
+        self.extend(items)
+        return self
+
+    def _file(self) -> sqlite3.Connection:
+        if self._db is None:
+            handle, path = tempfile.mkstemp(prefix="practitest-failed-", suffix=".sqlite3")
+            os.close(handle)
+            self._db = sqlite3.connect(path)
+            os.unlink(path)  # the open connection keeps it; nothing is left behind
+            self._db.execute("PRAGMA journal_mode=OFF")
+            self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute("CREATE TABLE failed (n INTEGER PRIMARY KEY, result BLOB NOT NULL)")
+        return self._db
+
+    def __len__(self) -> int:
+        return len(self._head) + self._on_disk + len(self._tail)
+
+    @overload
+    def __getitem__(self, index: int) -> FailedResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[FailedResult]: ...
+
+    def __getitem__(self, index: int | slice) -> FailedResult | list[FailedResult]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("failed result index out of range")
+        if index < len(self._head):
+            return self._head[index]
+        index -= len(self._head)
+        if index >= self._on_disk:
+            return self._tail[index - self._on_disk]
+        assert self._db is not None
+        row = self._db.execute("SELECT result FROM failed WHERE n = ?", (index + 1,)).fetchone()
+        found: FailedResult = pickle.loads(row[0])
+        return found
+
+    def __iter__(self) -> Iterator[FailedResult]:
+        yield from self._head
+        if self._db is not None:
+            for start in range(0, self._on_disk, self._keep):
+                rows = self._db.execute(
+                    "SELECT result FROM failed WHERE n > ? AND n <= ? ORDER BY n",
+                    (start, start + self._keep),
+                ).fetchall()
+                for (blob,) in rows:
+                    yield pickle.loads(blob)
+        yield from list(self._tail)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a list
+
+    def __repr__(self) -> str:
+        if self._db is None:
+            return f"FailedResults({self._head + self._tail!r})"
+        return f"FailedResults(<{len(self)} failed results, {self._on_disk} in a temporary file>)"
+
+    def __del__(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+def _failed_results(items: Iterable[FailedResult]) -> FailedResults:
+    """``items`` as :class:`FailedResults` (a list given to ``UploadReport`` is taken)."""
+    return items if isinstance(items, FailedResults) else FailedResults(items)
+
+
 @attrs.define(kw_only=True)
 class UploadReport:
     """What an upload did. ``ok`` is True when every result became exactly one run."""
@@ -70,7 +189,8 @@ class UploadReport:
     set_id: int | None = None
     uploaded: int = 0
     already_uploaded: int = 0
-    failed: list[FailedResult] = attrs.field(factory=list)
+    # a list while small; past 1,000 the others wait in a temporary file (memory flat)
+    failed: FailedResults = attrs.field(factory=FailedResults, converter=_failed_results)
     # key -> run id; a mapping that moves to a temporary file past 20,000 entries (memory flat)
     run_ids: RunIds = attrs.field(factory=RunIds)
     created_tests: list[int] = attrs.field(factory=list)
@@ -115,7 +235,7 @@ class UploadPlan:
     already_uploaded: int
     calls: dict[str, int]
     lookup_calls: int
-    failures: list[FailedResult]
+    failures: Sequence[FailedResult]  # the report's FailedResults: flat however many
     calls_per_second: float
     fatal_error: PractiTestError | None = None  # what stopped the planning (e.g. a 401)
 

@@ -22,7 +22,6 @@ of 100,000 instances is 1,000 pages, and the uploader uses three fields of each.
 
 from __future__ import annotations
 
-import collections
 import logging
 import secrets
 import weakref
@@ -37,6 +36,7 @@ from ..services import AutoCreated, Services, project_path
 from . import wire
 from .answers import check_instance, check_test
 from .cache import IdCache, cache_scope
+from .compact import IdTable, Ordinals
 from .index import Key, NameIndex
 from .outcomes import Outcomes
 from .pending import Pending, UploadScope, derived_key, instance_key
@@ -53,7 +53,9 @@ log = logging.getLogger("practitest_async.upload")
 # of them running at the same time, once it holds the same lock, finds it here without a call.
 # Forgotten when the last of them ends (so a later upload never trusts what was deleted since).
 # Other processes are only seen by a look at the server, made when the limiter is shared.
-MadeRecord = dict[tuple[str, int, str], int]
+# Kept compact (a hash of the key -> the id: 16 bytes a slot), since a fresh upload records an
+# entry per new test; a collision of two keys' hashes (~N² / 2⁶⁵) is what .compact describes.
+MadeRecord = IdTable
 _MADE_BY_LIMITER: weakref.WeakKeyDictionary[object, MadeRecord] = weakref.WeakKeyDictionary()
 _RUNNING: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
 
@@ -86,13 +88,11 @@ class Router:
         self._outcomes = outcomes
         self._sender = sender
         self._scope = scope
-        self._ordinals: collections.Counter[tuple[str, int | None, int | None]] = (
-            collections.Counter()
-        )
+        self._ordinals = Ordinals()  # results of each (name, test id, instance id) so far
         self.awaiting_test: dict[str, list[Pending]] = {}  # by name, behind its auto_create
         self.awaiting_instance: dict[int, list[Pending]] = {}  # by test id, behind a POST
-        self._tests: NameIndex[Ref] | None = None
-        self._instances: NameIndex[Ref] | None = None
+        self._tests: NameIndex | None = None
+        self._instances: NameIndex | None = None
         self._cache = cache
         self._results_to_come = expected_more  # results yet to route, when the caller said
         self._cache_hits = 0
@@ -106,16 +106,15 @@ class Router:
         # Whether other processes take the same locks: then look at the server again before
         # creating; with the local limiter, this process's own record (_MADE) is enough.
         self._shared = callable(lock) and not isinstance(limiter, AccountLimiter)
-        self._made: MadeRecord = {}  # a dry run's (invented ids) stays its own
+        self._made: MadeRecord = IdTable()  # a dry run's (invented ids) stays its own
         self._registered = False
-        self._instance_of_test: dict[int, int] = {}  # as listed: to notice two of one test
 
     def open(self) -> None:
         """Join the uploaders running on this limiter (see ``_MADE_BY_LIMITER``)."""
         limiter = self._limiter
         if callable(getattr(limiter, "lock", None)) and not self._outcomes.dry_run:
             assert limiter is not None
-            self._made = _MADE_BY_LIMITER.setdefault(limiter, {})
+            self._made = _MADE_BY_LIMITER.setdefault(limiter, IdTable())
             _RUNNING[limiter] = _RUNNING.get(limiter, 0) + 1
             self._registered = True
 
@@ -173,9 +172,7 @@ class Router:
         if result.key is not None:  # no need to number it (and so no memory per result)
             return Pending(result=result, key=result.key, marker=self._marker(result.key))
         identity = (result.name, result.test_id, result.instance_id)
-        ordinal = self._ordinals[identity]
-        self._ordinals[identity] += 1
-        key = derived_key(*identity, ordinal)
+        key = derived_key(*identity, self._ordinals.next(*identity))
         return Pending(result=result, key=key, marker=self._marker(key))
 
     def _marker(self, key: str) -> str:
@@ -337,7 +334,7 @@ class Router:
         if new:
             self._outcomes.report.created_instances.extend(i.id for i in instances)
         for instance in instances:
-            self._made[self._made_key("instance", instance.test_id or 0)] = instance.id
+            self._made.set(self._made_key("instance", instance.test_id or 0), instance.id)
 
     async def _existing_instances(self, test_ids: list[int]) -> list[Ref]:
         listing = self._services.instances.list(
@@ -380,7 +377,7 @@ class Router:
         set_id = self._scope.set_id or 0
         async with self._critical(f"test:{self._project_id}:{name}"):
             # A parallel job may have just created the test (and its instance in this set).
-            made_id = self._made.get(self._made_key("test", name))
+            made_id = self._made_id(self._made_key("test", name))
             found = None if made_id is None else Ref(made_id, set_id=set_id, name=name)
             if self._others_may_create() and set_id > 0:
                 found = await self._fresh_instance(name)
@@ -402,22 +399,29 @@ class Router:
             out.report.created_tests.append(made.created_test_id)
         if made.created_instance_id is not None and not out.dry_run:
             out.report.created_instances.append(made.created_instance_id)
-        if run.instance_id is not None:
-            self._made[self._made_key("test", name)] = run.instance_id
+        if run.instance_id is not None and not out.dry_run:  # a plan's are its own (below)
+            self._made.set(self._made_key("test", name), run.instance_id)
         out.confirm(p, run)
-        instance = Ref(run.instance_id or 0, test_id=run.test_id, name=name)
-        self._instance_index().add(instance)
+        if out.dry_run:  # a digest, not ids: a plan of a million new tests stays small
+            instance = self._instance_index().plan(name)
+        else:
+            instance = Ref(run.instance_id or 0, test_id=run.test_id, name=name)
+            self._instance_index().add(instance)
         self._learn(name, instance)
         self._release(self.awaiting_test.pop(name, []), instance.id)
         self._sender.send_ready(flush=False)
 
     def _made_instances(self, set_id: int, test_ids: list[int]) -> list[Ref]:
         """Instances of ``test_ids`` that another uploader of this process just made."""
-        made = {t: self._made.get(self._made_key("instance", t)) for t in test_ids}
+        made = {t: self._made_id(self._made_key("instance", t)) for t in test_ids}
         return [Ref(i, set_id=set_id, test_id=t) for t, i in made.items() if i is not None]
 
-    def _made_key(self, kind: str, what: object) -> tuple[str, int, str]:
-        return (self._base_url, self._project_id, f"{self._scope.set_id}:{kind}:{what}")
+    def _made_key(self, kind: str, what: object) -> int:
+        return hash((self._base_url, self._project_id, f"{self._scope.set_id}:{kind}:{what}"))
+
+    def _made_id(self, key: int) -> int | None:
+        found = self._made.get(key)
+        return None if found is None else found[0]
 
     async def _fresh_instance(self, name: str) -> Ref | None:
         listing = self._services.instances.list(
@@ -457,10 +461,10 @@ class Router:
         await tests.resolve(names)
         test_ids = {r.test_id for r in first if r.test_id is not None}
         test_ids |= {t.id for n in names if (t := tests.get(n)) is not None}
-        made_key = (self._base_url, project, f"set:{self.test_set}")
+        made_key = hash((self._base_url, project, f"set:{self.test_set}"))
         async with self._critical(f"set:{project}:{self.test_set}"):
             # Look again, then create, one job at a time: a parallel job may have made it.
-            found_id = self._made.get(made_key)
+            found_id = self._made_id(made_key)
             if self._others_may_create():
                 found_id = await self._find_set()
             if found_id is not None:
@@ -468,7 +472,7 @@ class Router:
                 return
             await self._create_set(sorted(test_ids))
             if self._scope.set_id is not None and self._scope.set_id > 0:
-                self._made[made_key] = self._scope.set_id
+                self._made.set(made_key, self._scope.set_id)
                 self._remember_set(self._scope.set_id)
         if not self._outcomes.dry_run:
             await self._check_one_set()
@@ -619,7 +623,7 @@ class Router:
 
     # --- the indexes ---------------------------------------------------------------------------
 
-    def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex[Ref]:
+    def _make_instance_index(self, set_id: int, *, empty: bool) -> NameIndex:
         service = self._services.instances
         project = self._project_id
         path = project_path(project, "instances.json")
@@ -631,36 +635,48 @@ class Router:
                 listing = service.list(
                     project, set_ids=[set_id], name_exact=str(key), ids_only=True
                 )
-            return [check_instance(i, "GET", path) for i in (await listing).items]
+            found = [check_instance(i, "GET", path) for i in (await listing).items]
+            self._learn_names(found)
+            return found
 
         async def page(number: int) -> Page[Ref]:
             found = await service.list(project, set_ids=[set_id], ids_only=True).page(number)
             for instance in found.items:
-                self._note_instance(check_instance(instance, "GET", path))
+                check_instance(instance, "GET", path)
+            self._learn_names(found.items)
             return found
 
         return NameIndex(
             page=page,
             lookup=lookup,
-            keys_of=_instance_keys,
+            by_test_id=True,
+            on_twin=self._warn_twin,
             empty=empty,
             expected=self._expected_more,
         )
 
-    def _note_instance(self, instance: Ref) -> None:
-        test_id = instance.test_id or 0
-        first = self._instance_of_test.setdefault(test_id, instance.id)
-        if first != instance.id:
-            self._warn(
-                f"set {self._scope.set_id} holds more than one instance of test {test_id} "
-                f"(instances {first} and {instance.id}); runs go to {first}"
-            )
+    def _warn_twin(self, first: Ref, instance: Ref) -> None:
+        """The set holds a second instance of one test: runs go to the first one listed."""
+        self._warn(
+            f"set {self._scope.set_id} holds more than one instance of test {first.test_id} "
+            f"(instances {first.id} and {instance.id}); runs go to {first.id}"
+        )
 
-    def _instance_index(self) -> NameIndex[Ref]:
+    def _learn_names(self, instances: Iterable[Ref]) -> None:
+        """With an id cache: remember the test name -> test id of each listed instance (the
+        index keeps digests, not names, so this is where names are seen)."""
+        if self._cache is None:
+            return
+        for instance in instances:
+            if instance.name is not None and instance.test_id is not None:
+                self._learned_tests[instance.name] = instance.test_id
+        self.flush_cache(at_least=GROUP_OF_ENTRIES)
+
+    def _instance_index(self) -> NameIndex:
         assert self._instances is not None
         return self._instances
 
-    def _test_index(self) -> NameIndex[Ref]:
+    def _test_index(self) -> NameIndex:
         if self._tests is None:
             service = self._services.tests
             project = self._project_id
@@ -679,7 +695,6 @@ class Router:
             self._tests = NameIndex(
                 page=page,
                 lookup=lookup,
-                keys_of=lambda t: [t.name] if t.name is not None else [],
                 expected=self._expected_more,
             )
         return self._tests
@@ -689,8 +704,3 @@ def _without(test_ids: list[int], instances: list[Ref]) -> list[int]:
     """``test_ids`` that none of ``instances`` is an instance of."""
     have = {i.test_id for i in instances}
     return sorted(t for t in set(test_ids) if t not in have)
-
-
-def _instance_keys(instance: Ref) -> list[Key]:
-    keys: list[Key] = [] if instance.name is None else [instance.name]
-    return keys if instance.test_id is None else [*keys, instance.test_id]
