@@ -64,6 +64,7 @@ from ..batch.results import Attachment, RunResult, Status
 from ._base import Head, ReaderOptions, Report, ReportError, key_path
 from ._common import (
     BIT_MASK,
+    BITS,
     FAST,
     NameTemplate,
     Ordinals,
@@ -91,6 +92,7 @@ suite's own output and retries can reach them; beyond this they go out as they a
 
 CustomFields = dict[int | str, str | list[str]]
 _ATTACHMENT = re.compile(r"\[\[ATTACHMENT\|([^\]\r\n]+)\]\]")
+_LINK = "[[ATTACHMENT|"  # how every match of _ATTACHMENT starts
 # Children of <testcase> that make it FAILED, or (Surefire) that it passed on a rerun, by label.
 _FAILED = {
     "failure": "failure",
@@ -199,6 +201,25 @@ class _Suite:
         self.retried: dict[tuple[str, str], int] = {}  # (class, name) of held FAILED -> index
 
 
+@attrs.define(slots=True)
+class _ClassHead:
+    """What the plain cases of one class of one suite share: the title's start, the head of
+    their keys (``file::suite::class::``) and that head's checksums, for :class:`Ordinals`."""
+
+    suite: _Suite | None
+    classname: str
+    prefix: str  # "classname." (the template's separator), or "" without a class
+    suffix: str  # " classname": a name ending so already says the class (mocha)
+    ident: str  # "suite::class::"
+    key: str  # "file::suite::class::"
+    plain: bool  # no part needs escaping
+    crc: int
+    adler: int
+
+
+_NO_HEAD = _ClassHead(None, "", "", "", "", "", False, 0, 0)
+
+
 class _CaseProblem(Exception):
     """A test case that cannot become a result; reported with the case's place."""
 
@@ -219,6 +240,9 @@ class _FileReader:
         self.names = NameTemplate.parse(options.name_template)
         # the default template's separator when plain cases can be built inline, else None
         self.plain_separator = self.names.class_dot_name if FAST else None
+        self.plain = self.plain_separator is not None
+        self.head = _NO_HEAD  # what the cases of the current class share (see _plain_case)
+        self.bits = bytearray()  # the ordinals' bit set, once allocated
         self.file_key = key_path(self.path)
         self.ordinals = Ordinals()
         self.suites: list[_Suite] = []
@@ -421,7 +445,7 @@ class _FileReader:
             case = self.case
             if tag == "testcase":
                 self.case_attrs = self.case = None
-                if case is not None or not self._plain_case(attrs):
+                if case is not None or not self.plain or not self._plain_case(attrs):
                     self._case_done(case or _Case(attrs, self.case_place))
             elif case is not None and tag == "property" and self.property is not None:
                 self.parser.CharacterDataHandler = None
@@ -438,47 +462,50 @@ class _FileReader:
     def _plain_case(self, attrs: dict[str, str]) -> bool:
         """The common case, done inline: a case with no child (so PASSED), a name, no status
         attribute, the default name template, in a suite that holds nothing back. False (and
-        nothing done) for any other: :meth:`_case_done` takes it."""
+        nothing done) for any other: :meth:`_case_done` takes it.
+
+        What depends only on the suite and the class (the title's start, the key's head and
+        its checksums) is worked out once per run of cases of one class (:meth:`_class_head`).
+        """
         name = attrs.get("name")
-        separator = self.plain_separator
-        if not name or separator is None or "status" in attrs:
+        if not name or "status" in attrs:
             return False
         suite = self.suites[-1]
         classname = attrs.get("classname") or attrs.get("class") or ""
         if suite.retried and (classname, name) in suite.retried:
             return False  # a retry of a failed case: merged by _case_done
-        suite.cases += 1
-        if classname and classname != name and not name.endswith(" " + classname):
-            title = f"{classname}{separator}{name}".strip()
+        head = self.head
+        if head.suite is not suite or head.classname != classname:
+            head = self._class_head(suite, classname)
+        if head.prefix and classname != name and not name.endswith(head.suffix):
+            title = (head.prefix + name).strip()
         else:
             title = name.strip()
         if not title:
-            suite.cases -= 1
             return False
-        ident = f"{suite.name}::{classname}::{name}"
-        if ident.count("::") != 2:  # one inside a part: written ": :" (see key_part)
-            ident = identity(suite.name, classname, name)
+        suite.cases += 1
         text = attrs.get("time")
         duration = None
         if text:
             duration = _DURATIONS.get(text)
             if duration is None:
                 duration = self._seconds(text, self.case_place)
-        bits = self.ordinals.bits
-        if bits is None:
-            ordinal = self.ordinals.next(ident)
-        else:  # Ordinals.next, inline: this runs once per case
-            data = ident.encode()
-            one = crc32(data) & BIT_MASK
-            two = adler32(data) & BIT_MASK
+        if head.plain and ":" not in name:  # the key's head needs no escaping, nor does name
+            data = name.encode()
+            one = crc32(data, head.crc) & BIT_MASK
+            two = adler32(data, head.adler) & BIT_MASK
+            bits = self.bits  # Ordinals.next, inline and resumed from the head's checksums
             mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
             if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
-                ordinal = self.ordinals.repeat(ident)
+                ordinal = self.ordinals.repeat(head.ident + name)
             else:
                 bits[one >> 3] |= mask_one
                 bits[two >> 3] |= mask_two
                 ordinal = 0
-        key = f"{self.file_key}::{ident}::{ordinal}"
+            key = f"{head.key}{name}::{ordinal}"
+        else:  # a "::" inside a part: written ": :" (see key_part)
+            ident = identity(suite.name, classname, name)
+            key = f"{self.file_key}::{ident}::{self.ordinals.next(ident)}"
         result = plain_result(title, self.st_passed, duration, None, key)
         held = suite.held
         if held is None:
@@ -488,6 +515,27 @@ class _FileReader:
             if len(held) >= HELD_PER_SUITE:
                 self._release(suite, final=False)
         return True
+
+    def _class_head(self, suite: _Suite, classname: str) -> _ClassHead:
+        separator = self.plain_separator or ""
+        bits = self.ordinals.bits
+        if bits is None:
+            bits = self.ordinals.bits = bytearray(BITS >> 3)
+        self.bits = bits
+        ident = f"{suite.name}::{classname}::"
+        data = ident.encode()
+        head = self.head = _ClassHead(
+            suite=suite,
+            classname=classname,
+            prefix=f"{classname}{separator}" if classname else "",
+            suffix=" " + classname,
+            ident=ident,
+            key=f"{self.file_key}::{ident}",
+            plain=ident.count("::") == 2,
+            crc=crc32(data),
+            adler=adler32(data),
+        )
+        return head
 
     # -- one case
 
@@ -643,7 +691,9 @@ class _FileReader:
         return ":".join([str(self.path), *(str(n) for n in case.place)])
 
     def _linked_files(self, case: _Case, texts: list[str]) -> list[Attachment]:
-        matches = [m for text in texts if "[[" in text for m in _ATTACHMENT.finditer(text)]
+        # The pattern's literal start, as a filter: a 13-character needle is scanned several
+        # times faster than "[[" (a failure's text is kilobytes, and it seldom links a file).
+        matches = [m for text in texts if _LINK in text for m in _ATTACHMENT.finditer(text)]
         if not matches:
             return []
         directory = self.path.parent.resolve()
