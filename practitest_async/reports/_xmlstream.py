@@ -34,6 +34,7 @@ from ..batch.results import Attachment, RunResult, Status
 from ._base import ReaderOptions, ReportError, key_part, key_path
 from ._common import (
     BIT_MASK,
+    BITS,
     FAST,
     NameTemplate,
     Ordinals,
@@ -294,7 +295,8 @@ class CaseBuilder:
         self._prefixes: dict[tuple[str, ...], str] = {}
         self._parts: tuple[str, ...] | None = None  # the scope and class of the last key...
         self._class = ""
-        self._head = ""  # ...and its start
+        self._head = ""  # ...and its start, "file::suite::class::"...
+        self._crc = self._adler = 0  # ...and that start's checksums
 
     def status(self, raw: str, default: Status) -> Status:
         """``default``, unless ``status_map`` (``--status-map``) maps ``raw`` elsewhere."""
@@ -317,27 +319,29 @@ class CaseBuilder:
 
     def key(self, parts: tuple[str, ...], classname: str, name: str) -> str:
         """The result's key: file, suite, class, name and ordinal (once per case: the
-        file/suite/class head is kept while cases of one class follow each other)."""
-        if classname == self._class and parts == self._parts:
-            head = self._head
-        else:
+        file/suite/class head, and its checksums, are kept while cases of one class follow each
+        other, so only the name is checksummed: zlib resumes from the head's values)."""
+        if classname != self._class or parts != self._parts:
             cls = key_part(classname)  # a "::" inside a part is written ": :"
-            head = self._head = f"{self.prefix(parts)}::{cls}"
+            self._head = f"{self.prefix(parts)}::{cls}::"
             self._parts, self._class = parts, classname
-        key = f"{head}::{key_part(name) if '::' in name else name}"
+            data = self._head.encode()
+            self._crc, self._adler = crc32(data), adler32(data)
+        if "::" in name:
+            name = key_part(name)
         ordinals = self.ordinals
         bits = ordinals.bits
         if bits is None:
-            return f"{key}::{ordinals.next(key)}"
-        data = key.encode()  # Ordinals.next, inline: this runs once per case
-        one = crc32(data) & BIT_MASK
-        two = adler32(data) & BIT_MASK
+            bits = ordinals.bits = bytearray(BITS >> 3)
+        data = name.encode()  # Ordinals.next, inline: this runs once per case
+        one = crc32(data, self._crc) & BIT_MASK
+        two = adler32(data, self._adler) & BIT_MASK
         mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
         if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
-            return f"{key}::{ordinals.repeat(key)}"
+            return f"{self._head}{name}::{ordinals.repeat(self._head + name)}"
         bits[one >> 3] |= mask_one
         bits[two >> 3] |= mask_two
-        return f"{key}::0"
+        return f"{self._head}{name}::0"
 
     def passed(
         self,

@@ -98,6 +98,7 @@ class _Reader:
         self.passed_raw = "passed"
         self.build.passed_word("passed")
         self.known: dict[tuple[str | None, str | None], tuple[str, Status]] = {}
+        self.seconds: dict[str | None, float | None] = {}  # duration texts read
 
     def results(self) -> Iterator[RunResult]:
         open_elements: list[Element] = []
@@ -199,10 +200,19 @@ class _Reader:
         raw, default = known if known else self._raw_status(label, result, element)
         if raw == self.passed_raw and not len(element):  # the common case, made cheaply
             fullname = get("fullname") or get("name") or ""
-            classname = self._classname(element, fullname)
-            name = fullname[len(classname) + 1 :] if classname else fullname
+            name = get("name", "")
+            if self.version == 3 and name and fullname.endswith("." + name):
+                classname = fullname[: -len(name) - 1]  # what _classname says, inline
+            else:
+                classname = self._classname(element, fullname)
+                name = fullname[len(classname) + 1 :] if classname else fullname
             parts = suite.parts if suite else ("",)
-            duration = seconds(get("duration") or get("time"))
+            written = get("duration") or get("time")
+            duration = self.seconds.get(written)
+            if duration is None:
+                duration = seconds(written)
+                if len(self.seconds) < 4096:  # the same few values recur
+                    self.seconds[written] = duration
             if (passed := self.build.passed(name, classname, parts, duration)) is not None:
                 return passed
         message = stack = reason = stdout = ""
