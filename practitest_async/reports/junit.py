@@ -66,6 +66,7 @@ from ._common import (
     BIT_MASK,
     BITS,
     FAST,
+    RESULT_SETTERS,
     NameTemplate,
     Ordinals,
     cap_output,
@@ -252,7 +253,7 @@ class _FileReader:
         self.property: tuple[str, list[str]] | None = None
         self.rooted = False  # the root element was seen (and is <testsuites> or <testsuite>)
         self.case_attrs: dict[str, str] | None = None  # of the open <testcase>
-        self.case_place = (0, 0)  # where it starts
+        self.case_line = self.case_column = 0  # where it starts (column 0-based: see case_place)
         self.skip_depth = 0  # inside an element we do not read (its children too)
         self.ready: list[RunResult | ReportError] = []  # since the last chunk, in file order
         self.refused_at: tuple[int, int] | None = None
@@ -294,6 +295,10 @@ class _FileReader:
     ) -> int:
         self.refused_at = self.place()
         raise defusedxml.ExternalReferenceForbidden(context, base, sysid, pubid)
+
+    def case_place(self) -> tuple[int, int]:
+        """Where the open case starts: line and (1-based) column."""
+        return self.case_line, self.case_column + 1
 
     def place(self) -> tuple[int, int]:
         return self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1
@@ -353,7 +358,7 @@ class _FileReader:
         if self.case_attrs is not None:  # a child of the open case
             case = self.case
             if case is None:
-                case = self.case = _Case(self.case_attrs, self.case_place)
+                case = self.case = _Case(self.case_attrs, self.case_place())
             self._case_child(case, tag, attrs)
             return
         if tag == "testcase" and self.rooted:
@@ -361,7 +366,9 @@ class _FileReader:
                 self.suites.append(_Suite("", "", (1, 1)))  # cases under <testsuites> directly
             self.case_attrs = attrs
             parser = self.parser
-            self.case_place = (parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
+            # two ints, not a tuple: one object less per case for the garbage collector to track
+            self.case_line = parser.CurrentLineNumber
+            self.case_column = parser.CurrentColumnNumber
         elif not self.rooted:
             if tag not in ("testsuites", "testsuite"):
                 raise _NotJUnit(
@@ -446,7 +453,7 @@ class _FileReader:
             if tag == "testcase":
                 self.case_attrs = self.case = None
                 if case is not None or not self.plain or not self._plain_case(attrs):
-                    self._case_done(case or _Case(attrs, self.case_place))
+                    self._case_done(case or _Case(attrs, self.case_place()))
             elif case is not None and tag == "property" and self.property is not None:
                 self.parser.CharacterDataHandler = None
                 self._property(case, *self.property)
@@ -477,7 +484,8 @@ class _FileReader:
         head = self.head
         if head.suite is not suite or head.classname != classname:
             head = self._class_head(suite, classname)
-        if head.prefix and classname != name and not name.endswith(head.suffix):
+        suffix = head.suffix  # ("in" first: endswith parses its arguments, "in" does not)
+        if head.prefix and classname != name and not (suffix in name and name.endswith(suffix)):
             title = (head.prefix + name).strip()
         else:
             title = name.strip()
@@ -489,24 +497,35 @@ class _FileReader:
         if text:
             duration = _DURATIONS.get(text)
             if duration is None:
-                duration = self._seconds(text, self.case_place)
+                duration = self._seconds(text, self.case_place())
         if head.plain and ":" not in name:  # the key's head needs no escaping, nor does name
             data = name.encode()
             one = crc32(data, head.crc) & BIT_MASK
             two = adler32(data, head.adler) & BIT_MASK
             bits = self.bits  # Ordinals.next, inline and resumed from the head's checksums
             mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
-            if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
-                ordinal = self.ordinals.repeat(head.ident + name)
+            byte_one = bits[one >> 3]
+            if byte_one & mask_one and bits[two >> 3] & mask_two:
+                key = f"{head.key}{name}::{self.ordinals.repeat(head.ident + name)}"
             else:
-                bits[one >> 3] |= mask_one
+                bits[one >> 3] = byte_one | mask_one
                 bits[two >> 3] |= mask_two
-                ordinal = 0
-            key = f"{head.key}{name}::{ordinal}"
+                key = f"{head.key}{name}::0"
         else:  # a "::" inside a part: written ": :" (see key_part)
             ident = identity(suite.name, classname, name)
             key = f"{self.file_key}::{ident}::{self.ordinals.next(ident)}"
-        result = plain_result(title, self.st_passed, duration, None, key)
+        result: RunResult = _new(RunResult)  # plain_result, inline: this runs once per case
+        _name(result, title)
+        _status(result, self.st_passed)
+        _duration(result, duration)
+        _output(result, None)
+        _steps(result, ())
+        _attachments(result, ())
+        _custom_fields(result, {})
+        _version(result, None)
+        _test_id(result, None)
+        _instance_id(result, None)
+        _key(result, key)
         held = suite.held
         if held is None:
             self.ready.append(result)
@@ -762,6 +781,9 @@ class _FileReader:
 
 
 _DURATIONS: dict[str, dt.timedelta] = {}
+_new = object.__new__
+_name, _status, _duration, _output, _steps, _attachments = RESULT_SETTERS[:6]
+_custom_fields, _version, _test_id, _instance_id, _key = RESULT_SETTERS[6:]
 
 
 def _evolve(result: RunResult, **changes: Any) -> RunResult:
