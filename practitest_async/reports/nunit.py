@@ -23,7 +23,7 @@ from ._base import Head, ReaderOptions, Report, ReportError
 from ._xmlstream import (
     Case,
     CaseBuilder,
-    XmlEvents,
+    XmlEventBatches,
     block,
     log,
     practitest_properties,
@@ -103,36 +103,37 @@ class _Reader:
     def results(self) -> Iterator[RunResult]:
         open_elements: list[Element] = []
         kept = 0  # open elements whose children are read when they end (a case, a failure)
-        with XmlEvents(self.path) as events:
-            for event, element in events:
-                tag = element.tag
-                if event == "start":
-                    if not open_elements:
-                        self._root(tag)
-                    if tag == "test-suite" and not kept:
-                        self.suites.append(self._suite(element))
-                    elif tag == "test-case" or (
-                        tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite"
-                    ):
-                        kept += 1
-                    open_elements.append(element)
-                    continue
-                open_elements.pop()
-                if tag == "test-case":
-                    kept -= 1
-                    if not kept and (result := self._case(element)) is not None:
-                        yield result
-                elif kept and tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite":
-                    kept -= 1
-                    self._suite_failure(open_elements[-1], element)
-                elif kept:
-                    continue  # part of a case or failure, read when that ends
-                elif tag == "test-suite":
-                    suite = self.suites.pop()
-                    if (result := self._suite_end(suite)) is not None:
-                        yield result
-                if open_elements:
-                    open_elements[-1].remove(element)
+        with XmlEventBatches(self.path) as batches:
+            for events in batches:  # a list per chunk: no generator per event
+                for event, element in events:
+                    tag = element.tag
+                    if event == "start":
+                        if not open_elements:
+                            self._root(tag)
+                        if tag == "test-suite" and not kept:
+                            self.suites.append(self._suite(element))
+                        elif tag == "test-case" or (
+                            tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite"
+                        ):
+                            kept += 1
+                        open_elements.append(element)
+                        continue
+                    open_elements.pop()
+                    if tag == "test-case":
+                        kept -= 1
+                        if not kept and (result := self._case(element)) is not None:
+                            yield result
+                    elif kept and tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite":
+                        kept -= 1
+                        self._suite_failure(open_elements[-1], element)
+                    elif kept:
+                        continue  # part of a case or failure, read when that ends
+                    elif tag == "test-suite":
+                        suite = self.suites.pop()
+                        if (result := self._suite_end(suite)) is not None:
+                            yield result
+                    if open_elements:
+                        open_elements[-1].remove(element)
 
     def _root(self, tag: str) -> None:
         if tag == "test-results":
