@@ -133,7 +133,7 @@ def check_template(template: str) -> None:
 class _Section:
     """A ``<failure>``, ``<error>``, ``<skipped>``… of a case, or of a suite."""
 
-    __slots__ = ("kind", "label", "message", "nested", "text", "type")
+    __slots__ = ("bracket", "kind", "label", "message", "nested", "text", "type")
 
     def __init__(self, kind: str, attrs: dict[str, str]) -> None:
         self.kind = kind
@@ -142,25 +142,34 @@ class _Section:
         self.message = attrs.get("message", "")
         self.text: list[str] = []
         self.nested: list[tuple[str, list[str]]] = []  # Surefire: stackTrace, system-out…
+        self.bracket = True  # render() says whether what it read holds a "[" at all
 
     def render(self) -> str:
         """``[failure] AssertionError: boom`` and the text; empty when it says nothing."""
         kind, message, label = self.type, self.message, self.label
         # Gradle repeats the type at the start of the message.
-        head = (
-            message
-            if kind and message.startswith(kind)
-            else ": ".join(filter(None, (kind, message)))
-        )
-        details = [_text("".join(self.text))]
-        for tag, texts in self.nested:
-            if tag == "stackTrace":
-                details.append(_text("".join(texts)))
-            else:
-                details.append(_block(f"{label} {tag}", "".join(texts)))
-        if not head and not any(details):
+        if kind and message:
+            head = message if message.startswith(kind) else f"{kind}: {message}"
+        else:
+            head = kind or message
+        body = _text("".join(self.text))
+        # The label's brackets aside, a "[[ATTACHMENT|...]]" link needs "[" in what was read.
+        self.bracket = "[" in body or "[" in kind or "[" in message
+        if self.nested:  # Surefire's flaky and rerun entries
+            self.bracket = True
+            details = [body]
+            for tag, texts in self.nested:
+                if tag == "stackTrace":
+                    details.append(_text("".join(texts)))
+                else:
+                    details.append(_block(f"{label} {tag}", "".join(texts)))
+            if not head and not any(details):
+                return ""
+            return "\n".join([line for line in [f"[{label}] {head}".rstrip(), *details] if line])
+        if not head and not body:
             return ""
-        return "\n".join(line for line in [f"[{label}] {head}".rstrip(), *details] if line)
+        first = f"[{label}] {head}".rstrip()
+        return f"{first}\n{body}" if body else first
 
 
 class _Parts:
@@ -535,6 +544,25 @@ class _FileReader:
                 self._release(suite, final=False)
         return True
 
+    def _key(self, suite: _Suite, classname: str, name: str) -> str:
+        """``file::suite::class::name::ordinal`` (what :meth:`_plain_case` builds inline)."""
+        head = self.head
+        if head.suite is not suite or head.classname != classname:
+            head = self._class_head(suite, classname)
+        if not head.plain or ":" in name:  # a "::" inside a part: written ": :"
+            ident = identity(suite.name, classname, name)
+            return f"{self.file_key}::{ident}::{self.ordinals.next(ident)}"
+        data = name.encode()
+        one = crc32(data, head.crc) & BIT_MASK
+        two = adler32(data, head.adler) & BIT_MASK
+        bits = self.bits
+        mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
+        if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
+            return f"{head.key}{name}::{self.ordinals.repeat(head.ident + name)}"
+        bits[one >> 3] |= mask_one
+        bits[two >> 3] |= mask_two
+        return f"{head.key}{name}::0"
+
     def _class_head(self, suite: _Suite, classname: str) -> _ClassHead:
         separator = self.plain_separator or ""
         bits = self.ordinals.bits
@@ -580,7 +608,8 @@ class _FileReader:
                 self.ready.append(result)
                 return
             held = suite.held = []
-        index = suite.retried.pop((classname, name), None)
+        retry = (classname, name)
+        index = suite.retried.pop(retry, None)
         if index is not None:  # a retry of an earlier failed attempt: one result
             earlier = held[index]
             output = "\n\n".join(
@@ -588,10 +617,10 @@ class _FileReader:
             )
             held[index] = _evolve(result, output=cap_output(output), key=earlier.key)
             if result.status is Status.FAILED:
-                suite.retried[(classname, name)] = index
+                suite.retried[retry] = index
             return
         if result.status is Status.FAILED:
-            suite.retried[(classname, name)] = len(held)
+            suite.retried[retry] = len(held)
         held.append(result)
         if len(held) >= HELD_PER_SUITE:
             self._release(suite, final=False)
@@ -601,20 +630,24 @@ class _FileReader:
         options = self.options
         parts = case.parts
         sections: list[str] = []
+        read: list[_Section] = []  # the sections rendered
         if parts is None:
             status = self.st_passed
         elif parts.failed:
             first = parts.failed[0].kind
             status = self.st_error if first in ("error", "rerunError") else self.st_failure
-            sections = [s.render() for s in parts.failed + parts.flaky]
+            read = parts.failed + parts.flaky if parts.flaky else parts.failed
+            sections = [s.render() for s in read]
         elif parts.skipped:
             xfail = parts.skipped[0].type == "pytest.xfail"
             status = self.st_xfail if xfail else self.st_skipped
             if options.skipped == "omit" and status is Status.NO_RUN:
                 return None
-            sections = [s.render() for s in parts.skipped]
+            read = parts.skipped
+            sections = [s.render() for s in read]
         elif parts.flaky:
-            status, sections = self.st_flaky, [s.render() for s in parts.flaky]
+            status, read = self.st_flaky, parts.flaky
+            sections = [s.render() for s in read]
         else:
             status = self.st_passed
         if (raw := attrs.get("status")) and status is self.st_passed and raw.lower() in _NOT_RUN:
@@ -644,20 +677,29 @@ class _FileReader:
         title = title.strip()
         if not title:
             raise _CaseProblem("test case has no name (no name or classname attribute)")
-        ident = identity(suite.name, classname, name)
-        key = f"{self.file_key}::{ident}::{self.ordinals.next(ident)}"
+        key = self._key(suite, classname, name)
         attachments: list[Attachment] = []
         output: str | None = None
         if sections or parts is not None:
             stdout = "".join(parts.out) if parts else ""
             stderr = "".join(parts.err) if parts else ""
-            attachments = self._linked_files(case, [*sections, stdout, stderr])
+            # memchr finds a "[" faster than any search for the link itself (see render)
+            if "[" in stdout or "[" in stderr or any([s.bracket for s in read]):
+                attachments = self._linked_files(case, [*sections, stdout, stderr])
             if options.attach_output:
                 attachments += output_files(title, {"stdout": stdout, "stderr": stderr})
             elif status is Status.FAILED:
-                sections += [_block("system-out", stdout), _block("system-err", stderr)]
-            output = cap_output("\n\n".join(s for s in sections if s) or None)
-        duration = self._duration(case)
+                if stdout:
+                    sections.append(_block("system-out", stdout))
+                if stderr:
+                    sections.append(_block("system-err", stderr))
+            output = cap_output("\n\n".join([s for s in sections if s]) or None)
+        text = attrs.get("time")
+        duration = None
+        if text:
+            duration = _DURATIONS.get(text)
+            if duration is None:
+                duration = self._seconds(text, case.place)
         if FAST and not attachments and not case.fields and case.test_id is None:
             return plain_result(title, status, duration, output, key)
         try:
@@ -673,13 +715,6 @@ class _FileReader:
             )
         except ValueError as exc:
             raise _CaseProblem(f"test case {title!r}: {exc}") from None
-
-    def _duration(self, case: _Case) -> dt.timedelta | None:
-        text = case.attrs.get("time")
-        if not text:
-            return None
-        known = _DURATIONS.get(text)
-        return known if known is not None else self._seconds(text, case.place)
 
     def _seconds(self, text: str, place: tuple[int, int]) -> dt.timedelta | None:
         where = ":".join([str(self.path), *(str(n) for n in place)])
@@ -796,7 +831,7 @@ def _block(label: str, text: str | None) -> str:
 
 def _text(text: str | None) -> str:
     """The text without the blank lines and indentation that pretty-printing puts around it."""
-    return text.lstrip("\n").rstrip() if text and text.strip() else ""
+    return text.lstrip("\n").rstrip() if text and not text.isspace() else ""
 
 
 def _positive_int(what: str, text: str) -> int:
