@@ -221,12 +221,13 @@ def _read_all(raws: list[PathArg], reading: _Reading) -> Iterator[RunResult]:
                 continue
             seen.add(marker)
             try:
-                count = 0
-                for result in _open_file(path, reading):
-                    count += 1
-                    yield result
-                if count == 0:
+                results = _open_file(path, reading)
+                first = next(results, None)
+                if first is None:
                     log.warning("%s: no test results in it (an empty report)", path)
+                else:  # the rest without a Python loop of ours per result
+                    yield first
+                    yield from results
             except ReportError as error:
                 reading.report(error)
 

@@ -51,7 +51,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -119,7 +120,7 @@ def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResu
     results before it (callers that want a file all or nothing validate it first); a case that
     cannot become a result goes to ``report`` and the file goes on.
     """
-    return _FileReader(path, options, report).results()
+    return chain.from_iterable(_FileReader(path, options, report).batches())
 
 
 def check_template(template: str) -> None:
@@ -316,7 +317,9 @@ class _FileReader:
         line, column = place if place else (None, None)
         return ReportError(self.path, message, line=line, column=column)
 
-    def results(self) -> Iterator[RunResult]:
+    def batches(self) -> Iterator[Iterable[RunResult]]:
+        """The results, a list of them per chunk read (chained by :func:`read`, so that no
+        Python generator of ours steps once per result)."""
         parser = self.parser
         try:
             with self.path.open("rb") as source:
@@ -325,13 +328,10 @@ class _FileReader:
                     ready = self.ready
                     if ready:
                         self.ready = []
-                        if self.problems:
-                            yield from self._flush(ready)
-                        else:
-                            yield from ready  # type: ignore[misc]
+                        yield self._flush(ready) if self.problems else ready  # type: ignore[misc]
                 parser.Parse(b"", True)
         except expat.ExpatError as exc:
-            yield from self._flush(self.ready)
+            yield self._flush(self.ready)
             raise self.error(
                 expat.errors.messages[exc.code], (exc.lineno, exc.offset + 1)
             ) from None
@@ -341,7 +341,7 @@ class _FileReader:
             raise self.error(str(exc), exc.place) from None
         except OSError as exc:
             raise self.error(f"cannot read: {exc.strerror or exc}", None) from None
-        yield from self._flush(self.ready)
+        yield self._flush(self.ready)
 
     def _flush(self, ready: list[RunResult | ReportError]) -> Iterator[RunResult]:
         self.ready = []
