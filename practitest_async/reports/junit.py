@@ -281,7 +281,9 @@ class _FileReader:
     # -- parsing
 
     def _parser(self) -> Any:
-        parser = expat.ParserCreate()
+        # No interning: pyexpat would look every element and attribute name up in a dict to
+        # share one string per name; comparisons by value cost less than that lookup.
+        parser = expat.ParserCreate(intern=None)
         parser.buffer_text = True
         parser.buffer_size = _CHUNK
         parser.StartElementHandler = self._start
@@ -352,6 +354,19 @@ class _FileReader:
                 yield item  # type: ignore[misc]
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        # The most common element first: a case starting between cases of a suite.
+        if (
+            tag == "testcase"
+            and self.case_attrs is None
+            and self.section is None
+            and not self.skip_depth
+            and self.suites
+        ):
+            self.case_attrs = attrs
+            parser = self.parser
+            self.case_line = parser.CurrentLineNumber
+            self.case_column = parser.CurrentColumnNumber
+            return
         if self.skip_depth:
             self.skip_depth += 1
             return
