@@ -12,7 +12,8 @@ result named after the fixture.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -69,7 +70,7 @@ def sniff(head: Head) -> bool:
 
 
 def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResult]:
-    return _Reader(path, options, report).results()
+    return chain.from_iterable(_Reader(path, options, report).batches())
 
 
 @attrs.define
@@ -91,7 +92,9 @@ class _Suite:
 class _Reader:
     def __init__(self, path: Path, options: ReaderOptions, report: Report) -> None:
         self.path = path
-        self.report = report
+        self.report_to = report
+        self.ready: list[RunResult | ReportError] = []  # results (and problems) of a chunk
+        self.problems = False  # a ReportError waits in ready
         self.build = CaseBuilder(path, options)
         self.suites: list[_Suite] = []
         self.version = 3
@@ -100,11 +103,26 @@ class _Reader:
         self.known: dict[tuple[str | None, str | None], tuple[str, Status]] = {}
         self.seconds: dict[str | None, float | None] = {}  # duration texts read
 
-    def results(self) -> Iterator[RunResult]:
+    def report(self, error: ReportError) -> None:
+        """A case that cannot become a result: reported in file order, among the results."""
+        self.ready.append(error)
+        self.problems = True
+
+    def _flush(self, ready: list[RunResult | ReportError]) -> Iterator[RunResult]:
+        for item in ready:
+            if type(item) is ReportError:
+                self.report_to(item)
+            else:
+                yield item  # type: ignore[misc]
+
+    def batches(self) -> Iterator[Iterable[RunResult]]:
+        """The results, a list per chunk read (chained by :func:`read`: no generator step of
+        ours per result)."""
         open_elements: list[Element] = []
         kept = 0  # open elements whose children are read when they end (a case, a failure)
         with XmlEventBatches(self.path) as batches:
             for events in batches:  # a list per chunk: no generator per event
+                ready = self.ready
                 for event, element in events:
                     tag = element.tag
                     if event == "start":
@@ -122,7 +140,7 @@ class _Reader:
                     if tag == "test-case":
                         kept -= 1
                         if not kept and (result := self._case(element)) is not None:
-                            yield result
+                            ready.append(result)
                     elif kept and tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite":
                         kept -= 1
                         self._suite_failure(open_elements[-1], element)
@@ -131,9 +149,12 @@ class _Reader:
                     elif tag == "test-suite":
                         suite = self.suites.pop()
                         if (result := self._suite_end(suite)) is not None:
-                            yield result
+                            ready.append(result)
                     if open_elements:
                         open_elements[-1].remove(element)
+                if ready:
+                    self.ready = []
+                    yield self._flush(ready) if self.problems else ready  # type: ignore[misc]
 
     def _root(self, tag: str) -> None:
         if tag == "test-results":
