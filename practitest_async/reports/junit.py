@@ -503,11 +503,24 @@ class _FileReader:
             return False
         suite = self.suites[-1]
         classname = attrs.get("classname") or attrs.get("class") or ""
-        if suite.retried and (classname, name) in suite.retried:
-            return False  # a retry of a failed case: merged by _case_done
         head = self.head
         if head.suite is not suite or head.classname != classname:
             head = self._class_head(suite, classname)
+        plain_key = head.plain and ":" not in name  # no part of the key needs escaping
+        if plain_key:  # Ordinals.next, inline and resumed from the head's checksums
+            data = name.encode()
+            one = crc32(data, head.crc) & BIT_MASK
+            two = adler32(data, head.adler) & BIT_MASK
+            bits = self.bits
+            mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
+            byte_one = bits[one >> 3]
+            seen = byte_one & mask_one and bits[two >> 3] & mask_two
+        else:
+            seen = True
+        # A retry of a failed case (merged by _case_done) repeats a key seen before: the
+        # bit set rules most cases out without building a (class, name) tuple.
+        if seen and suite.retried and (classname, name) in suite.retried:
+            return False
         suffix = head.suffix  # ("in" first: endswith parses its arguments, "in" does not)
         if head.prefix and classname != name and not (suffix in name and name.endswith(suffix)):
             title = (head.prefix + name).strip()
@@ -522,22 +535,15 @@ class _FileReader:
             duration = _DURATIONS.get(text)
             if duration is None:
                 duration = self._seconds(text, self.case_place())
-        if head.plain and ":" not in name:  # the key's head needs no escaping, nor does name
-            data = name.encode()
-            one = crc32(data, head.crc) & BIT_MASK
-            two = adler32(data, head.adler) & BIT_MASK
-            bits = self.bits  # Ordinals.next, inline and resumed from the head's checksums
-            mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
-            byte_one = bits[one >> 3]
-            if byte_one & mask_one and bits[two >> 3] & mask_two:
-                key = f"{head.key}{name}::{self.ordinals.repeat(head.ident + name)}"
-            else:
-                bits[one >> 3] = byte_one | mask_one
-                bits[two >> 3] |= mask_two
-                key = f"{head.key}{name}::0"
-        else:  # a "::" inside a part: written ": :" (see key_part)
+        if not plain_key:  # a "::" inside a part: written ": :" (see key_part)
             ident = identity(suite.name, classname, name)
             key = f"{self.file_key}::{ident}::{self.ordinals.next(ident)}"
+        elif seen:
+            key = f"{head.key}{name}::{self.ordinals.repeat(head.ident + name)}"
+        else:
+            bits[one >> 3] = byte_one | mask_one
+            bits[two >> 3] |= mask_two
+            key = f"{head.key}{name}::0"
         result: RunResult = _new(RunResult)  # plain_result, inline: this runs once per case
         _name(result, title)
         _status(result, self.st_passed)
