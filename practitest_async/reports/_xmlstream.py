@@ -3,6 +3,8 @@
 - :class:`XmlEvents`: ``start``/``end`` events of a file whose prolog ``defusedxml`` vetted
   (entity declarations refused), read by the C ``iterparse``; a malformed file, a refused one
   and an unreadable one all become a :class:`ReportError` with the line and column.
+  :class:`XmlEventBatches` gives the same events a list per chunk read (NUnit), without
+  ``iterparse``'s two Python generator steps per event.
 - :class:`CaseBuilder`: the steps every reader takes to turn what it read into a ``RunResult``:
   the name (``name_template``, a made-up one with a warning when the case has none), the status
   (through ``options.status``), the duration (dropped with a warning past 7 days), the output
