@@ -38,7 +38,6 @@ from ._common import (
     BIT_MASK,
     BITS,
     FAST,
-    RESULT_SETTERS,
     NameTemplate,
     Ordinals,
     cap_output,
@@ -399,18 +398,7 @@ class CaseBuilder:
             if duration is None:
                 duration = self._timedelta(seconds, title)
         key = self.key(parts, classname, name if key_name is None else key_name)
-        result: RunResult = _new(RunResult)  # plain_result, inline: this runs once per case
-        _name(result, title)
-        _status(result, Status.PASSED)
-        _duration(result, duration)
-        _output(result, None)
-        _steps(result, ())
-        _attachments(result, ())
-        _custom_fields(result, {})
-        _version(result, None)
-        _test_id(result, None)
-        _instance_id(result, None)
-        _key(result, key)
+        result = plain_result(title, Status.PASSED, duration, None, key)
         return result
 
     def result(self, case: Case, position: object) -> RunResult | None:
@@ -479,9 +467,6 @@ class CaseBuilder:
 
 
 _DURATIONS: dict[float, dt.timedelta] = {}
-_new = object.__new__
-_name, _status, _duration, _output, _steps, _attachments = RESULT_SETTERS[:6]
-_custom_fields, _version, _test_id, _instance_id, _key = RESULT_SETTERS[6:]
 
 
 def seconds(value: str | None, scale: float = 1.0) -> float | None:

@@ -67,7 +67,6 @@ from ._common import (
     BIT_MASK,
     BITS,
     FAST,
-    RESULT_SETTERS,
     NameTemplate,
     Ordinals,
     cap_output,
@@ -544,18 +543,7 @@ class _FileReader:
             bits[one >> 3] = byte_one | mask_one
             bits[two >> 3] |= mask_two
             key = f"{head.key}{name}::0"
-        result: RunResult = _new(RunResult)  # plain_result, inline: this runs once per case
-        _name(result, title)
-        _status(result, self.st_passed)
-        _duration(result, duration)
-        _output(result, None)
-        _steps(result, ())
-        _attachments(result, ())
-        _custom_fields(result, {})
-        _version(result, None)
-        _test_id(result, None)
-        _instance_id(result, None)
-        _key(result, key)
+        result = plain_result(title, self.st_passed, duration, None, key)
         held = suite.held
         if held is None:
             self.ready.append(result)
@@ -837,9 +825,6 @@ class _FileReader:
 
 
 _DURATIONS: dict[str, dt.timedelta] = {}
-_new = object.__new__
-_name, _status, _duration, _output, _steps, _attachments = RESULT_SETTERS[:6]
-_custom_fields, _version, _test_id, _instance_id, _key = RESULT_SETTERS[6:]
 
 
 def _evolve(result: RunResult, **changes: Any) -> RunResult:
