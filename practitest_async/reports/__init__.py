@@ -19,11 +19,13 @@ reader whose module sets ``CHECKS_WHOLE_FILE`` makes that pass itself, as TRX's 
 from __future__ import annotations
 
 import glob
+import importlib
 import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import cast
 
 import attrs
 
@@ -40,7 +42,7 @@ from ._base import (
     result_key,
 )
 from ._xmlstream import check_xml
-from .detect import describe, detect_format, head_of, reader, readers
+from .detect import READERS, describe, detect_format, head_of, reader, readers
 from .grouping import group_results
 
 __all__ = [
@@ -180,7 +182,7 @@ def read_reports(
         raise ValueError(f"skipped must be 'no-run' or 'omit', not {skipped!r}")
     if group_by not in _GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(_GROUPS)}, not {group_by!r}")
-    forced = reader(format) if format is not None else None
+    forced = _forced(format) if format is not None else None
     from ._common import check_template
 
     check_template(name_template)
@@ -198,6 +200,19 @@ def read_reports(
 
     reading = _Reading(forced, options, report, group_by, partial, frozenset(suffixes))
     return _read_all(_as_list(paths), reading)
+
+
+def _forced(name: str) -> ReaderModule:
+    """The reader ``format=`` names: its module alone is imported when it is one of ours (the
+    others load only for detection); :func:`.detect.reader` says what is wrong otherwise."""
+    if name in READERS:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            module = None
+        if getattr(module, "NAME", None) == name:
+            return cast(ReaderModule, module)
+    return reader(name)
 
 
 @attrs.frozen
@@ -221,12 +236,13 @@ def _read_all(raws: list[PathArg], reading: _Reading) -> Iterator[RunResult]:
                 continue
             seen.add(marker)
             try:
-                count = 0
-                for result in _open_file(path, reading):
-                    count += 1
-                    yield result
-                if count == 0:
+                results = _open_file(path, reading)
+                first = next(results, None)
+                if first is None:
                     log.warning("%s: no test results in it (an empty report)", path)
+                else:  # the rest without a Python loop of ours per result
+                    yield first
+                    yield from results
             except ReportError as error:
                 reading.report(error)
 

@@ -3,6 +3,8 @@
 - :class:`XmlEvents`: ``start``/``end`` events of a file whose prolog ``defusedxml`` vetted
   (entity declarations refused), read by the C ``iterparse``; a malformed file, a refused one
   and an unreadable one all become a :class:`ReportError` with the line and column.
+  :class:`XmlEventBatches` gives the same events a list per chunk read (NUnit), without
+  ``iterparse``'s two Python generator steps per event.
 - :class:`CaseBuilder`: the steps every reader takes to turn what it read into a ``RunResult``:
   the name (``name_template``, a made-up one with a warning when the case has none), the status
   (through ``options.status``), the duration (dropped with a warning past 7 days), the output
@@ -34,6 +36,7 @@ from ..batch.results import Attachment, RunResult, Status
 from ._base import ReaderOptions, ReportError, key_part, key_path
 from ._common import (
     BIT_MASK,
+    BITS,
     FAST,
     NameTemplate,
     Ordinals,
@@ -102,6 +105,9 @@ class XmlEvents:
         self._file: BinaryIO | None = None
 
     def __enter__(self) -> Iterator[tuple[str, Element]]:
+        return ElementTree.iterparse(self._open(), events=("start", "end"))
+
+    def _open(self) -> BinaryIO:
         try:
             self._file = self.path.open("rb")
             self._check_prolog(self._file)
@@ -109,9 +115,10 @@ class XmlEvents:
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
-        return ElementTree.iterparse(self._file, events=("start", "end"))
+        return self._file
 
     def _check_prolog(self, source: BinaryIO) -> None:
+        """Refuse entity declarations before the root element (see the class docstring)."""
         parser = DefusedXMLParser(
             target=_PrologTarget(), forbid_dtd=False, forbid_entities=True, forbid_external=True
         )
@@ -145,6 +152,34 @@ class XmlEvents:
             raise ReportError(self.path, message) from None
         if isinstance(exc, OSError):
             raise ReportError(self.path, f"cannot read: {exc.strerror or exc}") from None
+
+
+class XmlEventBatches(XmlEvents):
+    """``with XmlEventBatches(path) as batches:`` the same events as :class:`XmlEvents`, a list
+    of them per chunk read: the C parser appends them to the list itself, which saves the two
+    Python generators ``iterparse`` runs per event. The list is reused: read it before asking
+    for the next. The events before a parse error come first, then the error, as with
+    ``iterparse``."""
+
+    def __enter__(self) -> Iterator[list[tuple[str, Element]]]:  # type: ignore[override]
+        return self._batches(self._open())
+
+    @staticmethod
+    def _batches(source: BinaryIO) -> Iterator[list[tuple[str, Element]]]:
+        parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder())
+        events: list[tuple[str, Element]] = []
+        # as XMLPullParser does, but to a list (typeshed leaves the method out)
+        parser._setevents(events, ("start", "end"))  # type: ignore[attr-defined]
+        while chunk := source.read(1 << 16):
+            try:
+                parser.feed(chunk)
+            except SyntaxError:
+                yield events  # what precedes the error
+                raise
+            yield events
+            events.clear()
+        parser.close()  # a file cut short raises here, before any event close() made
+        yield events
 
 
 def check_xml(path: Path, start: StartHandler | None = None) -> None:
@@ -294,7 +329,8 @@ class CaseBuilder:
         self._prefixes: dict[tuple[str, ...], str] = {}
         self._parts: tuple[str, ...] | None = None  # the scope and class of the last key...
         self._class = ""
-        self._head = ""  # ...and its start
+        self._head = ""  # ...and its start, "file::suite::class::"...
+        self._crc = self._adler = 0  # ...and that start's checksums
 
     def status(self, raw: str, default: Status) -> Status:
         """``default``, unless ``status_map`` (``--status-map``) maps ``raw`` elsewhere."""
@@ -317,27 +353,29 @@ class CaseBuilder:
 
     def key(self, parts: tuple[str, ...], classname: str, name: str) -> str:
         """The result's key: file, suite, class, name and ordinal (once per case: the
-        file/suite/class head is kept while cases of one class follow each other)."""
-        if classname == self._class and parts == self._parts:
-            head = self._head
-        else:
+        file/suite/class head, and its checksums, are kept while cases of one class follow each
+        other, so only the name is checksummed: zlib resumes from the head's values)."""
+        if classname != self._class or parts != self._parts:
             cls = key_part(classname)  # a "::" inside a part is written ": :"
-            head = self._head = f"{self.prefix(parts)}::{cls}"
+            self._head = f"{self.prefix(parts)}::{cls}::"
             self._parts, self._class = parts, classname
-        key = f"{head}::{key_part(name) if '::' in name else name}"
+            data = self._head.encode()
+            self._crc, self._adler = crc32(data), adler32(data)
+        if "::" in name:
+            name = key_part(name)
         ordinals = self.ordinals
         bits = ordinals.bits
         if bits is None:
-            return f"{key}::{ordinals.next(key)}"
-        data = key.encode()  # Ordinals.next, inline: this runs once per case
-        one = crc32(data) & BIT_MASK
-        two = adler32(data) & BIT_MASK
+            bits = ordinals.bits = bytearray(BITS >> 3)
+        data = name.encode()  # Ordinals.next, inline: this runs once per case
+        one = crc32(data, self._crc) & BIT_MASK
+        two = adler32(data, self._adler) & BIT_MASK
         mask_one, mask_two = 1 << (one & 7), 1 << (two & 7)
         if bits[one >> 3] & mask_one and bits[two >> 3] & mask_two:
-            return f"{key}::{ordinals.repeat(key)}"
+            return f"{self._head}{name}::{ordinals.repeat(self._head + name)}"
         bits[one >> 3] |= mask_one
         bits[two >> 3] |= mask_two
-        return f"{key}::0"
+        return f"{self._head}{name}::0"
 
     def passed(
         self,
@@ -360,7 +398,8 @@ class CaseBuilder:
             if duration is None:
                 duration = self._timedelta(seconds, title)
         key = self.key(parts, classname, name if key_name is None else key_name)
-        return plain_result(title, Status.PASSED, duration, None, key)
+        result = plain_result(title, Status.PASSED, duration, None, key)
+        return result
 
     def result(self, case: Case, position: object) -> RunResult | None:
         """The result, or ``None`` for a NO RUN case when skipped results are omitted.

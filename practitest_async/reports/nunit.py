@@ -12,7 +12,8 @@ result named after the fixture.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -23,7 +24,7 @@ from ._base import Head, ReaderOptions, Report, ReportError
 from ._xmlstream import (
     Case,
     CaseBuilder,
-    XmlEvents,
+    XmlEventBatches,
     block,
     log,
     practitest_properties,
@@ -69,7 +70,7 @@ def sniff(head: Head) -> bool:
 
 
 def read(path: Path, options: ReaderOptions, report: Report) -> Iterator[RunResult]:
-    return _Reader(path, options, report).results()
+    return chain.from_iterable(_Reader(path, options, report).batches())
 
 
 @attrs.define
@@ -91,47 +92,69 @@ class _Suite:
 class _Reader:
     def __init__(self, path: Path, options: ReaderOptions, report: Report) -> None:
         self.path = path
-        self.report = report
+        self.report_to = report
+        self.ready: list[RunResult | ReportError] = []  # results (and problems) of a chunk
+        self.problems = False  # a ReportError waits in ready
         self.build = CaseBuilder(path, options)
         self.suites: list[_Suite] = []
         self.version = 3
         self.passed_raw = "passed"
         self.build.passed_word("passed")
         self.known: dict[tuple[str | None, str | None], tuple[str, Status]] = {}
+        self.seconds: dict[str | None, float | None] = {}  # duration texts read
 
-    def results(self) -> Iterator[RunResult]:
+    def report(self, error: ReportError) -> None:
+        """A case that cannot become a result: reported in file order, among the results."""
+        self.ready.append(error)
+        self.problems = True
+
+    def _flush(self, ready: list[RunResult | ReportError]) -> Iterator[RunResult]:
+        for item in ready:
+            if type(item) is ReportError:
+                self.report_to(item)
+            else:
+                yield item  # type: ignore[misc]
+
+    def batches(self) -> Iterator[Iterable[RunResult]]:
+        """The results, a list per chunk read (chained by :func:`read`: no generator step of
+        ours per result)."""
         open_elements: list[Element] = []
         kept = 0  # open elements whose children are read when they end (a case, a failure)
-        with XmlEvents(self.path) as events:
-            for event, element in events:
-                tag = element.tag
-                if event == "start":
-                    if not open_elements:
-                        self._root(tag)
-                    if tag == "test-suite" and not kept:
-                        self.suites.append(self._suite(element))
-                    elif tag == "test-case" or (
-                        tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite"
-                    ):
-                        kept += 1
-                    open_elements.append(element)
-                    continue
-                open_elements.pop()
-                if tag == "test-case":
-                    kept -= 1
-                    if not kept and (result := self._case(element)) is not None:
-                        yield result
-                elif kept and tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite":
-                    kept -= 1
-                    self._suite_failure(open_elements[-1], element)
-                elif kept:
-                    continue  # part of a case or failure, read when that ends
-                elif tag == "test-suite":
-                    suite = self.suites.pop()
-                    if (result := self._suite_end(suite)) is not None:
-                        yield result
-                if open_elements:
-                    open_elements[-1].remove(element)
+        with XmlEventBatches(self.path) as batches:
+            for events in batches:  # a list per chunk: no generator per event
+                ready = self.ready
+                for event, element in events:
+                    tag = element.tag
+                    if event == "start":
+                        if not open_elements:
+                            self._root(tag)
+                        if tag == "test-suite" and not kept:
+                            self.suites.append(self._suite(element))
+                        elif tag == "test-case" or (
+                            tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite"
+                        ):
+                            kept += 1
+                        open_elements.append(element)
+                        continue
+                    open_elements.pop()
+                    if tag == "test-case":
+                        kept -= 1
+                        if not kept and (result := self._case(element)) is not None:
+                            ready.append(result)
+                    elif kept and tag in _SUITE_TEXTS and open_elements[-1].tag == "test-suite":
+                        kept -= 1
+                        self._suite_failure(open_elements[-1], element)
+                    elif kept:
+                        continue  # part of a case or failure, read when that ends
+                    elif tag == "test-suite":
+                        suite = self.suites.pop()
+                        if (result := self._suite_end(suite)) is not None:
+                            ready.append(result)
+                    if open_elements:
+                        open_elements[-1].remove(element)
+                if ready:
+                    self.ready = []
+                    yield self._flush(ready) if self.problems else ready  # type: ignore[misc]
 
     def _root(self, tag: str) -> None:
         if tag == "test-results":
@@ -199,10 +222,19 @@ class _Reader:
         raw, default = known if known else self._raw_status(label, result, element)
         if raw == self.passed_raw and not len(element):  # the common case, made cheaply
             fullname = get("fullname") or get("name") or ""
-            classname = self._classname(element, fullname)
-            name = fullname[len(classname) + 1 :] if classname else fullname
+            name = get("name", "")
+            if self.version == 3 and name and fullname.endswith("." + name):
+                classname = fullname[: -len(name) - 1]  # what _classname says, inline
+            else:
+                classname = self._classname(element, fullname)
+                name = fullname[len(classname) + 1 :] if classname else fullname
             parts = suite.parts if suite else ("",)
-            duration = seconds(get("duration") or get("time"))
+            written = get("duration") or get("time")
+            duration = self.seconds.get(written)
+            if duration is None:
+                duration = seconds(written)
+                if len(self.seconds) < 4096:  # the same few values recur
+                    self.seconds[written] = duration
             if (passed := self.build.passed(name, classname, parts, duration)) is not None:
                 return passed
         message = stack = reason = stdout = ""

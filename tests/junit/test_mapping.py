@@ -159,6 +159,30 @@ def test_jenkins_attachments_inside_the_report_folder_only(
     assert all(b"do-not-upload" not in a.content for a in failed.attachments)
 
 
+def test_links_in_a_failure_text_or_message_are_attached_and_bracket_text_is_not(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "shot.png").write_bytes(b"png")
+    (tmp_path / "log.txt").write_text("log")
+    path = write(
+        tmp_path,
+        '<testcase name="text"><failure message="boom">trace [1]\n'
+        "[[ATTACHMENT|shot.png]]</failure></testcase>\n"
+        '<testcase name="message"><error message="see [[ATTACHMENT|log.txt]]"/></testcase>\n'
+        '<testcase name="brackets"><failure message="[x]" type="[T]">[[not a link]]'
+        "</failure></testcase>\n"
+        '<testcase name="plain"><failure message="boom">no bracket at all</failure></testcase>',
+    )
+
+    text, message, brackets, plain = iter_results(path)
+    assert text.attachments == (Attachment.from_path(tmp_path / "shot.png"),)
+    assert message.attachments == (Attachment.from_path(tmp_path / "log.txt"),)
+    assert brackets.attachments == ()
+    assert brackets.output == "[failure] [T]: [x]\n[[not a link]]"
+    assert plain.attachments == ()
+    assert plain.output == "[failure] boom\nno bracket at all"
+
+
 def test_a_symlink_out_of_the_report_folder_is_not_followed(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("token")

@@ -383,3 +383,26 @@ def test_practitest_properties_link_a_test_and_set_fields(tmp_path: Path) -> Non
         "test case 'Ns.P.Bad': property practitest-test-id: expected a positive whole number, "
         "got 'abc'"
     ]
+
+
+def test_a_case_that_cannot_become_a_result_is_reported_in_file_order(tmp_path: Path) -> None:
+    """Results come a chunk at a time; a problem still sits between the results around it."""
+    path = tmp_path / "props.xml"
+    path.write_text(PROPERTIES, encoding="utf-8")
+    seen: list[str] = []
+
+    def report(error: ReportError) -> None:
+        seen.append(f"problem: {error.message.split(':')[0]}")
+
+    for result in nunit.read(path, nunit.ReaderOptions(), report):
+        seen.append(result.name)
+    assert seen == ["Ns.P.Linked", "problem: test case 'Ns.P.Bad'", "Ns.P.Fine"]
+
+    def refuse(error: ReportError) -> None:
+        raise error
+
+    names: list[str] = []
+    with pytest.raises(ReportError, match=r"Ns\.P\.Bad"):
+        for result in nunit.read(path, nunit.ReaderOptions(), refuse):
+            names.append(result.name)
+    assert names == ["Ns.P.Linked"]  # what precedes the problem, and nothing after it
