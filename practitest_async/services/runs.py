@@ -11,7 +11,15 @@ from typing import Any, Literal, Unpack, overload
 
 import attrs
 
-from ..codec import JSON, Ref, decode_resource, encode_attributes, encode_value, unwrap_data
+from ..codec import (
+    JSON,
+    Ref,
+    decode_resource,
+    draft_values,
+    encode_attributes,
+    encode_value,
+    unwrap_data,
+)
 from ..models import (
     FileDraft,
     Run,
@@ -79,7 +87,7 @@ def encode_step(step: StepDraft | Mapping[str, Any]) -> dict[str, JSON]:
 def encode_run(draft: RunDraft) -> dict[str, JSON]:
     """A :class:`RunDraft` -> one ``data`` item of POST runs.json (``type`` is "instances", as
     the documentation sends it)."""
-    values = attrs.asdict(draft, recurse=False)
+    values = draft_values(draft)
     steps, files = values.pop("steps"), values.pop("files")
     values["custom_fields"] = values["custom_fields"] or None  # no empty hash on the wire
     item: dict[str, JSON] = {"type": "instances", "attributes": encode_attributes(values)}
