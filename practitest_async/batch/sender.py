@@ -140,13 +140,15 @@ class Sender:
     def send_ready(self, *, flush: bool) -> None:
         """Pack ready results into requests: full ones always, partial ones when flushing (or
         when so many wait on few instances that no full request can form)."""
-        while self.ready and len(self.tasks) < self.max_in_flight:
+        ready = self.ready
+        while ready and len(self.tasks) < self.max_in_flight:
             budget = self.max_request_bytes
-            chunk, rest = take_chunk(self.ready, self._busy_instances, budget)
+            chunk, scanned, skipped = _take(ready, self._busy_instances, budget)
             full = len(chunk) >= RUNS_PER_REQUEST or sum(p.weight for p in chunk) > budget // 2
-            if not chunk or not (full or flush or len(self.ready) >= GROUP):
+            if not chunk or not (full or flush or len(ready) + len(scanned) >= GROUP):
+                ready.extendleft(reversed(scanned))  # as they were: nothing is sent yet
                 return
-            self.ready = rest
+            ready.extendleft(reversed(skipped))
             ids = {p.instance_id for p in chunk if p.instance_id is not None}
             self._busy_instances |= ids  # runs of one instance go out one request at a time
 
@@ -330,16 +332,32 @@ def take_chunk(
     """The first request that can be made from ``ready``: up to 20 results on distinct
     instances that no request in flight holds, within the byte budget; and what is left, in
     order."""
+    rest = collections.deque(ready)
+    chunk, _, skipped = _take(rest, busy, budget)
+    rest.extendleft(reversed(skipped))
+    return chunk, rest
+
+
+def _take(
+    ready: collections.deque[Pending], busy: set[int], budget: int
+) -> tuple[list[Pending], list[Pending], list[Pending]]:
+    """:func:`take_chunk` in place: takes from the left of ``ready`` until the request is full
+    (not through all of it: a backlog of hundreds was read whole for every request). Returns
+    the chunk, every result taken off ``ready`` in order, and those of them not in the chunk
+    (to put back in front, in order)."""
     chunk: list[Pending] = []
-    rest: collections.deque[Pending] = collections.deque()
+    scanned: list[Pending] = []
+    skipped: list[Pending] = []
     seen: set[int | None] = set(busy)
     size = 0
-    for p in ready:
-        fits = size + p.weight <= budget or not chunk
-        if len(chunk) < RUNS_PER_REQUEST and p.instance_id not in seen and fits:
+    while ready and len(chunk) < RUNS_PER_REQUEST:
+        p = ready.popleft()
+        scanned.append(p)
+        weight = p.weight
+        if p.instance_id not in seen and (size + weight <= budget or not chunk):
             chunk.append(p)
             seen.add(p.instance_id)
-            size += p.weight
+            size += weight
         else:
-            rest.append(p)
-    return chunk, rest
+            skipped.append(p)
+    return chunk, scanned, skipped
