@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from ..codec import Ref
 from ..errors import (
     APIError,
     NotFoundError,
@@ -196,13 +197,16 @@ class Sender:
         else:
             by_instance = {run.instance_id: run for run in runs}
             missing: list[Pending] = []
+            confirmed: list[tuple[Pending, Ref]] = []
             for p in chunk:
                 run = by_instance.get(p.instance_id)
                 if run is None:
                     missing.append(p)  # an answer that does not say: it may have been applied
                 else:
-                    self._refused_in_a_row = 0
-                    out.confirm(p, run)
+                    confirmed.append((p, run))
+            if confirmed:
+                self._refused_in_a_row = 0
+                out.confirm_all(confirmed)
             if missing:
                 await self._settle_and_resend(missing, None)
         finally:
