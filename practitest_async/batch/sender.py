@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from ..codec import Ref
+from ..codec import JSON, Ref
 from ..errors import (
     APIError,
     NotFoundError,
@@ -170,6 +170,17 @@ class Sender:
             attach_full_output=self.attach_full_output and not p.slim,
         )
 
+    def item(self, p: Pending) -> dict[str, JSON]:
+        """What is sent for ``p`` in POST runs.json: :meth:`draft`, encoded (built directly)."""
+        assert p.instance_id is not None
+        return wire.run_item(
+            wire.without_files(p.result) if p.slim else p.result,
+            p.instance_id,
+            version=self.version,
+            marker=p.marker if self.mark_runs else None,
+            attach_full_output=self.attach_full_output and not p.slim,
+        )
+
     # --- POST runs.json --------------------------------------------------------------------
 
     async def _post_runs(self, chunk: list[Pending]) -> None:
@@ -178,14 +189,14 @@ class Sender:
             for p in chunk:
                 out.fail(p, str(out.fatal))
             return
-        drafts = [self.draft(p) for p in chunk]
+        items = [self.item(p) for p in chunk]
         out.journal_sending(chunk)
         for p in chunk:
             p.in_doubt = True
         out.sent += len(chunk)
         out.emit("sent")
         try:
-            runs = await self._writer.post_runs(drafts)
+            runs = await self._writer.post_items(items)
         except OutcomeUnknownError as exc:
             await self._settle_and_resend(chunk, exc)
         except PractiTestError as exc:  # refused whole: nothing was applied

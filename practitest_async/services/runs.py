@@ -14,6 +14,7 @@ import attrs
 from ..codec import (
     JSON,
     Ref,
+    decode_refs,
     decode_resource,
     draft_values,
     encode_attributes,
@@ -247,6 +248,25 @@ class RunsService(Service):
         answer = await self._transport.request("POST", path, json={"data": data})
         with reading("POST", path):
             return decode_bulk(answer, Run, ids_only)
+
+    async def _create_encoded(
+        self, project_id: int, items: Sequence[Mapping[str, Any]]
+    ) -> builtins.list[Ref]:
+        """POST runs.json with runs already in their wire form (``data`` items as
+        :func:`encode_run` makes them): the batch layer builds each result's item once, without
+        a :class:`RunDraft`. ONE request of at most 20 runs on distinct instances; returns each
+        run's :class:`~practitest_async.codec.Ref`."""
+        if not 1 <= len(items) <= MAX_RUNS_PER_REQUEST:
+            raise ValueError(
+                f"one request takes 1 to {MAX_RUNS_PER_REQUEST} runs, not {len(items)}"
+            )
+        instance_ids = [item["attributes"]["instance-id"] for item in items]
+        if len(set(instance_ids)) != len(instance_ids):
+            raise ValueError("one request must not hold two runs of the same instance")
+        path = project_path(project_id, "runs.json")
+        answer = await self._transport.request("POST", path, json={"data": list(items)})
+        with reading("POST", path):
+            return decode_refs(answer)
 
     async def create_many(
         self, project_id: int, drafts: Iterable[RunDraft | Mapping[str, Any]]
