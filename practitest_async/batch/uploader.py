@@ -232,7 +232,10 @@ class Uploader:
             if self._dispatcher.done():
                 self._dispatcher.result()
         self._buffered += size
-        await self._queue.put(result)
+        if self._queue.full():
+            await self._queue.put(result)
+        else:  # what put() does when there is room, without a coroutine per result
+            self._queue.put_nowait(result)
         if self._dispatcher.done():  # it died while we waited for room
             self._dispatcher.result()
 
