@@ -700,7 +700,7 @@ def refs_of(data: Iterable[Mapping[str, Any]]) -> list[Ref]:
                         None if instance_id is None else int(instance_id),
                         None if test_id is None else int(test_id),
                         None if set_id is None else int(set_id),
-                        name if type(name) is str else None,
+                        name if isinstance(name, str) else None,
                     ),
                 )
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Awaitable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..codec import JSON, Ref
 from ..errors import OutcomeUnknownError, ResponseDecodeError
@@ -138,7 +138,7 @@ class DryWriter:
     async def post_items(self, items: Sequence[dict[str, JSON]]) -> list[Ref]:
         """Count one POST runs.json."""
         self.calls["create runs (bulk)"] += 1
-        return [Ref(self._id(), instance_id=item["attributes"]["instance-id"]) for item in items]  # type: ignore[index,call-overload,arg-type]
+        return [Ref(self._id(), instance_id=_instance_of(item)) for item in items]
 
     async def auto_create(self, set_id: int, test_name: str, draft: RunDraft) -> AutoCreated:
         """Count one POST runs/auto_create.json."""
@@ -146,3 +146,9 @@ class DryWriter:
         test_id, instance_id = self._id(), self._id()
         run = Run(id=self._id(), instance_id=instance_id, test_id=test_id)
         return AutoCreated(run=run, created_test_id=test_id, created_instance_id=instance_id)
+
+
+def _instance_of(item: dict[str, JSON]) -> int:
+    """The instance id of a POST runs.json item (:func:`.wire.run_item`)."""
+    attributes: Any = item["attributes"]
+    return int(attributes["instance-id"])
