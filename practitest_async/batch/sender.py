@@ -114,13 +114,16 @@ class Sender:
                         self._outcomes.fail(p, f"{type(exc).__name__}: {exc}")
             if after is not None:
                 after()
-            self._ended.set()
+            if len(self.tasks) < self.max_in_flight:  # else no request could be sent anyway
+                self._ended.set()
 
         task.add_done_callback(finished)
 
     async def wait_for_one(self) -> None:
-        """Return once a request in flight has ended (at once when none is in flight). The
-        caller checks again what it waits for: a wake-up says only that something ended."""
+        """Return once a request in flight has ended leaving room for another (at once when
+        none is in flight): while ``max_in_flight`` or more run, :meth:`send_ready` can do
+        nothing, so an end that leaves as many does not wake the dispatcher (with a task per
+        new test, a hundred may run). The caller checks again what it waits for."""
         if not self.tasks:
             return
         self._ended.clear()
