@@ -50,6 +50,9 @@ class RunStatus(StrEnum):
         """``"not completed"``, ``"NOT_COMPLETED"``, ``"n/a"``, ``"NA"`` -> the member."""
         if isinstance(value, RunStatus):
             return value
+        exact = cls._value2member_map_.get(value)  # "PASSED": most values are spelled so
+        if exact is not None:
+            return exact  # type: ignore[return-value]
         text = str(value).strip().upper().replace("_", " ").replace("-", " ")
         aliases = {"NA": cls.NA, "N A": cls.NA, "NORUN": cls.NO_RUN, "SKIPPED": cls.NO_RUN}
         if text in aliases:
@@ -554,10 +557,14 @@ def drafts_of(cls: type[D], values: Any, what: str) -> list[D]:
 
 
 def _files(value: Any) -> tuple[FileDraft, ...]:
+    if type(value) is tuple and not value:  # most runs have none (a draft per result)
+        return ()
     return tuple(drafts_of(FileDraft, value, "files"))
 
 
 def _custom_field_input(value: Mapping[Any, Any] | None) -> dict[int, CustomFieldInput]:
+    if not value:  # None or empty: nothing to check (most drafts)
+        return {}
     # checked now, so that a bad value is reported where the draft is made
     custom_field_values(value)
     return {int(str(k).removeprefix("---f-")): v for k, v in (value or {}).items()}
@@ -572,6 +579,8 @@ class FileDraft:
 
 
 def _step_drafts(value: Any) -> tuple[StepDraft, ...]:
+    if type(value) is tuple and not value:
+        return ()
     return tuple(drafts_of(StepDraft, value, "steps"))
 
 

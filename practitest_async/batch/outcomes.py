@@ -97,16 +97,27 @@ class Outcomes:
 
     def confirm(self, p: Pending, run: Run | Ref, *, reconciled: bool = False) -> None:
         """``p`` is run ``run``."""
-        self._settled(p)
-        self.report.uploaded += 1
-        if not self.dry_run:  # a plan's runs are made up
-            self.report.run_ids[p.key] = run.id
-        if self.journal is not None and not self.dry_run:
-            journal = self.journal
-            self._after_answer(
-                lambda: journal.confirm(self.scope.journal, [(p.key, run.id, run.instance_id)])
-            )
-        self.emit("confirmed", "reconciled" if reconciled else "")
+        self.confirm_all([(p, run)], reconciled=reconciled)
+
+    def confirm_all(
+        self, confirmed: Sequence[tuple[Pending, Run | Ref]], *, reconciled: bool = False
+    ) -> None:
+        """Each ``p`` is its ``run`` (the runs of one answer): recorded in the journal in one
+        transaction (one commit, one fsync, where a commit per result cost more than the
+        request), before the progress callback hears of them."""
+        report = self.report
+        for p, run in confirmed:
+            self._settled(p)
+            report.uploaded += 1
+            if not self.dry_run:  # a plan's runs are made up
+                report.run_ids[p.key] = run.id
+        if self.journal is not None and not self.dry_run and confirmed:
+            journal, scope = self.journal, self.scope.journal
+            rows = [(p.key, run.id, run.instance_id) for p, run in confirmed]
+            self._after_answer(lambda: journal.confirm(scope, rows))
+        if self.progress is not None:
+            for _ in confirmed:
+                self.emit("confirmed", "reconciled" if reconciled else "")
 
     def fail(self, p: Pending, error: str) -> None:
         """Report a result not uploaded. One that may have been applied stays ``sending`` in

@@ -54,18 +54,24 @@ class Pending:
     @property
     def weight(self) -> int:
         """Roughly how many bytes the result adds to a request (attachments dominate)."""
-        if self.slim:
+        return 2048 if self.slim else self._full_weight
+
+    @functools.cached_property
+    def _full_weight(self) -> int:
+        # Read about four times per result while requests are packed: worked out once.
+        r = self.result
+        if not (r.attachments or r.steps or r.output):
             return 2048
-        files = list(self.result.attachments) + [
-            a for s in self.result.steps for a in s.attachments
-        ]
-        output = len(self.result.output or "")  # in the run, and base64 in its output file
+        files = list(r.attachments) + [a for s in r.steps for a in s.attachments]
+        output = len(r.output or "")  # in the run, and base64 in its output file
         return 2048 + output + output * 4 // 3 + sum(len(f.content) * 4 // 3 for f in files)
 
 
 def result_bytes(result: RunResult) -> int:
     """Roughly how much memory a result holds until it is settled, with what is made of it on
     the way (its output, in the run and base64 in its output file; its attachments, base64)."""
+    if not (result.attachments or result.steps or result.output):  # most results
+        return 2048
     files = sum(len(a.content) for a in result.attachments)
     files += sum(len(a.content) for s in result.steps for a in s.attachments)
     output = len(result.output or "")

@@ -62,7 +62,7 @@ class Attachment:
 
 
 def _attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
-    return tuple(value)
+    return value if type(value) is tuple else tuple(value)
 
 
 @attrs.frozen
@@ -80,12 +80,14 @@ class StepResult:
 
 
 def _steps(value: Iterable[StepResult]) -> tuple[StepResult, ...]:
-    return tuple(value)
+    return value if type(value) is tuple else tuple(value)
 
 
 def _duration(value: dt.timedelta | float | None) -> dt.timedelta | None:
     if value is None:
         return None
+    if type(value) is float and 0 <= value < math.inf:  # seconds, as most readers give them
+        return dt.timedelta(seconds=value)
     if not isinstance(value, dt.timedelta):
         try:
             if isinstance(value, bool):
@@ -105,11 +107,15 @@ def _duration(value: dt.timedelta | float | None) -> dt.timedelta | None:
 
 
 def _optional_status(value: Status | str | None) -> Status | None:
-    return None if value is None else Status.parse(value)
+    if value is None or type(value) is Status:
+        return value
+    return Status.parse(value)
 
 
 def _custom_fields(value: Mapping[int | str, Any]) -> dict[int, str | list[str]]:
     # the codec's rules for custom-field values (numbers plain, dates ISO, no bool, no None)
+    if type(value) is dict and not value:  # most results: a new empty dict, as before
+        return {}
     return custom_field_values(value)
 
 

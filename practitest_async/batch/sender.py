@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from ..codec import JSON, Ref
 from ..errors import (
     APIError,
     NotFoundError,
@@ -79,6 +80,10 @@ class Sender:
         self._refused_in_a_row = 0
         self.ready: collections.deque[Pending] = collections.deque()
         self.tasks: set[asyncio.Task[None]] = set()
+        # Set when a request in flight ends: what the dispatcher waits on. (asyncio.wait over
+        # the tasks in flight adds and removes a callback on each of them at every wake-up:
+        # with a task per new test that was a fifth of the CPU of an upload of new tests.)
+        self._ended = asyncio.Event()
         self._busy_instances: set[int] = set()  # a request for them is in flight
         # Takes back a result refused alone whose instance came from the id cache (it may be
         # stale: deleted since); returns whether it did. Set by the router.
@@ -109,8 +114,20 @@ class Sender:
                         self._outcomes.fail(p, f"{type(exc).__name__}: {exc}")
             if after is not None:
                 after()
+            if len(self.tasks) < self.max_in_flight:  # else no request could be sent anyway
+                self._ended.set()
 
         task.add_done_callback(finished)
+
+    async def wait_for_one(self) -> None:
+        """Return once a request in flight has ended leaving room for another (at once when
+        none is in flight): while ``max_in_flight`` or more run, :meth:`send_ready` can do
+        nothing, so an end that leaves as many does not wake the dispatcher (with a task per
+        new test, a hundred may run). The caller checks again what it waits for."""
+        if not self.tasks:
+            return
+        self._ended.clear()
+        await self._ended.wait()
 
     def cancel_all(self) -> None:
         """Cancel every request in flight."""
@@ -127,13 +144,15 @@ class Sender:
     def send_ready(self, *, flush: bool) -> None:
         """Pack ready results into requests: full ones always, partial ones when flushing (or
         when so many wait on few instances that no full request can form)."""
-        while self.ready and len(self.tasks) < self.max_in_flight:
+        ready = self.ready
+        while ready and len(self.tasks) < self.max_in_flight:
             budget = self.max_request_bytes
-            chunk, rest = take_chunk(self.ready, self._busy_instances, budget)
+            chunk, scanned, skipped = _take(ready, self._busy_instances, budget)
             full = len(chunk) >= RUNS_PER_REQUEST or sum(p.weight for p in chunk) > budget // 2
-            if not chunk or not (full or flush or len(self.ready) >= GROUP):
+            if not chunk or not (full or flush or len(ready) + len(scanned) >= GROUP):
+                ready.extendleft(reversed(scanned))  # as they were: nothing is sent yet
                 return
-            self.ready = rest
+            ready.extendleft(reversed(skipped))
             ids = {p.instance_id for p in chunk if p.instance_id is not None}
             self._busy_instances |= ids  # runs of one instance go out one request at a time
 
@@ -154,6 +173,17 @@ class Sender:
             attach_full_output=self.attach_full_output and not p.slim,
         )
 
+    def item(self, p: Pending) -> dict[str, JSON]:
+        """What is sent for ``p`` in POST runs.json: :meth:`draft`, encoded (built directly)."""
+        assert p.instance_id is not None
+        return wire.run_item(
+            wire.without_files(p.result) if p.slim else p.result,
+            p.instance_id,
+            version=self.version,
+            marker=p.marker if self.mark_runs else None,
+            attach_full_output=self.attach_full_output and not p.slim,
+        )
+
     # --- POST runs.json --------------------------------------------------------------------
 
     async def _post_runs(self, chunk: list[Pending]) -> None:
@@ -162,14 +192,14 @@ class Sender:
             for p in chunk:
                 out.fail(p, str(out.fatal))
             return
-        drafts = [self.draft(p) for p in chunk]
+        items = [self.item(p) for p in chunk]
         out.journal_sending(chunk)
         for p in chunk:
             p.in_doubt = True
         out.sent += len(chunk)
         out.emit("sent")
         try:
-            runs = await self._writer.post_runs(drafts)
+            runs = await self._writer.post_items(items)
         except OutcomeUnknownError as exc:
             await self._settle_and_resend(chunk, exc)
         except PractiTestError as exc:  # refused whole: nothing was applied
@@ -181,13 +211,16 @@ class Sender:
         else:
             by_instance = {run.instance_id: run for run in runs}
             missing: list[Pending] = []
+            confirmed: list[tuple[Pending, Ref]] = []
             for p in chunk:
                 run = by_instance.get(p.instance_id)
                 if run is None:
                     missing.append(p)  # an answer that does not say: it may have been applied
                 else:
-                    self._refused_in_a_row = 0
-                    out.confirm(p, run)
+                    confirmed.append((p, run))
+            if confirmed:
+                self._refused_in_a_row = 0
+                out.confirm_all(confirmed)
             if missing:
                 await self._settle_and_resend(missing, None)
         finally:
@@ -317,16 +350,32 @@ def take_chunk(
     """The first request that can be made from ``ready``: up to 20 results on distinct
     instances that no request in flight holds, within the byte budget; and what is left, in
     order."""
+    rest = collections.deque(ready)
+    chunk, _, skipped = _take(rest, busy, budget)
+    rest.extendleft(reversed(skipped))
+    return chunk, rest
+
+
+def _take(
+    ready: collections.deque[Pending], busy: set[int], budget: int
+) -> tuple[list[Pending], list[Pending], list[Pending]]:
+    """:func:`take_chunk` in place: takes from the left of ``ready`` until the request is full
+    (not through all of it: a backlog of hundreds was read whole for every request). Returns
+    the chunk, every result taken off ``ready`` in order, and those of them not in the chunk
+    (to put back in front, in order)."""
     chunk: list[Pending] = []
-    rest: collections.deque[Pending] = collections.deque()
+    scanned: list[Pending] = []
+    skipped: list[Pending] = []
     seen: set[int | None] = set(busy)
     size = 0
-    for p in ready:
-        fits = size + p.weight <= budget or not chunk
-        if len(chunk) < RUNS_PER_REQUEST and p.instance_id not in seen and fits:
+    while ready and len(chunk) < RUNS_PER_REQUEST:
+        p = ready.popleft()
+        scanned.append(p)
+        weight = p.weight
+        if p.instance_id not in seen and (size + weight <= budget or not chunk):
             chunk.append(p)
             seen.add(p.instance_id)
-            size += p.weight
+            size += weight
         else:
-            rest.append(p)
-    return chunk, rest
+            skipped.append(p)
+    return chunk, scanned, skipped

@@ -232,7 +232,10 @@ class Uploader:
             if self._dispatcher.done():
                 self._dispatcher.result()
         self._buffered += size
-        await self._queue.put(result)
+        if self._queue.full():
+            await self._queue.put(result)
+        else:  # what put() does when there is room, without a coroutine per result
+            self._queue.put_nowait(result)
         if self._dispatcher.done():  # it died while we waited for room
             self._dispatcher.result()
 
@@ -284,8 +287,7 @@ class Uploader:
                 await self._wait_for_room()
             while sender.tasks or sender.ready:
                 sender.send_ready(flush=not sender.tasks or not self._router.waiting())
-                if sender.tasks:
-                    await asyncio.wait(sender.tasks, return_when=asyncio.FIRST_COMPLETED)
+                await sender.wait_for_one()
             self._router.fail_stranded()
         except BaseException:
             sender.cancel_all()
@@ -313,7 +315,7 @@ class Uploader:
         while sender.tasks and (
             len(sender.tasks) >= self.max_in_flight or self._backlog() >= BACKLOG
         ):
-            await asyncio.wait(sender.tasks, return_when=asyncio.FIRST_COMPLETED)
+            await sender.wait_for_one()
             sender.send_ready(flush=self._over_budget())
 
     def _release(self, p: Pending) -> None:

@@ -28,7 +28,9 @@ import re
 
 import attrs
 
+from ..codec import JSON, encode_value, format_duration
 from ..models import FileDraft, RunDraft, StepDraft, StepStatus
+from ..services.runs import encode_run
 from .results import RunResult, Status, StepResult
 
 MAX_OUTPUT = 255
@@ -151,3 +153,50 @@ def to_draft(
         steps=steps_for(result),
         files=files_for(result, attach_full_output=attach_full_output),
     )
+
+
+_EXIT_CODES = {Status.PASSED: 0, Status.FAILED: 1}
+
+
+def run_item(
+    result: RunResult,
+    instance_id: int,
+    *,
+    version: str | None = None,
+    marker: str | None = None,
+    attach_full_output: bool = True,
+) -> dict[str, JSON]:
+    """The ``data`` item of POST runs.json for one result on its instance: exactly
+    ``encode_run(to_draft(...))``, built directly for the usual result (PASSED or FAILED, no
+    steps, attachments or custom fields, an output too short to attach), which spares a
+    :class:`RunDraft` and the generic encoder for each result of an upload."""
+    output = result.output
+    exit_code = _EXIT_CODES.get(result.status)
+    if (
+        exit_code is None
+        or result.steps
+        or result.attachments
+        or result.custom_fields
+        or (output is not None and len(output.strip()) > MAX_OUTPUT - 20)
+    ):
+        draft = to_draft(
+            result,
+            instance_id,
+            version=version,
+            marker=marker,
+            attach_full_output=attach_full_output,
+        )
+        return encode_run(draft)
+    attributes: dict[str, JSON] = {
+        "instance-id": encode_value(instance_id),
+        "exit-code": exit_code,
+    }
+    if result.duration is not None:
+        attributes["run-duration"] = format_duration(result.duration)
+    text = execution_output(output, marker)
+    if text is not None:
+        attributes["automated-execution-output"] = text
+    chosen = result.version or version
+    if chosen is not None:
+        attributes["version"] = encode_value(chosen)
+    return {"type": "instances", "attributes": attributes}

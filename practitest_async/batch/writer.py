@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Awaitable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from ..codec import Ref
+from ..codec import JSON, Ref
 from ..errors import OutcomeUnknownError, ResponseDecodeError
 from ..models import Instance, Run, RunDraft, TestSet
 from ..services import AutoCreated, Services, project_path
@@ -38,11 +38,12 @@ class Writer(Protocol):
     async def create_instances(self, set_id: int, test_ids: Sequence[int]) -> list[Ref]:
         """POST instances.json, at most 20; the ids of what was made."""
 
-    async def post_runs(self, drafts: Sequence[RunDraft]) -> list[Ref]:
-        """POST runs.json, at most 20 on distinct instances; the ids of the runs."""
-
     async def auto_create(self, set_id: int, test_name: str, draft: RunDraft) -> AutoCreated:
         """POST runs/auto_create.json."""
+
+    async def post_items(self, items: Sequence[dict[str, JSON]]) -> list[Ref]:
+        """POST runs.json of runs in their wire form (:func:`.wire.run_item`), at most 20 on
+        distinct instances; the ids of the runs."""
 
 
 class LiveWriter:
@@ -77,11 +78,12 @@ class LiveWriter:
 
         return await _answered("instances.json", write())
 
-    async def post_runs(self, drafts: Sequence[RunDraft]) -> list[Ref]:
-        """POST runs.json (bulk); reads only the ids of the answer (a model costs ~10 us)."""
+    async def post_items(self, items: Sequence[dict[str, JSON]]) -> list[Ref]:
+        """POST runs.json (bulk) of runs already encoded; reads only the ids of the answer (a
+        model costs ~10 us)."""
 
         async def write() -> list[Ref]:
-            made = await self._services.runs.create_batch(self._project_id, drafts, ids_only=True)
+            made = await self._services.runs._create_encoded(self._project_id, items)
             return [check_run(r, "POST", self._path("runs.json")) for r in made]
 
         return await _answered("runs.json", write())
@@ -133,10 +135,10 @@ class DryWriter:
         self.calls["create instances (bulk)"] += 1
         return [Ref(self._id(), set_id=set_id, test_id=t) for t in test_ids]
 
-    async def post_runs(self, drafts: Sequence[RunDraft]) -> list[Ref]:
+    async def post_items(self, items: Sequence[dict[str, JSON]]) -> list[Ref]:
         """Count one POST runs.json."""
         self.calls["create runs (bulk)"] += 1
-        return [Ref(self._id(), instance_id=d.instance_id) for d in drafts]
+        return [Ref(self._id(), instance_id=_instance_of(item)) for item in items]
 
     async def auto_create(self, set_id: int, test_name: str, draft: RunDraft) -> AutoCreated:
         """Count one POST runs/auto_create.json."""
@@ -144,3 +146,9 @@ class DryWriter:
         test_id, instance_id = self._id(), self._id()
         run = Run(id=self._id(), instance_id=instance_id, test_id=test_id)
         return AutoCreated(run=run, created_test_id=test_id, created_instance_id=instance_id)
+
+
+def _instance_of(item: dict[str, JSON]) -> int:
+    """The instance id of a POST runs.json item (:func:`.wire.run_item`)."""
+    attributes: Any = item["attributes"]
+    return int(attributes["instance-id"])

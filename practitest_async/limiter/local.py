@@ -52,12 +52,11 @@ be plugged in through the :class:`Limiter` protocol: ``acquire()`` before every 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import random
-from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -172,7 +171,7 @@ class AccountLimiter:
         self._fill_bucket = False
         self._paused_until = 0.0
         self._last_change = -math.inf
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = NamedLocks()
 
     def __repr__(self) -> str:
         rl = self.rate_limit
@@ -189,7 +188,8 @@ class AccountLimiter:
     async def acquire(self) -> None:
         """Wait for the gate to open and for a slot in the pace; then one request may start."""
         while True:
-            await self._wait_for_gate()
+            if self._paused_until > self._now():  # (no coroutine for an open gate)
+                await self._wait_for_gate()
             self._maybe_recover()
             bucket = self._bucket
             if self._fill_bucket:
@@ -203,11 +203,9 @@ class AccountLimiter:
                 self.stats.admitted += 1
                 return
 
-    @contextlib.asynccontextmanager
-    async def lock(self, name: str) -> AsyncIterator[None]:
+    def lock(self, name: str) -> AbstractAsyncContextManager[None]:
         """Serialize the tasks of this process on ``name`` (see :class:`SupportsLock`)."""
-        async with self._locks.setdefault(name, asyncio.Lock()):
-            yield
+        return self._locks.hold(name)
 
     async def _wait_for_gate(self) -> None:
         # A plain sleep loop: the pause can only grow, and each waiter re-reads it on waking.
@@ -256,3 +254,65 @@ class AccountLimiter:
         self._last_change = now
         self._bucket = self._new_bucket(calls)
         self._fill_bucket = True
+
+
+class NamedLocks:
+    """In-process locks by name, each kept only while a task holds it or waits for it: the
+    uploader takes one per new test's name, which would otherwise stay for the life of the
+    limiter (a million locks for a million new tests)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _LockEntry] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def hold(self, name: str) -> AbstractAsyncContextManager[None]:
+        """``async with locks.hold(name):`` holds the lock named ``name``."""
+        return _Hold(self._entries, name)
+
+
+class _LockEntry:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0  # tasks holding or waiting
+
+
+class _Hold(AbstractAsyncContextManager[None]):
+    __slots__ = ("_entries", "_entry", "_name")
+
+    def __init__(self, entries: dict[str, _LockEntry], name: str) -> None:
+        self._entries = entries
+        self._name = name
+        self._entry: _LockEntry | None = None
+
+    async def __aenter__(self) -> None:
+        entry = self._entries.get(self._name)
+        if entry is None:
+            entry = self._entries[self._name] = _LockEntry()
+        self._entry = entry
+        entry.users += 1
+        try:
+            await entry.lock.acquire()
+        except BaseException:  # cancelled while waiting: it never held the lock
+            self._leave()
+            raise
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._entry is not None
+        self._entry.lock.release()
+        self._leave()
+
+    def _leave(self) -> None:
+        entry = self._entry
+        assert entry is not None
+        entry.users -= 1
+        if entry.users == 0 and self._entries.get(self._name) is entry:
+            del self._entries[self._name]

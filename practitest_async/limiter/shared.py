@@ -67,7 +67,7 @@ from typing import Any
 import attrs
 
 from ..errors import ConfigurationError
-from .local import DECREASE_FACTOR, AccountLimiter, LimiterStats, RateLimit
+from .local import DECREASE_FACTOR, AccountLimiter, LimiterStats, NamedLocks, RateLimit
 from .store import HandOver, ReserveArgs, Store, StoreUnavailable, redact_url
 
 log = logging.getLogger("practitest_async.limiter")
@@ -155,7 +155,7 @@ class SharedLimiter:
         # Sticky: another process of this budget was seen active since this limiter opened.
         self.others_seen = False
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = NamedLocks()  # this process's tasks queue here first
 
     def __repr__(self) -> str:
         rl = self.rate_limit
@@ -451,8 +451,7 @@ class SharedLimiter:
         (polled), with a lease of ``lock_lease`` seconds renewed every third of it while held, so
         a holder that crashed blocks the others for at most one lease. If the store does not
         answer, only this process is serialized (with the warning of a lost store)."""
-        local = self._locks.setdefault(name, asyncio.Lock())
-        async with local:
+        async with self._locks.hold(name):
             await self.open()
             owner = f"{self._process}:{uuid.uuid4().hex[:8]}"
             held = await self._take(name, owner)

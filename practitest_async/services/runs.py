@@ -11,7 +11,16 @@ from typing import Any, Literal, Unpack, overload
 
 import attrs
 
-from ..codec import JSON, Ref, decode_resource, encode_attributes, encode_value, unwrap_data
+from ..codec import (
+    JSON,
+    Ref,
+    decode_refs,
+    decode_resource,
+    draft_values,
+    encode_attributes,
+    encode_value,
+    unwrap_data,
+)
 from ..models import (
     FileDraft,
     Run,
@@ -79,7 +88,7 @@ def encode_step(step: StepDraft | Mapping[str, Any]) -> dict[str, JSON]:
 def encode_run(draft: RunDraft) -> dict[str, JSON]:
     """A :class:`RunDraft` -> one ``data`` item of POST runs.json (``type`` is "instances", as
     the documentation sends it)."""
-    values = attrs.asdict(draft, recurse=False)
+    values = draft_values(draft)
     steps, files = values.pop("steps"), values.pop("files")
     values["custom_fields"] = values["custom_fields"] or None  # no empty hash on the wire
     item: dict[str, JSON] = {"type": "instances", "attributes": encode_attributes(values)}
@@ -239,6 +248,25 @@ class RunsService(Service):
         answer = await self._transport.request("POST", path, json={"data": data})
         with reading("POST", path):
             return decode_bulk(answer, Run, ids_only)
+
+    async def _create_encoded(
+        self, project_id: int, items: Sequence[Mapping[str, Any]]
+    ) -> builtins.list[Ref]:
+        """POST runs.json with runs already in their wire form (``data`` items as
+        :func:`encode_run` makes them): the batch layer builds each result's item once, without
+        a :class:`RunDraft`. ONE request of at most 20 runs on distinct instances; returns each
+        run's :class:`~practitest_async.codec.Ref`."""
+        if not 1 <= len(items) <= MAX_RUNS_PER_REQUEST:
+            raise ValueError(
+                f"one request takes 1 to {MAX_RUNS_PER_REQUEST} runs, not {len(items)}"
+            )
+        instance_ids = [item["attributes"]["instance-id"] for item in items]
+        if len(set(instance_ids)) != len(instance_ids):
+            raise ValueError("one request must not hold two runs of the same instance")
+        path = project_path(project_id, "runs.json")
+        answer = await self._transport.request("POST", path, json={"data": list(items)})
+        with reading("POST", path):
+            return decode_refs(answer)
 
     async def create_many(
         self, project_id: int, drafts: Iterable[RunDraft | Mapping[str, Any]]
