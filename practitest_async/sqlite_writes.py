@@ -1,11 +1,45 @@
-"""One write to a local SQLite file (journal, Xray journal, id cache): all its rows in one
-``BEGIN IMMEDIATE`` transaction, rolled back whole on any failure, so a crash or an error leaves
-the file as it was. The connection is in autocommit mode (``isolation_level=None``)."""
+"""The local SQLite files (journal, Xray journal, id cache, the shared limiter's budget):
+
+- :func:`connect`: a connection in autocommit mode (``isolation_level=None``) and WAL journal,
+  which waits for the other processes that open the same new file at the same moment;
+- :func:`write_all`: one write, all its rows in one ``BEGIN IMMEDIATE`` transaction, rolled back
+  whole on any failure, so a crash or an error leaves the file as it was.
+"""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from collections.abc import Iterable
+
+
+def connect(
+    path: str | os.PathLike[str], *, timeout: float = 5.0, check_same_thread: bool = True
+) -> sqlite3.Connection:
+    """Open ``path`` (created if missing) in WAL mode, waiting up to ``timeout`` seconds for a
+    lock another connection holds.
+
+    Switching a file to WAL takes an exclusive lock, and while another connection switches the
+    same new file, SQLite answers "database is locked" at once instead of through its busy
+    timeout: parallel CI jobs that start together on a fresh id cache or budget file would fail
+    one in a few dozen times. That answer is tried again here until ``timeout``.
+    """
+    db = sqlite3.connect(
+        path, timeout=timeout, isolation_level=None, check_same_thread=check_same_thread
+    )
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return db
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                db.close()
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def write_all(db: sqlite3.Connection, sql: str, rows: Iterable[tuple[object, ...]]) -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..sqlite_writes import write_all
+from ..sqlite_writes import connect, write_all
 
 log = logging.getLogger("practitest_async.upload")
 
@@ -74,8 +74,7 @@ class IdCache:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = connect(self.path, timeout=30)
             version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
             if version not in (0, FORMAT):
                 self._db.close()

@@ -42,7 +42,7 @@ import filelock
 
 from ..errors import PractiTestError
 from ..journal_path import journal_path_problem
-from ..sqlite_writes import write_all
+from ..sqlite_writes import connect, write_all
 
 SENDING = "sending"
 CONFIRMED = "confirmed"
@@ -156,8 +156,7 @@ class Journal:
         if self.path != ":memory:" and (why := journal_path_problem(self.path)) is not None:
             raise JournalPathError(self.path, why)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = connect(self.path)
             self._db.execute("PRAGMA synchronous=FULL")
             self.key_scheme = self._open_format()
         except (sqlite3.Error, OSError) as exc:

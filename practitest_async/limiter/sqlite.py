@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from ..sqlite_writes import connect
 from .local import DECREASE_FACTOR
 from .store import (
     HandOver,
@@ -61,14 +62,8 @@ class SqliteStore:
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self.path,
-                timeout=self.busy_timeout,
-                isolation_level=None,
-                check_same_thread=False,
-            )
+            conn = connect(self.path, timeout=self.busy_timeout, check_same_thread=False)
             try:
-                conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
                 for statement in SCHEMA.split(";"):

@@ -19,7 +19,7 @@ import attrs
 
 from ..errors import ConfigurationError
 from ..journal_path import check_journal_path
-from ..sqlite_writes import write_all
+from ..sqlite_writes import connect, write_all
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS xray_uploads (
@@ -57,8 +57,7 @@ class XrayJournal:
         if self.path != ":memory:":
             check_journal_path(self.path)  # a clear error before anything is sent
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = connect(self.path)
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
