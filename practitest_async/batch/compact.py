@@ -140,6 +140,25 @@ class _Slots:
             j = (j + 1) % size
         return True
 
+    def __contains__(self, key: object) -> bool:
+        # the probing of _find, written out: membership is asked once per result
+        if not isinstance(key, int):
+            return False
+        if key == _EMPTY:
+            key += 1
+        keys = self._keys
+        size = len(keys)
+        i = (key * _MIX & _M64) % size
+        while True:
+            found = keys[i]
+            if found == key:
+                return True
+            if found == _EMPTY:
+                return bool(self._odd) and key in self._odd
+            i += 1
+            if i == size:
+                i = 0
+
     def keys(self) -> Iterator[int]:
         """Every key, in no particular order."""
         yield from (k for k in self._keys if k != _EMPTY)
@@ -188,23 +207,6 @@ class DigestSet(_Slots):
     def discard(self, digest: int) -> None:
         """Remove ``digest`` if present."""
         self._remove(_key(digest))
-
-    def __contains__(self, digest: object) -> bool:
-        if not isinstance(digest, int):
-            return False
-        key = digest if digest != _EMPTY else _EMPTY + 1
-        keys = self._keys
-        size = len(keys)
-        i = (key * _MIX & _M64) % size
-        while True:
-            found = keys[i]
-            if found == key:
-                return True
-            if found == _EMPTY:
-                return bool(self._odd) and key in self._odd
-            i += 1
-            if i == size:
-                i = 0
 
 
 class IdTable(_Slots):
@@ -323,24 +325,6 @@ class IdTable(_Slots):
     def pop(self, key: int) -> bool:
         """Forget ``key``; True when it was there."""
         return self._remove(_key(key))
-
-    def __contains__(self, key: object) -> bool:
-        if not isinstance(key, int):
-            return False
-        if key == _EMPTY:
-            key += 1
-        keys = self._keys
-        size = len(keys)
-        i = (key * _MIX & _M64) % size
-        while True:
-            found = keys[i]
-            if found == key:
-                return True
-            if found == _EMPTY:
-                return bool(self._odd) and key in self._odd
-            i += 1
-            if i == size:
-                i = 0
 
 
 class Ordinals:
