@@ -2,6 +2,8 @@
 
 - :func:`connect`: a connection in autocommit mode (``isolation_level=None``) and WAL journal,
   which waits for the other processes that open the same new file at the same moment;
+- :func:`scratch`: a temporary file for what an upload spills out of memory, gone with its
+  connection;
 - :func:`write_all`: one write, all its rows in one ``BEGIN IMMEDIATE`` transaction, rolled back
   whole on any failure, so a crash or an error leaves the file as it was.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterable
 
@@ -40,6 +43,20 @@ def connect(
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
+
+
+def scratch(prefix: str, schema: str) -> sqlite3.Connection:
+    """A new temporary SQLite file with ``schema``, deleted at once (the open connection keeps
+    it, so nothing is left behind, even after a crash), with no journal and no syncing: what it
+    holds is never needed after the process."""
+    handle, path = tempfile.mkstemp(prefix=prefix, suffix=".sqlite3")
+    os.close(handle)
+    db = sqlite3.connect(path)
+    os.unlink(path)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute(schema)
+    return db
 
 
 def write_all(db: sqlite3.Connection, sql: str, rows: Iterable[tuple[object, ...]]) -> None:

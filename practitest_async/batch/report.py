@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Literal, overload
 
 import attrs
 
 from ..errors import PractiTestError
+from ..sqlite_writes import scratch
 from .results import Attachment, RunResult
 from .runids import RunIds
 
@@ -111,13 +110,10 @@ class FailedResults(Sequence[FailedResult]):
 
     def _file(self) -> sqlite3.Connection:
         if self._db is None:
-            handle, path = tempfile.mkstemp(prefix="practitest-failed-", suffix=".sqlite3")
-            os.close(handle)
-            self._db = sqlite3.connect(path)
-            os.unlink(path)  # the open connection keeps it; nothing is left behind
-            self._db.execute("PRAGMA journal_mode=OFF")
-            self._db.execute("PRAGMA synchronous=OFF")
-            self._db.execute("CREATE TABLE failed (n INTEGER PRIMARY KEY, result BLOB NOT NULL)")
+            self._db = scratch(
+                "practitest-failed-",
+                "CREATE TABLE failed (n INTEGER PRIMARY KEY, result BLOB NOT NULL)",
+            )
         return self._db
 
     def __len__(self) -> int:

@@ -8,10 +8,11 @@ memory stays flat however many results it confirms. The file is deleted when the
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator, MutableMapping
+
+from ..sqlite_writes import scratch
+from .compact import DigestSet, name_digest
 
 SPILL = 20_000  # entries held in memory before they move to the file
 
@@ -24,21 +25,19 @@ class RunIds(MutableMapping[str, int]):
         self._memory: dict[str, int] = {}
         self._db: sqlite3.Connection | None = None
         self._on_disk = 0
+        self._spilled = DigestSet()  # digests of the keys in the file
 
     def _file(self) -> sqlite3.Connection:
         if self._db is None:
-            handle, path = tempfile.mkstemp(prefix="practitest-run-ids-", suffix=".sqlite3")
-            os.close(handle)
-            self._db = sqlite3.connect(path)
-            os.unlink(path)  # the open connection keeps it; nothing is left behind
-            self._db.execute("PRAGMA journal_mode=OFF")
-            self._db.execute("PRAGMA synchronous=OFF")
-            self._db.execute("CREATE TABLE ids (key TEXT PRIMARY KEY, run_id INTEGER NOT NULL)")
+            self._db = scratch(
+                "practitest-run-ids-",
+                "CREATE TABLE ids (key TEXT PRIMARY KEY, run_id INTEGER NOT NULL)",
+            )
         return self._db
 
     def _disk_get(self, key: str) -> int | None:
-        if self._db is None:
-            return None
+        if self._db is None or name_digest(key) not in self._spilled:
+            return None  # a new key (most are) costs no look-up on disk
         row = self._db.execute("SELECT run_id FROM ids WHERE key = ?", (key,)).fetchone()
         return None if row is None else int(row[0])
 
@@ -59,6 +58,8 @@ class RunIds(MutableMapping[str, int]):
             db = self._file()
             with db:
                 db.executemany("INSERT INTO ids VALUES (?, ?)", self._memory.items())
+            for spilled in self._memory:
+                self._spilled.add(name_digest(spilled))
             self._on_disk += len(self._memory)
             self._memory.clear()
 
