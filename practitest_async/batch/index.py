@@ -106,6 +106,9 @@ class NameIndex:
                 first = self._names.get(digest)
                 if first is not None and first[1] == item.test_id and first[0] != item.id:
                     return Ref(first[0], test_id=first[1], name=item.name)
+                if self._by_test_id and first is not None and first[1] != item.test_id:
+                    # another test of the same name: only its test id can find this one
+                    self._by_test()
             if self._absent_names:
                 self._absent_names.discard(digest)
         if self._by_test_id and item.test_id is not None:

@@ -12,6 +12,7 @@ import asyncio
 import math
 import random
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,30 @@ async def test_names_that_differ_only_by_case_or_whitespace_reach_their_own_test
     assert runs_per_test(fake) == {name: 2 for name in names}
     assert len(report.created_tests) == 1  # "LOGIN\t" only, created once
     assert sorted(t.name for t in fake.state.tests.values()) == sorted(names)
+
+
+async def test_a_result_given_the_test_id_of_a_second_test_of_the_same_name_uses_its_instance(
+    fake: FakePractiTest, client: Client
+) -> None:
+    # Two tests called "login" (PractiTest allows it; a test id tells them apart), each with an
+    # instance in the set. The set is read by name first; the result by test id comes later.
+    test_set = fake.add_set(PROJECT, "Twins")
+    first, second = fake.add_test(PROJECT, "login"), fake.add_test(PROJECT, "login")
+    fake.add_instance(PROJECT, test_set.id, first.id)
+    existing = fake.add_instance(PROJECT, test_set.id, second.id)
+
+    async def results() -> AsyncIterator[RunResult]:
+        yield RunResult("login")
+        await asyncio.sleep(0.3)  # the first one's request has read the set by then
+        yield RunResult("login", test_id=second.id)
+
+    report = await client.upload_results(PROJECT, results(), test_set="Twins")
+
+    assert report.ok, report.failed[:3]
+    assert report.created_instances == []  # no second instance of the second test
+    runs = {(run.test_id, run.instance_id) for run in fake.state.runs.values()}
+    assert (second.id, existing.id) in runs
+    assert len(fake.state.runs) == 2
 
 
 async def test_a_dry_run_of_new_names_plans_one_auto_create_per_name(
