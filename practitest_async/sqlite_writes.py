@@ -48,14 +48,23 @@ def connect(
 def scratch(prefix: str, schema: str) -> sqlite3.Connection:
     """A new temporary SQLite file with ``schema``, deleted at once (the open connection keeps
     it, so nothing is left behind, even after a crash), with no journal and no syncing: what it
-    holds is never needed after the process."""
+    holds is never needed after the process. Close it with ``weakref.finalize`` on its owner,
+    not ``__del__``: a finalizer runs once, whichever thread drops the owner."""
     handle, path = tempfile.mkstemp(prefix=prefix, suffix=".sqlite3")
     os.close(handle)
-    db = sqlite3.connect(path)
-    os.unlink(path)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute(schema)
+    try:
+        # used by whichever thread holds the report (the pytest plugin uploads in a thread of
+        # its own and reads the report in the main one); never by two at once
+        db = sqlite3.connect(path, check_same_thread=False)
+    finally:
+        os.unlink(path)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute(schema)
+    except BaseException:
+        db.close()
+        raise
     return db
 
 

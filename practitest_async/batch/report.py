@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 import sqlite3
+import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Literal, overload
 
@@ -65,6 +68,8 @@ class FailedResult:
         return cls(result=light, key=key, error=error)
 
 
+log = logging.getLogger("practitest_async.upload")
+
 KEPT_FAILURES = 1_000  # failed results held in memory; the others wait in a temporary file
 
 
@@ -72,13 +77,17 @@ class FailedResults(Sequence[FailedResult]):
     """The failed results of an upload, in order: a list of the first ``keep`` (1,000), the
     others pickled into a temporary SQLite file a batch at a time (deleted with this object),
     so that a report of a million failures (a server gone, a set that cannot be found) does not
-    hold a million results. Reads like a list: ``len``, indexing, slices, iteration, ``==``;
-    grows by ``append``, ``extend`` and ``+=``."""
+    hold a million results. Reads like a list: ``len``, indexing, slices, iteration, ``==``,
+    ``in``, ``index``, ``count``, ``list(...)``; grows by ``append``, ``extend`` and ``+=``; copies
+    and pickles as a list would (a copy owns its own file). It does not sort, pop or clear: make
+    a ``list`` of it for that. Should the temporary file fail (a full disk), the rest stays in
+    memory, with a warning: a failure is never lost to the file that was to hold it."""
 
     def __init__(self, items: Iterable[FailedResult] = (), *, keep: int = KEPT_FAILURES) -> None:
         self._keep = max(1, keep)
         self._head: list[FailedResult] = []  # the first `keep`
         self._tail: list[FailedResult] = []  # after the head and the file, not yet written
+        self._spill_at = self._keep  # tail length that moves to the file
         self._db: sqlite3.Connection | None = None
         self._on_disk = 0
         self.extend(items)
@@ -89,13 +98,18 @@ class FailedResults(Sequence[FailedResult]):
             self._head.append(item)
             return
         self._tail.append(item)
-        if len(self._tail) >= self._keep:
-            db = self._file()
-            with db:
-                db.executemany(
-                    "INSERT INTO failed (result) VALUES (?)",
-                    ((pickle.dumps(f, pickle.HIGHEST_PROTOCOL),) for f in self._tail),
-                )
+        if len(self._tail) >= self._spill_at:
+            try:
+                db = self._file()
+                with db:
+                    db.executemany(
+                        "INSERT INTO failed (result) VALUES (?)",
+                        ((pickle.dumps(f, pickle.HIGHEST_PROTOCOL),) for f in self._tail),
+                    )
+            except (OSError, sqlite3.Error) as exc:
+                self._spill_at = sys.maxsize
+                log.warning("failed results stay in memory: the temporary file failed (%s)", exc)
+                return
             self._on_disk += len(self._tail)
             self._tail.clear()
 
@@ -114,6 +128,7 @@ class FailedResults(Sequence[FailedResult]):
                 "practitest-failed-",
                 "CREATE TABLE failed (n INTEGER PRIMARY KEY, result BLOB NOT NULL)",
             )
+            weakref.finalize(self, self._db.close)
         return self._db
 
     def __len__(self) -> int:
@@ -167,9 +182,8 @@ class FailedResults(Sequence[FailedResult]):
             return f"FailedResults({self._head + self._tail!r})"
         return f"FailedResults(<{len(self)} failed results, {self._on_disk} in a temporary file>)"
 
-    def __del__(self) -> None:
-        if self._db is not None:
-            self._db.close()
+    def __reduce__(self) -> tuple[type[FailedResults], tuple[list[FailedResult]]]:
+        return (FailedResults, (list(self),))  # copy, deepcopy, pickle: one of its own
 
 
 def _failed_results(items: Iterable[FailedResult]) -> FailedResults:

@@ -3,16 +3,23 @@
 An upload of a million results has a million keys (JUnit keys are paths, ~100 characters):
 ~200 MB in a dict. :class:`RunIds` is a mapping that holds the first ``SPILL`` entries in a dict
 and moves them, a batch at a time, into a temporary SQLite file beyond that, so an upload's
-memory stays flat however many results it confirms. The file is deleted when the mapping is.
+memory stays flat however many results it confirms. The file is deleted when the mapping is;
+a copy or a pickle is a mapping of its own. Should the file fail (a full disk), the rest stays in
+memory, with a warning.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Iterator, MutableMapping
+import sys
+import weakref
+from collections.abc import Callable, Iterator, MutableMapping
 
 from ..sqlite_writes import scratch
 from .compact import DigestSet, name_digest
+
+log = logging.getLogger("practitest_async.upload")
 
 SPILL = 20_000  # entries held in memory before they move to the file
 
@@ -33,6 +40,7 @@ class RunIds(MutableMapping[str, int]):
                 "practitest-run-ids-",
                 "CREATE TABLE ids (key TEXT PRIMARY KEY, run_id INTEGER NOT NULL)",
             )
+            weakref.finalize(self, self._db.close)
         return self._db
 
     def _disk_get(self, key: str) -> int | None:
@@ -55,9 +63,14 @@ class RunIds(MutableMapping[str, int]):
             return
         self._memory[key] = run_id
         if len(self._memory) >= self._spill:
-            db = self._file()
-            with db:
-                db.executemany("INSERT INTO ids VALUES (?, ?)", self._memory.items())
+            try:
+                db = self._file()
+                with db:
+                    db.executemany("INSERT INTO ids VALUES (?, ?)", self._memory.items())
+            except (OSError, sqlite3.Error) as exc:
+                self._spill = sys.maxsize
+                log.warning("run ids stay in memory: the temporary file failed (%s)", exc)
+                return
             for spilled in self._memory:
                 self._spilled.add(name_digest(spilled))
             self._on_disk += len(self._memory)
@@ -91,6 +104,11 @@ class RunIds(MutableMapping[str, int]):
             return f"RunIds({self._memory!r})"
         return f"RunIds(<{len(self)} entries, {self._on_disk} in a temporary file>)"
 
-    def __del__(self) -> None:
-        if self._db is not None:
-            self._db.close()
+    def __reduce__(self) -> tuple[Callable[..., RunIds], tuple[int, list[tuple[str, int]]]]:
+        return (_run_ids, (self._spill, list(self.items())))  # copy, pickle: one of its own
+
+
+def _run_ids(spill: int, items: list[tuple[str, int]]) -> RunIds:
+    ids = RunIds(spill)
+    ids.update(items)
+    return ids
