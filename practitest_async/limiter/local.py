@@ -142,9 +142,26 @@ class SupportsLock(Protocol):
     every process of the budget, with a lease so a crashed holder never blocks the others.
     """
 
-    def lock(self, name: str) -> AbstractAsyncContextManager[None]:
-        """Hold the named lock for the ``async with`` block."""
+    def lock(self, name: str) -> AbstractAsyncContextManager[Held]:
+        """Hold the named lock for the ``async with`` block (``async with lock(n) as held``)."""
         ...
+
+
+@attrs.frozen
+class Held:
+    """What a holder of :meth:`SupportsLock.lock` learns on taking it.
+
+    ``by_others``: a holder other than this limiter held the same name before (lately: within
+    :data:`~.store.LOCK_MEMORY`), so what it guards may have been made since we last read it;
+    a holder that crashed or overran its lease counts as another, and so does "cannot know" (a
+    shared limiter whose store does not answer). The batch layer looks at the server again
+    before creating only then. In-process locks answer False: this process's tasks record
+    what they make."""
+
+    by_others: bool
+
+
+NOT_BY_OTHERS = Held(by_others=False)
 
 
 @attrs.define
@@ -203,7 +220,7 @@ class AccountLimiter:
                 self.stats.admitted += 1
                 return
 
-    def lock(self, name: str) -> AbstractAsyncContextManager[None]:
+    def lock(self, name: str) -> AbstractAsyncContextManager[Held]:
         """Serialize the tasks of this process on ``name`` (see :class:`SupportsLock`)."""
         return self._locks.hold(name)
 
@@ -267,7 +284,7 @@ class NamedLocks:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def hold(self, name: str) -> AbstractAsyncContextManager[None]:
+    def hold(self, name: str) -> AbstractAsyncContextManager[Held]:
         """``async with locks.hold(name):`` holds the lock named ``name``."""
         return _Hold(self._entries, name)
 
@@ -280,7 +297,7 @@ class _LockEntry:
         self.users = 0  # tasks holding or waiting
 
 
-class _Hold(AbstractAsyncContextManager[None]):
+class _Hold(AbstractAsyncContextManager[Held]):
     __slots__ = ("_entries", "_entry", "_name")
 
     def __init__(self, entries: dict[str, _LockEntry], name: str) -> None:
@@ -288,7 +305,7 @@ class _Hold(AbstractAsyncContextManager[None]):
         self._name = name
         self._entry: _LockEntry | None = None
 
-    async def __aenter__(self) -> None:
+    async def __aenter__(self) -> Held:
         entry = self._entries.get(self._name)
         if entry is None:
             entry = self._entries[self._name] = _LockEntry()
@@ -299,6 +316,7 @@ class _Hold(AbstractAsyncContextManager[None]):
         except BaseException:  # cancelled while waiting: it never held the lock
             self._leave()
             raise
+        return NOT_BY_OTHERS
 
     async def __aexit__(
         self,
