@@ -462,7 +462,8 @@ class SharedLimiter:
         Yields :class:`~.local.Held`: ``by_others`` when the store says that the last holder of
         ``name`` (within :data:`~.store.LOCK_MEMORY`) was another limiter (another process, or
         another SharedLimiter of this one), or a holder whose lease ran out; and when the store
-        does not answer (nobody can tell)."""
+        does not answer, or did not once while another process was about (it may have come back
+        without its memory), as nobody can tell then."""
         async with self._locks.hold(name):
             await self.open()
             owner = f"{self._process}:{uuid.uuid4().hex[:8]}"
@@ -479,6 +480,10 @@ class SharedLimiter:
 
     def _by_others(self, taken: Taken) -> bool:
         if not taken.released:  # crashed or overran its lease: whatever it was doing
+            return True
+        if self.stats.store_lost and self.others_seen:
+            # The store stopped answering once: it may have come back empty (a Redis restarted
+            # without persistence) and forgotten who held what. Trust only "nobody else" seen.
             return True
         last = taken.last_owner
         return last is not None and not last.startswith(self._process + ":")
