@@ -202,6 +202,7 @@ class RedisStore:
     ) -> None:
         self._redis = _import_redis()
         self._memory_ms = max(1, round(lock_memory * 1000))
+        self._stale = False  # a command found the server gone: the pool may hold dead sockets
         self.description = redact_url(url)
         prefix = "{pta:" + key + "}"
         self._slots = f"{prefix}:slots"
@@ -238,6 +239,7 @@ class RedisStore:
         try:
             return await coro
         except (errors.ConnectionError, errors.TimeoutError, OSError) as exc:
+            self._stale = True
             raise StoreUnavailable(f"{self.description}: {exc}") from None
         except errors.RedisError as exc:  # e.g. a server that refuses TIME in scripts, NOPERM
             raise ConfigurationError(f"the limiter's Redis at {self.description}: {exc}") from None
@@ -247,6 +249,12 @@ class RedisStore:
 
     async def ping(self) -> None:
         await self._call(self._client.ping())
+        if self._stale:
+            # It answers again: the idle connections of the pool were opened before it stopped
+            # answering, and a restarted server closed them; the next command on one would
+            # fail and lose the store a second time. Open new ones instead.
+            self._stale = False
+            await self._client.connection_pool.disconnect(inuse_connections=False)
 
     async def close(self) -> None:
         await self._client.aclose()
