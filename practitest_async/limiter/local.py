@@ -139,7 +139,9 @@ class SupportsLock(Protocol):
     The batch layer takes ``lock("set:<project>:<name>")`` around "look again, then create" for
     sets and instances, so parallel jobs of one account do not create the same thing twice.
     In-process limiters serialize the tasks of one process; shared ones (SQLite, Redis) serialize
-    every process of the budget, with a lease so a crashed holder never blocks the others.
+    every process of the budget, with a lease so a crashed holder never blocks the others. The
+    lock yields :class:`Held`: whether another holder had the name before, so the batch layer
+    looks again only then.
     """
 
     def lock(self, name: str) -> AbstractAsyncContextManager[Held]:

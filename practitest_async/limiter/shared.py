@@ -118,7 +118,9 @@ class SharedLimiter:
     ``store``: ``"sqlite:///path/budget.db"``, ``"redis://host:6379/0"`` (``rediss://`` for TLS)
     or a :class:`~.store.Store`. ``key`` names the budget (one account). Also a
     :class:`~.local.SupportsLock`: :meth:`lock` serializes a section across every process of
-    the budget, with a lease of ``lock_lease`` seconds renewed while held.
+    the budget, with a lease of ``lock_lease`` seconds renewed while held, and tells whether
+    another holder had the name before (the store remembers the last holder of each name for
+    :data:`~.store.LOCK_MEMORY`).
     """
 
     def __init__(

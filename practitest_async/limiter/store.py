@@ -2,7 +2,8 @@
 
 A store keeps, per budget key: the log of reserved send slots, the shared state (calls per
 window after 429 cuts, the pacing's theoretical arrival time ``tat``, the shared pause, the 429
-episode), the processes seen lately, and named locks with a lease. Every operation is one atomic
+episode), the processes seen lately, and named locks with a lease (and, for ``LOCK_MEMORY``, the
+last holder of each, let go or not). Every operation is one atomic
 step on the store's own clock (one ``BEGIN IMMEDIATE`` transaction, or one Lua script reading
 Redis ``TIME``); the caller gets durations back, never timestamps, so clocks of different
 machines never meet.
