@@ -103,8 +103,8 @@ class Router:
             sender.on_stale = self._heal
         self._limiter = limiter
         lock = getattr(limiter, "lock", None)
-        # Whether other processes take the same locks: then look at the server again before
-        # creating; with the local limiter, this process's own record (_MADE) is enough.
+        # Whether other processes may take the same locks (see _critical); with the local
+        # limiter, this process's own record (_MADE) is enough.
         self._shared = callable(lock) and not isinstance(limiter, AccountLimiter)
         self._made: MadeRecord = IdTable()  # a dry run's (invented ids) stays its own
         self._registered = False
@@ -131,23 +131,27 @@ class Router:
             _RUNNING.pop(limiter, None)
 
     @asynccontextmanager
-    async def _critical(self, name: str) -> AsyncIterator[None]:
+    async def _critical(self, name: str, *, others_seen: bool = False) -> AsyncIterator[bool]:
         """Hold ``name`` among everyone sharing the limiter's budget, when the limiter can
         (:class:`~practitest_async.limiter.SupportsLock`): every process with a shared
-        limiter, every task of this process with the local one."""
+        limiter, every task of this process with the local one.
+
+        Yields whether to look at the server again before creating: only when the lock says
+        that a holder other than this limiter held the same name before (it may have made what
+        we are about to make since we read; this limiter's own uploaders record theirs in
+        ``_made``). Jobs writing different tests and sets, the usual case, then never look
+        again. ``others_seen``: also when the shared limiter has seen another process of the
+        budget at work (instances: another job's auto_create makes them too, under the test's
+        lock, not the set's). A dry run, or a limiter without ``lock``, never looks."""
         lock = getattr(self._limiter, "lock", None)
         if callable(lock) and not self._outcomes.dry_run:
-            async with lock(name):
-                yield
+            async with lock(name) as held:
+                look = bool(getattr(held, "by_others", True))  # a lock that cannot tell: look
+                if others_seen and self._shared:
+                    look = look or bool(getattr(self._limiter, "others_seen", True))
+                yield look
         else:
-            yield
-
-    def _others_may_create(self) -> bool:
-        """Whether another process may have created what we are about to create since we
-        read: only with a shared limiter, and only once it has seen another process of the
-        budget at work (alone on the budget, a look at the server again would cost a call per
-        new test for nothing)."""
-        return self._shared and bool(getattr(self._limiter, "others_seen", True))
+            yield False
 
     def _warn(self, warning: str) -> None:
         log.warning("%s", warning)
@@ -279,8 +283,10 @@ class Router:
         set_id = self._scope.set_id or 0
         try:
             # Look again, then create, one job at a time: a parallel job may have just made them.
-            async with self._critical(f"instances:{self._project_id}:{set_id}"):
-                created = await self._instances_for(set_id, test_ids)
+            async with self._critical(
+                f"instances:{self._project_id}:{set_id}", others_seen=True
+            ) as look:
+                created = await self._instances_for(set_id, test_ids, look=look)
         except (ValidationError, NotFoundError) as exc:  # refused whole: find the test by halves
             if len(test_ids) > 1:
                 half = len(test_ids) // 2
@@ -302,11 +308,12 @@ class Router:
                 out.fail(p, f"PractiTest did not create an instance of test {test_id}")
         self._sender.send_ready(flush=False)
 
-    async def _instances_for(self, set_id: int, test_ids: list[int]) -> list[Ref]:
+    async def _instances_for(self, set_id: int, test_ids: list[int], *, look: bool) -> list[Ref]:
         """The instances of ``test_ids`` in the set: found (made by a parallel job) or created.
-        Called holding the set's instances lock; what is made is recorded in ``_made``."""
+        Called holding the set's instances lock (``look``: what it said, see ``_critical``);
+        what is made is recorded in ``_made``."""
         found = self._made_instances(set_id, test_ids)
-        if self._others_may_create() and set_id > 0:
+        if look and set_id > 0:
             found = await self._existing_instances(test_ids)
             self._record_made(found, new=False)
         missing = _without(test_ids, found)
@@ -375,11 +382,11 @@ class Router:
         next of them tries its own (``_next_for_test``, run when this task ends)."""
         name = p.result.name
         set_id = self._scope.set_id or 0
-        async with self._critical(f"test:{self._project_id}:{name}"):
+        async with self._critical(f"test:{self._project_id}:{name}") as look:
             # A parallel job may have just created the test (and its instance in this set).
             made_id = self._made_id(self._made_key("test", name))
             found = None if made_id is None else Ref(made_id, set_id=set_id, name=name)
-            if self._others_may_create() and set_id > 0:
+            if look and set_id > 0:
                 found = await self._fresh_instance(name)
             if found is not None:
                 self._instance_index().add(found)
@@ -462,10 +469,10 @@ class Router:
         test_ids = {r.test_id for r in first if r.test_id is not None}
         test_ids |= {t.id for n in names if (t := tests.get(n)) is not None}
         made_key = hash((self._base_url, project, f"set:{self.test_set}"))
-        async with self._critical(f"set:{project}:{self.test_set}"):
+        async with self._critical(f"set:{project}:{self.test_set}") as look:
             # Look again, then create, one job at a time: a parallel job may have made it.
             found_id = self._made_id(made_key)
-            if self._others_may_create():
+            if look:
                 found_id = await self._find_set()
             if found_id is not None:
                 self._use_set(found_id, exists=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .local import (
     DECREASE_FACTOR,
     AccountLimiter,
+    Held,
     Limiter,
     LimiterStats,
     RateLimit,
@@ -24,6 +25,7 @@ from .store import budget_key, cache_directory, default_store_url
 __all__ = [
     "DECREASE_FACTOR",
     "AccountLimiter",
+    "Held",
     "Limiter",
     "LimiterStats",
     "RateLimit",

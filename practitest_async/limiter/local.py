@@ -139,12 +139,31 @@ class SupportsLock(Protocol):
     The batch layer takes ``lock("set:<project>:<name>")`` around "look again, then create" for
     sets and instances, so parallel jobs of one account do not create the same thing twice.
     In-process limiters serialize the tasks of one process; shared ones (SQLite, Redis) serialize
-    every process of the budget, with a lease so a crashed holder never blocks the others.
+    every process of the budget, with a lease so a crashed holder never blocks the others. The
+    lock yields :class:`Held`: whether another holder had the name before, so the batch layer
+    looks again only then.
     """
 
-    def lock(self, name: str) -> AbstractAsyncContextManager[None]:
-        """Hold the named lock for the ``async with`` block."""
+    def lock(self, name: str) -> AbstractAsyncContextManager[Held]:
+        """Hold the named lock for the ``async with`` block (``async with lock(n) as held``)."""
         ...
+
+
+@attrs.frozen
+class Held:
+    """What a holder of :meth:`SupportsLock.lock` learns on taking it.
+
+    ``by_others``: a holder other than this limiter held the same name before (lately: within
+    :data:`~.store.LOCK_MEMORY`), so what it guards may have been made since we last read it;
+    a holder that crashed or overran its lease counts as another, and so does "cannot know" (a
+    shared limiter whose store does not answer). The batch layer looks at the server again
+    before creating only then. In-process locks answer False: this process's tasks record
+    what they make."""
+
+    by_others: bool
+
+
+NOT_BY_OTHERS = Held(by_others=False)
 
 
 @attrs.define
@@ -203,7 +222,7 @@ class AccountLimiter:
                 self.stats.admitted += 1
                 return
 
-    def lock(self, name: str) -> AbstractAsyncContextManager[None]:
+    def lock(self, name: str) -> AbstractAsyncContextManager[Held]:
         """Serialize the tasks of this process on ``name`` (see :class:`SupportsLock`)."""
         return self._locks.hold(name)
 
@@ -267,7 +286,7 @@ class NamedLocks:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def hold(self, name: str) -> AbstractAsyncContextManager[None]:
+    def hold(self, name: str) -> AbstractAsyncContextManager[Held]:
         """``async with locks.hold(name):`` holds the lock named ``name``."""
         return _Hold(self._entries, name)
 
@@ -280,7 +299,7 @@ class _LockEntry:
         self.users = 0  # tasks holding or waiting
 
 
-class _Hold(AbstractAsyncContextManager[None]):
+class _Hold(AbstractAsyncContextManager[Held]):
     __slots__ = ("_entries", "_entry", "_name")
 
     def __init__(self, entries: dict[str, _LockEntry], name: str) -> None:
@@ -288,7 +307,7 @@ class _Hold(AbstractAsyncContextManager[None]):
         self._name = name
         self._entry: _LockEntry | None = None
 
-    async def __aenter__(self) -> None:
+    async def __aenter__(self) -> Held:
         entry = self._entries.get(self._name)
         if entry is None:
             entry = self._entries[self._name] = _LockEntry()
@@ -299,6 +318,7 @@ class _Hold(AbstractAsyncContextManager[None]):
         except BaseException:  # cancelled while waiting: it never held the lock
             self._leave()
             raise
+        return NOT_BY_OTHERS
 
     async def __aexit__(
         self,

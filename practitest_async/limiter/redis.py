@@ -16,11 +16,14 @@ from typing import Any
 from ..errors import ConfigurationError
 from .local import DECREASE_FACTOR
 from .store import (
+    LOCK_MEMORY,
+    NOBODY_BEFORE,
     HandOver,
     PauseOutcome,
     Reservation,
     ReserveArgs,
     StoreUnavailable,
+    Taken,
     redact_url,
 )
 
@@ -151,6 +154,19 @@ return {new, pause_until - now, calls}
 """
 )
 
+# KEYS: lock, last. ARGV: owner, lease (ms), memory (ms). The lock key is the owner with the
+# lease as its TTL (as versions before ``last`` had it, so they still take turns with this one);
+# ``last`` is "h|owner" while held, "r|owner" once let go, kept for the lock memory. Returns nil
+# while another owner holds it, else {last} ("" for nobody).
+TRY_LOCK = """
+local held = redis.call('GET', KEYS[1])
+if held and held ~= ARGV[1] then return false end
+local last = redis.call('GET', KEYS[2]) or ''
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[2], 'h|' .. ARGV[1], 'PX', ARGV[3])
+return {last}
+"""
+
 # KEYS: lock. ARGV: owner, lease (ms).
 RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -158,7 +174,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+# KEYS: lock, last. ARGV: owner, memory (ms).
 UNLOCK = """
+if redis.call('GET', KEYS[2]) == 'h|' .. ARGV[1] then
+  redis.call('SET', KEYS[2], 'r|' .. ARGV[1], 'PX', ARGV[2])
+end
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
@@ -177,14 +197,19 @@ def _import_redis() -> Any:
 class RedisStore:
     """A budget in Redis (see the module docstring). ``url``: ``redis://`` or ``rediss://``."""
 
-    def __init__(self, url: str, key: str, *, timeout: float = 2.0) -> None:
+    def __init__(
+        self, url: str, key: str, *, timeout: float = 2.0, lock_memory: float = LOCK_MEMORY
+    ) -> None:
         self._redis = _import_redis()
+        self._memory_ms = max(1, round(lock_memory * 1000))
+        self._stale = False  # a command found the server gone: the pool may hold dead sockets
         self.description = redact_url(url)
         prefix = "{pta:" + key + "}"
         self._slots = f"{prefix}:slots"
         self._state = f"{prefix}:state"
         self._procs = f"{prefix}:procs"
         self._lock_prefix = f"{prefix}:lock:"
+        self._last_prefix = f"{prefix}:last:"  # who held each lock last
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
@@ -202,6 +227,7 @@ class RedisStore:
         self._release = self._client.register_script(RELEASE)
         self._pause = self._client.register_script(PAUSE)
         self._hand_over = self._client.register_script(HAND_OVER)
+        self._try_lock = self._client.register_script(TRY_LOCK)
         self._renew = self._client.register_script(RENEW)
         self._unlock = self._client.register_script(UNLOCK)
 
@@ -213,6 +239,7 @@ class RedisStore:
         try:
             return await coro
         except (errors.ConnectionError, errors.TimeoutError, OSError) as exc:
+            self._stale = True
             raise StoreUnavailable(f"{self.description}: {exc}") from None
         except errors.RedisError as exc:  # e.g. a server that refuses TIME in scripts, NOPERM
             raise ConfigurationError(f"the limiter's Redis at {self.description}: {exc}") from None
@@ -222,6 +249,12 @@ class RedisStore:
 
     async def ping(self) -> None:
         await self._call(self._client.ping())
+        if self._stale:
+            # It answers again: the idle connections of the pool were opened before it stopped
+            # answering, and a restarted server closed them; the next command on one would
+            # fail and lose the store a second time. Open new ones instead.
+            self._stale = False
+            await self._client.connection_pool.disconnect(inuse_connections=False)
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -278,10 +311,17 @@ class RedisStore:
         new, pause, calls = (int(x) for x in reply)
         return PauseOutcome(bool(new), pause / US, calls)
 
-    async def try_lock(self, name: str, owner: str, lease: float) -> bool:
+    async def try_lock(self, name: str, owner: str, lease: float) -> Taken | None:
         ms = max(1, round(lease * 1000))
-        reply = await self._call(self._client.set(self._lock_prefix + name, owner, nx=True, px=ms))
-        return bool(reply)
+        keys = [self._lock_prefix + name, self._last_prefix + name]
+        reply = await self._call(self._try_lock(keys=keys, args=[owner, ms, self._memory_ms]))
+        if reply is None:
+            return None
+        last = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+        state, _, last_owner = last.partition("|")
+        if state not in ("h", "r") or last_owner == owner:
+            return NOBODY_BEFORE
+        return Taken(last_owner, released=state == "r")
 
     async def renew_lock(self, name: str, owner: str, lease: float) -> bool:
         ms = max(1, round(lease * 1000))
@@ -289,4 +329,5 @@ class RedisStore:
         return bool(reply)
 
     async def unlock(self, name: str, owner: str) -> None:
-        await self._call(self._unlock(keys=[self._lock_prefix + name], args=[owner]))
+        keys = [self._lock_prefix + name, self._last_prefix + name]
+        await self._call(self._unlock(keys=keys, args=[owner, self._memory_ms]))

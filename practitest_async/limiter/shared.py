@@ -67,8 +67,15 @@ from typing import Any
 import attrs
 
 from ..errors import ConfigurationError
-from .local import DECREASE_FACTOR, AccountLimiter, LimiterStats, NamedLocks, RateLimit
-from .store import HandOver, ReserveArgs, Store, StoreUnavailable, redact_url
+from .local import (
+    DECREASE_FACTOR,
+    AccountLimiter,
+    Held,
+    LimiterStats,
+    NamedLocks,
+    RateLimit,
+)
+from .store import HandOver, ReserveArgs, Store, StoreUnavailable, Taken, redact_url
 
 log = logging.getLogger("practitest_async.limiter")
 
@@ -111,7 +118,9 @@ class SharedLimiter:
     ``store``: ``"sqlite:///path/budget.db"``, ``"redis://host:6379/0"`` (``rediss://`` for TLS)
     or a :class:`~.store.Store`. ``key`` names the budget (one account). Also a
     :class:`~.local.SupportsLock`: :meth:`lock` serializes a section across every process of
-    the budget, with a lease of ``lock_lease`` seconds renewed while held.
+    the budget, with a lease of ``lock_lease`` seconds renewed while held, and tells whether
+    another holder had the name before (the store remembers the last holder of each name for
+    :data:`~.store.LOCK_MEMORY`).
     """
 
     def __init__(
@@ -444,39 +453,56 @@ class SharedLimiter:
     # --- the lock (SupportsLock) ----------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def lock(self, name: str) -> AsyncIterator[None]:
+    async def lock(self, name: str) -> AsyncIterator[Held]:
         """Hold ``name`` among every process of the budget for the ``async with`` block.
 
         Tasks of this process queue on an in-process lock first; then the store's lock is taken
         (polled), with a lease of ``lock_lease`` seconds renewed every third of it while held, so
         a holder that crashed blocks the others for at most one lease. If the store does not
-        answer, only this process is serialized (with the warning of a lost store)."""
+        answer, only this process is serialized (with the warning of a lost store).
+
+        Yields :class:`~.local.Held`: ``by_others`` when the store says that the last holder of
+        ``name`` (within :data:`~.store.LOCK_MEMORY`) was another limiter (another process, or
+        another SharedLimiter of this one), or a holder whose lease ran out; and when the store
+        does not answer, or did not once while another process was about (it may have come back
+        without its memory), as nobody can tell then."""
         async with self._locks.hold(name):
             await self.open()
             owner = f"{self._process}:{uuid.uuid4().hex[:8]}"
-            held = await self._take(name, owner)
-            renewal = self._spawn(self._renew(name, owner)) if held else None
+            taken = await self._take(name, owner)
+            renewal = self._spawn(self._renew(name, owner)) if taken is not None else None
             try:
-                yield
+                yield Held(by_others=taken is None or self._by_others(taken))
             finally:
                 if renewal is not None:
                     renewal.cancel()
-                if held:
+                if taken is not None:
                     with contextlib.suppress(StoreUnavailable):
                         await self.store.unlock(name, owner)
 
-    async def _take(self, name: str, owner: str) -> bool:
+    def _by_others(self, taken: Taken) -> bool:
+        if not taken.released:  # crashed or overran its lease: whatever it was doing
+            return True
+        if self.stats.store_lost and self.others_seen:
+            # The store stopped answering once: it may have come back empty (a Redis restarted
+            # without persistence) and forgotten who held what. Trust only "nobody else" seen.
+            return True
+        last = taken.last_owner
+        return last is not None and not last.startswith(self._process + ":")
+
+    async def _take(self, name: str, owner: str) -> Taken | None:
         delay = 0.01
         while self._fallback is None:
             try:
-                if await self.store.try_lock(name, owner, self.lock_lease):
-                    return True
+                taken = await self.store.try_lock(name, owner, self.lock_lease)
             except StoreUnavailable as exc:
                 self._lose_store(exc)
-                return False
+                return None
+            if taken is not None:
+                return taken
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))
             delay = min(0.2, delay * 2)
-        return False
+        return None
 
     async def _renew(self, name: str, owner: str) -> None:
         while True:

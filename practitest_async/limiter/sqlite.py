@@ -20,11 +20,14 @@ from typing import TypeVar
 from ..sqlite_writes import connect
 from .local import DECREASE_FACTOR
 from .store import (
+    LOCK_MEMORY,
+    NOBODY_BEFORE,
     HandOver,
     PauseOutcome,
     Reservation,
     ReserveArgs,
     StoreUnavailable,
+    Taken,
     plan_slot,
 )
 
@@ -44,13 +47,30 @@ INSERT OR IGNORE INTO state (id, tat, pause_until, last_change, episode, interva
 """
 
 
-class SqliteStore:
-    """A budget in one SQLite file (see the module docstring)."""
+def _upgrade_locks(conn: sqlite3.Connection) -> None:
+    """Budget files made before locks were remembered after release get the ``released``
+    column (NULL while held, else when it was let go), and an index to forget old rows by."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(locks)")}
+    if "released" not in columns:
+        conn.execute("ALTER TABLE locks ADD COLUMN released REAL")
+    conn.execute("CREATE INDEX IF NOT EXISTS locks_expires ON locks (expires)")
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0) -> None:
+
+class SqliteStore:
+    """A budget in one SQLite file (see the module docstring).
+
+    A lock is a row of ``locks``: its owner and the end of its lease. Let go, the row stays (its
+    ``released`` time set, its lease ended) for ``lock_memory`` seconds, so the next holder
+    learns who held it last; versions that deleted the row on release read such a row as free.
+    """
+
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 5.0, lock_memory: float = LOCK_MEMORY
+    ) -> None:
         self.path = Path(path).expanduser()
         self.description = f"sqlite://{self.path}"
         self.busy_timeout = busy_timeout
+        self.lock_memory = lock_memory
         self._conn: sqlite3.Connection | None = None
         self._guard = threading.Lock()  # one connection, used from worker threads in turn
 
@@ -69,6 +89,7 @@ class SqliteStore:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                _upgrade_locks(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.close()
@@ -219,25 +240,30 @@ class SqliteStore:
 
         return await self._run(body)
 
-    async def try_lock(self, name: str, owner: str, lease: float) -> bool:
-        def body(conn: sqlite3.Connection, now: float) -> bool:
+    async def try_lock(self, name: str, owner: str, lease: float) -> Taken | None:
+        def body(conn: sqlite3.Connection, now: float) -> Taken | None:
             row = conn.execute(
-                "SELECT owner, expires FROM locks WHERE name = ?", (name,)
+                "SELECT owner, expires, released FROM locks WHERE name = ?", (name,)
             ).fetchone()
-            if row is not None and row[0] != owner and row[1] > now:
-                return False
+            if row is not None and row[0] != owner and row[2] is None and row[1] > now:
+                return None  # held
+            # Forget what was let go (or crashed) longer ago than the memory: one index range.
+            conn.execute("DELETE FROM locks WHERE expires < ?", (now - self.lock_memory,))
             conn.execute(
-                "INSERT OR REPLACE INTO locks (name, owner, expires) VALUES (?, ?, ?)",
+                "INSERT OR REPLACE INTO locks (name, owner, expires, released) "
+                "VALUES (?, ?, ?, NULL)",
                 (name, owner, now + lease),
             )
-            return True
+            if row is None or row[0] == owner or row[1] < now - self.lock_memory:
+                return NOBODY_BEFORE
+            return Taken(row[0], released=row[2] is not None)
 
         return await self._run(body)
 
     async def renew_lock(self, name: str, owner: str, lease: float) -> bool:
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
-                "UPDATE locks SET expires = ? WHERE name = ? AND owner = ?",
+                "UPDATE locks SET expires = ? WHERE name = ? AND owner = ? AND released IS NULL",
                 (now + lease, name, owner),
             )
             return cursor.rowcount == 1
@@ -246,6 +272,10 @@ class SqliteStore:
 
     async def unlock(self, name: str, owner: str) -> None:
         def body(conn: sqlite3.Connection, now: float) -> None:
-            conn.execute("DELETE FROM locks WHERE name = ? AND owner = ?", (name, owner))
+            conn.execute(
+                "UPDATE locks SET expires = ?, released = ? "
+                "WHERE name = ? AND owner = ? AND released IS NULL",
+                (now, now, name, owner),
+            )
 
         await self._run(body)

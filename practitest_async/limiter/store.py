@@ -2,7 +2,8 @@
 
 A store keeps, per budget key: the log of reserved send slots, the shared state (calls per
 window after 429 cuts, the pacing's theoretical arrival time ``tat``, the shared pause, the 429
-episode), the processes seen lately, and named locks with a lease. Every operation is one atomic
+episode), the processes seen lately, and named locks with a lease (and, for ``LOCK_MEMORY``, the
+last holder of each, let go or not). Every operation is one atomic
 step on the store's own clock (one ``BEGIN IMMEDIATE`` transaction, or one Lua script reading
 Redis ``TIME``); the caller gets durations back, never timestamps, so clocks of different
 machines never meet.
@@ -56,6 +57,22 @@ class HandOver:
     active_window: float
 
 
+# How long a store remembers who held a lock last (see :class:`Taken`): longer than the time
+# between an upload reading what exists and creating what does not.
+LOCK_MEMORY = 7 * 24 * 3600.0
+
+
+@attrs.frozen
+class Taken:
+    """A lock just taken, and who held it last within the store's lock memory."""
+
+    last_owner: str | None  # None: nobody (or too long ago)
+    released: bool  # it let the lock go (False: its lease ran out: it crashed or overran)
+
+
+NOBODY_BEFORE = Taken(None, released=True)
+
+
 @attrs.frozen
 class Reservation:
     granted: bool
@@ -75,7 +92,9 @@ class PauseOutcome:
 class Store(Protocol):
     """A shared store for :class:`~.shared.SharedLimiter` (``SqliteStore``, ``RedisStore``).
 
-    Methods raise :class:`StoreUnavailable` when the store does not answer."""
+    Methods raise :class:`StoreUnavailable` when the store does not answer. ``try_lock`` takes a
+    lock with a lease (None while another owner holds it) and tells who held it last;
+    ``unlock`` lets it go and keeps its owner in memory for ``LOCK_MEMORY``."""
 
     description: str  # where it is, without credentials
 
@@ -87,7 +106,7 @@ class Store(Protocol):
     async def pause(
         self, delay: float, extend: bool, floor: int, max_calls: int
     ) -> PauseOutcome: ...
-    async def try_lock(self, name: str, owner: str, lease: float) -> bool: ...
+    async def try_lock(self, name: str, owner: str, lease: float) -> Taken | None: ...
     async def renew_lock(self, name: str, owner: str, lease: float) -> bool: ...
     async def unlock(self, name: str, owner: str) -> None: ...
     async def ping(self) -> None: ...
