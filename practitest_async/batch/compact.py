@@ -49,9 +49,8 @@ def name_digest(name: str) -> int:
 
 class _Slots:
     """Open addressing over an ``array('q')`` of keys (linear probing) and value columns. A key
-    or value outside 64 bits (no real id is) lives in a small dict beside the arrays. The
-    probing is written out in each method: this is on every result's path, and a call costs
-    more than a probe."""
+    or value outside 64 bits (no real id is) lives in a small dict beside the arrays. Every
+    method probes through :meth:`_slot`."""
 
     __slots__ = ("_keys", "_odd", "_size")
 
@@ -63,31 +62,19 @@ class _Slots:
     def __len__(self) -> int:
         return self._size + len(self._odd)
 
-    def _find(self, key: int) -> int:
-        """The slot of ``key`` (already made a key by ``_key``), or -1."""
+    def _slot(self, key: int) -> int:
+        """The slot that holds ``key`` (already made a key by ``_key``), else the free slot
+        where it goes."""
         keys = self._keys
         size = len(keys)
         i = (key * _MIX & _M64) % size
         while True:
             found = keys[i]
-            if found == key:
+            if found == key or found == _EMPTY:  # noqa: SIM109 (no tuple per probe)
                 return i
-            if found == _EMPTY:
-                return -1
             i += 1
             if i == size:
                 i = 0
-
-    def _free(self, key: int) -> int:
-        """The free slot where ``key`` goes (it is not in the table)."""
-        keys = self._keys
-        size = len(keys)
-        i = (key * _MIX & _M64) % size
-        while keys[i] != _EMPTY:
-            i += 1
-            if i == size:
-                i = 0
-        return i
 
     def _columns(self) -> list[array[int]]:
         return []
@@ -110,22 +97,17 @@ class _Slots:
         self._keys = keys = array("q", [_EMPTY]) * slots
         for key in old:
             if key != _EMPTY:
-                i = (key * _MIX & _M64) % slots
-                while keys[i] != _EMPTY:
-                    i += 1
-                    if i == slots:
-                        i = 0
-                keys[i] = key
+                keys[self._slot(key)] = key
 
     def _remove(self, key: int) -> bool:
         """Drop ``key`` (linear probing: the entries after it in its run are put back)."""
         if key in self._odd:
             del self._odd[key]
             return True
-        i = self._find(key)
-        if i < 0:
-            return False
         keys, columns = self._keys, self._columns()
+        i = self._slot(key)
+        if keys[i] != key:
+            return False
         size = len(keys)
         keys[i] = _EMPTY
         self._size -= 1
@@ -133,7 +115,7 @@ class _Slots:
         while (moved := keys[j]) != _EMPTY:
             values = [c[j] for c in columns]
             keys[j] = _EMPTY
-            k = self._free(moved)
+            k = self._slot(moved)
             keys[k] = moved
             for column, value in zip(columns, values, strict=True):
                 column[k] = value
@@ -141,23 +123,10 @@ class _Slots:
         return True
 
     def __contains__(self, key: object) -> bool:
-        # the probing of _find, written out: membership is asked once per result
         if not isinstance(key, int):
             return False
-        if key == _EMPTY:
-            key += 1
-        keys = self._keys
-        size = len(keys)
-        i = (key * _MIX & _M64) % size
-        while True:
-            found = keys[i]
-            if found == key:
-                return True
-            if found == _EMPTY:
-                return bool(self._odd) and key in self._odd
-            i += 1
-            if i == size:
-                i = 0
+        key = _key(key)
+        return self._keys[self._slot(key)] == key or (bool(self._odd) and key in self._odd)
 
     def keys(self) -> Iterator[int]:
         """Every key, in no particular order."""
@@ -181,19 +150,11 @@ class DigestSet(_Slots):
 
     def add(self, digest: int) -> bool:
         """Add ``digest``; True when it was not there yet."""
-        key = digest if digest != _EMPTY else _EMPTY + 1
+        key = _key(digest)
         keys = self._keys
-        size = len(keys)
-        i = (key * _MIX & _M64) % size
-        while True:
-            found = keys[i]
-            if found == key:
-                return False
-            if found == _EMPTY:
-                break
-            i += 1
-            if i == size:
-                i = 0
+        i = self._slot(key)
+        if keys[i] == key:
+            return False
         try:
             keys[i] = key
         except OverflowError:  # beyond 64 bits
@@ -232,11 +193,7 @@ class IdTable(_Slots):
         self._second = second = array("q", [_NONE]) * (slots if pairs else 0)
         for j, key in enumerate(old_keys):
             if key != _EMPTY:
-                i = (key * _MIX & _M64) % slots
-                while keys[i] != _EMPTY:
-                    i += 1
-                    if i == slots:
-                        i = 0
+                i = self._slot(key)
                 keys[i] = key
                 first[i] = old_first[j]
                 if pairs:
@@ -254,27 +211,16 @@ class IdTable(_Slots):
     def _put(self, key: int, first: int, second: int | None, *, replace: bool) -> bool:
         if second is not None and not self._pairs:
             raise ValueError("this table holds one id per key")
-        if key == _EMPTY:
-            key += 1
+        key = _key(key)
         if self._odd and key in self._odd:  # kept aside once: it stays there
             if replace:
                 self._odd[key] = (first, second)
             return False
         keys = self._keys
-        size = len(keys)
-        i = (key * _MIX & _M64) % size
-        while True:
-            found = keys[i]
-            if found == key:
-                if not replace:
-                    return False
-                break
-            if found == _EMPTY:
-                break
-            i += 1
-            if i == size:
-                i = 0
-        new = found != key
+        i = self._slot(key)
+        new = keys[i] != key
+        if not new and not replace:
+            return False
         try:
             self._first[i] = first
             if self._pairs:
@@ -295,23 +241,14 @@ class IdTable(_Slots):
 
     def get(self, key: int) -> tuple[int, int | None] | None:
         """The ids under ``key`` (the second None without ``pairs``), or None."""
-        if key == _EMPTY:
-            key += 1
-        keys = self._keys
-        size = len(keys)
-        i = (key * _MIX & _M64) % size
-        while True:
-            found = keys[i]
-            if found == key:
-                if not self._pairs:
-                    return self._first[i], None
-                second = self._second[i]
-                return self._first[i], None if second == _NONE else second
-            if found == _EMPTY:
-                return self._odd.get(key) if self._odd else None
-            i += 1
-            if i == size:
-                i = 0
+        key = _key(key)
+        i = self._slot(key)
+        if self._keys[i] != key:
+            return self._odd.get(key) if self._odd else None
+        if not self._pairs:
+            return self._first[i], None
+        second = self._second[i]
+        return self._first[i], None if second == _NONE else second
 
     def values(self) -> Iterator[tuple[int, int | None]]:
         """The ids of every entry, in the order of the slots (not of insertion)."""
