@@ -15,7 +15,8 @@ of an ``auto_create`` of its own). With N names the chance that any two collide 
 N² / 2⁶⁵: 3 × 10⁻¹⁰ for 100,000 names, 3 × 10⁻⁸ for a million. :func:`name_digest` is
 Python's own string hash (SipHash with a random key per process, cached on the string: no CPU
 per look-up), so a collision cannot be provoked by choosing names and is not repeated by a
-re-run. :func:`stable_digest` (BLAKE2b) is the same in every process, for what must be the same
+re-run, unless ``PYTHONHASHSEED`` is fixed or the string hash is not a 64-bit SipHash (then
+:func:`stable_digest` is used): the key is fixed then, and a collision, as unlikely, repeats. :func:`stable_digest` (BLAKE2b) is the same in every process, for what must be the same
 from one run to the next (a result's ordinal, see :class:`Ordinals`).
 """
 
