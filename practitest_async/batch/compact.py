@@ -16,8 +16,9 @@ N² / 2⁶⁵: 3 × 10⁻¹⁰ for 100,000 names, 3 × 10⁻⁸ for a million. :
 Python's own string hash (SipHash with a random key per process, cached on the string: no CPU
 per look-up), so a collision cannot be provoked by choosing names and is not repeated by a
 re-run, unless ``PYTHONHASHSEED`` is fixed or the string hash is not a 64-bit SipHash (then
-:func:`stable_digest` is used): the key is fixed then, and a collision, as unlikely, repeats. :func:`stable_digest` (BLAKE2b) is the same in every process, for what must be the same
-from one run to the next (a result's ordinal, see :class:`Ordinals`).
+:func:`stable_digest` is used): the key is fixed then, and a collision, as unlikely, repeats.
+:func:`stable_digest` (BLAKE2b) is the same in every process, for what must be the same from one
+run to the next (a result's ordinal, see :class:`Ordinals`).
 """
 
 from __future__ import annotations

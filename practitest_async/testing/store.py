@@ -77,6 +77,9 @@ class Store:
     memberships: dict[int, dict[int, list[int]]] = attrs.Factory(dict)
     links: set[frozenset[Ref]] = attrs.Factory(set)
     _next_ids: dict[str, int] = attrs.Factory(lambda: dict(ID_BASES))
+    # (project id, name) -> the first test's id, and what it was built from (see test_named)
+    _test_names: dict[tuple[int, str], int] = attrs.Factory(dict)
+    _test_names_of: tuple[int, int] = (-1, -1)
     _next_display: dict[tuple[int, str], int] = attrs.Factory(dict)
 
     @classmethod
@@ -227,12 +230,43 @@ class Store:
             **fields,
         )
 
+    def test_named(self, project_id: int, name: str) -> Test | None:
+        """The project's first test (lowest id) called ``name``, as ``auto_create`` finds it.
+
+        An index, not a scan of every test (a fresh upload of 100,000 tests made the emulator
+        quadratic): made again whenever tests were added or removed since, or when what it
+        names was renamed; :meth:`tests_renamed` says so for a rename through the API."""
+        built_from = (len(self.tests), self._next_ids["tests"])
+        if built_from != self._test_names_of:
+            self._index_test_names()
+        found_id = self._test_names.get((project_id, name))
+        found = None if found_id is None else self.tests.get(found_id)
+        if found_id is not None and (found is None or found.name != name):
+            self._index_test_names()  # renamed under the index (a test changing it directly)
+            found_id = self._test_names.get((project_id, name))
+            found = None if found_id is None else self.tests.get(found_id)
+        return found
+
+    def tests_renamed(self) -> None:
+        """A test's name changed: the next :meth:`test_named` reads them all again."""
+        self._test_names_of = (-1, -1)
+
+    def _index_test_names(self) -> None:
+        names: dict[tuple[int, str], int] = {}
+        for test in sorted(self.tests.values(), key=lambda t: t.id):
+            names.setdefault((test.project_id, test.name), test.id)
+        self._test_names = names
+        self._test_names_of = (len(self.tests), self._next_ids["tests"])
+
     def add_test(
         self, project_id: int, name: str, *, steps: Iterable[dict[str, Any]] = (), **fields: Any
     ) -> Test:
         """Add a test; ``steps`` are dicts with name/description/expected_results."""
         test = self._numbered(Test, "tests", project_id, name=name, **fields)
         self.tests[test.id] = test
+        if self._test_names_of == (len(self.tests) - 1, test.id):  # the index was current
+            self._test_names.setdefault((project_id, name), test.id)
+            self._test_names_of = (len(self.tests), self._next_ids["tests"])
         for step in steps:
             self.add_step(test.id, **step)
         return test

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
 from practitest_async.testing import EmulatorConfig, FakePractiTest, TokenGrant
 
-from .conftest import P1, Api, set_with_tests
+from .conftest import P1, Api, attrs_body, set_with_tests
 
 RUNS = f"{P1}/runs.json"
 
@@ -253,3 +254,35 @@ async def test_auto_create_reports_what_it_created(api: Api) -> None:
     missing = await api.post(auto, {"data": {"attributes": {"set-id": test_set.id}}})
     assert missing.status == 422
     assert "test-attributes.name is required" in missing.titles[0]
+
+
+async def test_auto_create_finds_a_test_by_its_current_name(api: Api) -> None:
+    # auto_create finds tests through an index of names: renamed, deleted or twin tests must be
+    # found as a look at every test would find them (the first, lowest id, of a name wins)
+    fake = api.fake
+    first, twin = fake.add_test(1, "Twin"), fake.add_test(1, "Twin")
+    old = fake.add_test(1, "Old name")
+    test_set = fake.add_set(1, "nightly")
+    auto = f"{P1}/runs/auto_create.json"
+
+    async def test_of(name: str) -> tuple[int, dict[str, Any]]:
+        body = {
+            "data": {
+                "type": "instances",
+                "attributes": {"set-id": test_set.id, "exit-code": 0},
+                "test-attributes": {"name": name},
+            }
+        }
+        answer = await api.post(auto, body)
+        assert answer.status == 200
+        return answer.data["attributes"]["test-id"], answer.body["meta"]
+
+    assert (await test_of("Twin"))[0] == first.id
+    renamed = await api.put(f"{P1}/tests/{old.id}.json", attrs_body(name="New name"))
+    assert renamed.status == 200
+    assert await test_of("New name") == (old.id, {"created-instance": ANY})
+    fake.state.delete_test(first.id)
+    assert (await test_of("Twin"))[0] == twin.id
+    made_id, meta = await test_of("Old name")  # no test has that name any more: a new one
+    assert made_id not in (first.id, twin.id, old.id)
+    assert "created-test" in meta

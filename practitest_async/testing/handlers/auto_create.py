@@ -32,8 +32,7 @@ class AutoPlan:
 
 
 def _by_name(call: Call, name: str) -> Test | None:
-    same = [t for t in call.store.tests.values() if t.project_id == call.pid and t.name == name]
-    return min(same, key=lambda t: t.id) if same else None
+    return call.store.test_named(call.pid, name)
 
 
 def _new_test(call: Call, ta: Fields, name: str) -> NewTest:

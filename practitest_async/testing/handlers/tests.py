@@ -103,6 +103,7 @@ def update_test(call: Call) -> Reply:
         return fields
 
     set_present(t, collect([check])[0])
+    call.store.tests_renamed()  # whether or not the name changed: cheap, and never stale
     t.updated_at = call.store.now()
     return ok(document(render.a_test(call.store, t)))
 
