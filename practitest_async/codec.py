@@ -106,7 +106,11 @@ def parse_duration(value: str) -> dt.timedelta:
 
 def format_duration(value: dt.timedelta) -> str:
     """timedelta -> ``HH:MM:SS``, rounded to the second (PractiTest keeps whole seconds)."""
-    total = round(value.total_seconds())
+    return _seconds_text(round(value.total_seconds()))
+
+
+@functools.lru_cache(maxsize=1024)  # most durations of an upload are a few distinct seconds
+def _seconds_text(total: int) -> str:
     sign = "-" if total < 0 else ""
     hours, rest = divmod(abs(total), 3600)
     minutes, seconds = divmod(rest, 60)

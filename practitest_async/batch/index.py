@@ -140,6 +140,16 @@ class NameIndex:
         found = self._by_test().get(test_id) if self._by_test_id else None
         return None if found is None else found[0]
 
+    def ids(self, key: Key) -> tuple[int, int | None] | None:
+        """What :meth:`get` answers, as ``(id, test_id)``, without a :class:`Ref` (the
+        router's question for every result, which only needs the id)."""
+        if type(key) is str:
+            found = self._names.get(name_digest(key))
+            if found is not None or not len(self._planned):
+                return found
+        ref = self.get(key)
+        return None if ref is None else (ref.id, ref.test_id)
+
     def get(self, key: Key) -> Ref | None:
         """The entity for ``key`` if known (call :meth:`resolve` first)."""
         if isinstance(key, int):
@@ -160,7 +170,19 @@ class NameIndex:
     def _missing(self, keys: Iterable[Key]) -> list[Key]:
         if self.complete:
             return []
-        return list(dict.fromkeys(k for k in keys if not self._known(k)))
+        # _known, written out for names (asked for every result, once or twice)
+        names, absent, planned = self._names, self._absent_names, self._planned
+        any_planned = len(planned) > 0
+        missing: dict[Key, None] = {}
+        for key in keys:
+            if type(key) is str:
+                digest = name_digest(key)
+                if digest in names or digest in absent or (any_planned and digest in planned):
+                    continue
+            elif self._known(key):
+                continue
+            missing[key] = None
+        return list(missing)
 
     async def resolve(self, keys: Collection[Key]) -> None:
         """Make :meth:`get` answer for every key in ``keys``, with the fewest calls."""

@@ -105,12 +105,17 @@ class Outcomes:
         """Each ``p`` is its ``run`` (the runs of one answer): recorded in the journal in one
         transaction (one commit, one fsync, where a commit per result cost more than the
         request), before the progress callback hears of them."""
-        report = self.report
-        for p, run in confirmed:
-            self._settled(p)
+        report, on_settled = self.report, self.on_settled
+        run_ids = None if self.dry_run else report.run_ids  # a plan's runs are made up
+        for p, run in confirmed:  # _settled, written out (a call per result costs)
+            p.done = True
+            if not p.released:
+                p.released = True
+                if on_settled is not None:
+                    on_settled(p)
             report.uploaded += 1
-            if not self.dry_run:  # a plan's runs are made up
-                report.run_ids[p.key] = run.id
+            if run_ids is not None:
+                run_ids[p.key] = run.id
         if self.journal is not None and not self.dry_run and confirmed:
             journal, scope = self.journal, self.scope.journal
             rows = [(p.key, run.id, run.instance_id) for p, run in confirmed]

@@ -101,6 +101,8 @@ def instance_key(result: RunResult) -> Key:
 
 def derived_key(name: str, test_id: int | None, instance_id: int | None, ordinal: int) -> str:
     """The key of a result that has none of its own: its identity and its ordinal."""
+    if test_id is None and instance_id is None:  # most results: known by name alone
+        return f"{name}#{ordinal}"
     parts = [name]
     if test_id is not None:
         parts.append(f"test={test_id}")

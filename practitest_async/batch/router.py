@@ -208,14 +208,24 @@ class Router:
         if not others:
             return
         instances = self._instance_index()
-        await instances.resolve([instance_key(p.result) for p in others])
+        keys = [instance_key(p.result) for p in others]
+        await instances.resolve(keys)
         unplaced: list[Pending] = []
-        for p in others:
-            found = instances.get(instance_key(p.result))
+        enqueue = self._sender.enqueue
+        for p, key in zip(others, keys, strict=True):
+            if self._cache is None:  # nothing to learn: the ids alone, no Ref per result
+                ids = instances.ids(key)
+                if ids is not None:
+                    p.instance_id = ids[0]
+                    enqueue(p)
+                else:
+                    unplaced.append(p)
+                continue
+            found = instances.get(key)
             if found is not None:
                 p.instance_id = found.id
                 self._learn(p.result.name if p.result.test_id is None else None, found)
-                self._sender.enqueue(p)
+                enqueue(p)
             else:
                 unplaced.append(p)
         await self._place_new(unplaced)
