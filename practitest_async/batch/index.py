@@ -18,10 +18,11 @@ reports one result at a time pays a look-up per name. Names are compared exactly
 ``name_exact`` is case-sensitive). When two entities share a name, the first one listed wins.
 
 What is kept is compact (:mod:`.compact`): a name as its 64-bit digest, with the entity's id
-and test id packed in ``array('q')`` columns, and test id -> instance id likewise: 53-80 bytes
-an instance (57 measured at 100,000, ``benchmarks/name_index.py``) where dicts of names and
-test ids to :class:`~practitest_async.codec.Ref` took 317; a name a dry run would create a
-test for is a digest alone, 11-16 bytes. See :mod:`.compact` for what a collision of
+and test id packed in ``array('q')`` columns: 34 bytes an instance measured at 100,000
+(``benchmarks/name_index.py``) where dicts of names and test ids to
+:class:`~practitest_async.codec.Ref` took 317. The test id -> instance id table, made only when
+a result or an instance is known by test id alone (or two tests share a name), adds about 20. A
+name a dry run would create a test for is a digest alone, 11-16 bytes. See :mod:`.compact` for what a collision of
 two digests would do (about N² / 2⁶⁵).
 """
 
