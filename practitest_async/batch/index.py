@@ -22,8 +22,8 @@ and test id packed in ``array('q')`` columns: 34 bytes an instance measured at 1
 (``benchmarks/name_index.py``) where dicts of names and test ids to
 :class:`~practitest_async.codec.Ref` took 317. The test id -> instance id table, made only when
 a result or an instance is known by test id alone (or two tests share a name), adds about 20. A
-name a dry run would create a test for is a digest alone, 11-16 bytes. See :mod:`.compact` for what a collision of
-two digests would do (about N² / 2⁶⁵).
+name a dry run would create a test for is a digest alone, 11-16 bytes. See :mod:`.compact` for
+what a collision of two digests would do (about N² / 2⁶⁵).
 """
 
 from __future__ import annotations

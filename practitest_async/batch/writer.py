@@ -83,7 +83,7 @@ class LiveWriter:
         model costs ~10 us)."""
 
         async def write() -> list[Ref]:
-            made = await self._services.runs._create_encoded(self._project_id, items)
+            made = await self._services.runs.create_encoded(self._project_id, items)
             return [check_run(r, "POST", self._path("runs.json")) for r in made]
 
         return await _answered("runs.json", write())

@@ -236,26 +236,24 @@ class RunsService(Service):
         ``ids_only`` returns each run's :class:`~practitest_async.codec.Ref` (id, instance_id,
         test_id) instead of the full model: the cheap read the batch layer uses."""
         checked = drafts_of(RunDraft, drafts, "drafts")
-        if not 1 <= len(checked) <= MAX_RUNS_PER_REQUEST:
-            raise ValueError(
-                f"one request takes 1 to {MAX_RUNS_PER_REQUEST} runs, not {len(checked)}"
-            )
-        instance_ids = [d.instance_id for d in checked]
-        if len(set(instance_ids)) != len(instance_ids):
-            raise ValueError("one request must not hold two runs of the same instance")
-        data: list[JSON] = [encode_run(self._with_tester(d)) for d in checked]
-        path = project_path(project_id, "runs.json")
-        answer = await self._transport.request("POST", path, json={"data": data})
+        data = [encode_run(self._with_tester(d)) for d in checked]
+        path, answer = await self._post(project_id, data)
         with reading("POST", path):
             return decode_bulk(answer, Run, ids_only)
 
-    async def _create_encoded(
+    async def create_encoded(
         self, project_id: int, items: Sequence[Mapping[str, Any]]
     ) -> builtins.list[Ref]:
-        """POST runs.json with runs already in their wire form (``data`` items as
-        :func:`encode_run` makes them): the batch layer builds each result's item once, without
-        a :class:`RunDraft`. ONE request of at most 20 runs on distinct instances; returns each
-        run's :class:`~practitest_async.codec.Ref`."""
+        """POST /api/v2/projects/{p}/runs.json with ``data: [...]`` already in wire form (items
+        as :func:`encode_run` makes them, a ManualRun with its tester), checked as
+        :meth:`create_batch` checks drafts: the batch layer builds each result's item once,
+        without a :class:`RunDraft`. Returns each run's :class:`~practitest_async.codec.Ref`."""
+        path, answer = await self._post(project_id, items)
+        with reading("POST", path):
+            return decode_refs(answer)
+
+    async def _post(self, project_id: int, items: Sequence[Mapping[str, Any]]) -> tuple[str, Any]:
+        """ONE POST runs.json of ``items``, checked first: 1 to 20 runs on distinct instances."""
         if not 1 <= len(items) <= MAX_RUNS_PER_REQUEST:
             raise ValueError(
                 f"one request takes 1 to {MAX_RUNS_PER_REQUEST} runs, not {len(items)}"
@@ -265,8 +263,7 @@ class RunsService(Service):
             raise ValueError("one request must not hold two runs of the same instance")
         path = project_path(project_id, "runs.json")
         answer = await self._transport.request("POST", path, json={"data": list(items)})
-        with reading("POST", path):
-            return decode_refs(answer)
+        return path, answer
 
     async def create_many(
         self, project_id: int, drafts: Iterable[RunDraft | Mapping[str, Any]]

@@ -639,6 +639,14 @@ async def _(c: Client, w: World, fake: FakePractiTest) -> Sent:
     return Sent(body=body)
 
 
+@case("client.runs.create_encoded")
+async def _(c: Client, w: World, fake: FakePractiTest) -> Sent:
+    _, body = _two_runs(w)
+    refs = await c.runs.create_encoded(P, body["data"])
+    assert [r.instance_id for r in refs] == [w.instance, w.other_instance]
+    return Sent(body=body)
+
+
 @case("client.runs.create_many")
 async def _(c: Client, w: World, fake: FakePractiTest) -> Sent:
     drafts, body = _two_runs(w)
