@@ -361,11 +361,13 @@ class Router:
         return [check_instance(i, "GET", path) async for i in listing]
 
     async def _instances_after_unknown(
-        self, test_ids: list[int], exc: OutcomeUnknownError
+        self, test_ids: list[int], exc: OutcomeUnknownError, *, tries: int = 3
     ) -> list[Ref]:
         """A POST instances.json whose answer was lost: look again (once it can no longer be
-        applied, if need be), then create what is still missing. Called holding the lock, so
-        a parallel job waits for this instead of making twins."""
+        applied, if need be), then create what is still missing; the answer of that one lost
+        too, the same again (``tries`` in all: each looks before it creates, so none makes a
+        twin). Called holding the lock, so a parallel job waits for this instead of making
+        twins."""
         existing = await self._existing_instances(test_ids)
         if _without(test_ids, existing):  # not there yet: maybe not yet applied
             await self._sender.settle_wait(exc)
@@ -373,7 +375,14 @@ class Router:
         self._record_made(existing, new=False)
         missing = _without(test_ids, existing)
         if missing:
-            made = await self._writer.create_instances(self._scope.set_id or 0, missing)
+            try:
+                made = await self._writer.create_instances(self._scope.set_id or 0, missing)
+            except OutcomeUnknownError as again:
+                if tries <= 1:
+                    raise
+                return existing + await self._instances_after_unknown(
+                    missing, again, tries=tries - 1
+                )
             self._record_made(made)
             existing += made
         return existing

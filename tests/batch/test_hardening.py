@@ -74,6 +74,24 @@ async def test_a_200_that_is_not_json_after_a_write_is_reconciled_not_failed(
     assert len(fake.state.instances) == 33  # no instance made twice
 
 
+async def test_instances_whose_post_loses_its_answer_twice_in_a_row_are_made_once(
+    fake: FakePractiTest,
+) -> None:
+    # The soak test met it: a POST instances.json without an answer (not applied), the look
+    # finds nothing, the POST again loses its answer too: its results failed as "outcome
+    # unknown". Each try looks before it creates, so trying again makes no twin.
+    seed_set(fake, "Twice", 30, with_instances=20)  # 10 tests need an instance
+    todo = results(30)
+    fake.script_fault("POST", "instances.json", "drop_before_apply", count=2)
+    async with client(fake, timeout=0.4) as c:  # the look again waits out one timeout
+        report = await c.upload_results(PROJECT, todo, test_set="Twice")
+
+    assert report.ok, report.failed[:2]
+    assert len(fake.stats.requests("POST", "instances.json")) == 3
+    assert runs_per_test(fake) == {r.name: 1 for r in todo}
+    assert len(fake.state.instances) == 30  # no instance made twice
+
+
 # --- 4. a write applied after we gave up ------------------------------------------------------
 
 
