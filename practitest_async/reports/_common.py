@@ -29,7 +29,7 @@ from typing import Any, Protocol, cast
 
 import attrs
 
-from ..batch.results import Attachment, RunResult, Status
+from ..batch.results import Attachment, RunResult, Status, StepResult
 from ._base import key_part, key_path
 
 log = logging.getLogger("practitest_async.reports")
@@ -231,32 +231,36 @@ final form, as long as RunResult has exactly the fields listed here (else use th
 _new = object.__new__
 
 
-def _setter(field: str) -> Callable[[RunResult, object], None]:
+def slot_setter(cls: type, field: str) -> Callable[[Any, object], None]:
     """The slot's own setter (a frozen class's ``__setattr__`` refuses), bound once: a third
     faster than ``object.__setattr__``, which looks the name up on every call."""
-    descriptor: Any = getattr(RunResult, field, None)
-    if not hasattr(descriptor, "__set__"):  # not a slot (then FAST is False: never called)
-        return lambda result, value: object.__setattr__(result, field, value)
-    setter: Callable[[RunResult, object], None] = descriptor.__set__
+    descriptor: Any = cls.__dict__.get(field)
+    if not hasattr(descriptor, "__set__"):  # not a slot (the caller's FAST check is False)
+        return lambda made, value: object.__setattr__(made, field, value)
+    setter: Callable[[Any, object], None] = descriptor.__set__
     return setter
 
 
-RESULT_SETTERS = tuple(map(_setter, _PLAIN_FIELDS))
-"""RunResult's slot setters in :data:`_PLAIN_FIELDS` order, for a reader that inlines
-:func:`plain_result` in its hottest loop (only when :data:`FAST`)."""
-_name, _status, _duration, _output, _steps, _attachments = RESULT_SETTERS[:6]
-_custom_fields, _version, _test_id, _instance_id, _key = RESULT_SETTERS[6:]
+_name, _status, _duration, _output, _steps, _attachments, _custom_fields = (
+    slot_setter(RunResult, field) for field in _PLAIN_FIELDS[:7]
+)
+_version, _test_id, _instance_id, _key = (slot_setter(RunResult, f) for f in _PLAIN_FIELDS[7:])
 
 
 def _plain_by_setters(
-    name: str, status: Status, duration: dt.timedelta | None, output: str | None, key: str
+    name: str,
+    status: Status,
+    duration: dt.timedelta | None,
+    output: str | None,
+    key: str,
+    steps: tuple[StepResult, ...] = (),
 ) -> RunResult:
     result: RunResult = _new(RunResult)
     _name(result, name)
     _status(result, status)
     _duration(result, duration)
     _output(result, output)
-    _steps(result, ())
+    _steps(result, steps)
     _attachments(result, ())
     _custom_fields(result, {})
     _version(result, None)
@@ -285,7 +289,7 @@ class _Slots(Protocol):
     status: Status
     duration: dt.timedelta | None
     output: str | None
-    steps: tuple[object, ...]
+    steps: tuple[StepResult, ...]
     attachments: tuple[object, ...]
     custom_fields: dict[int, str | list[str]]
     version: str | None
@@ -298,14 +302,19 @@ _become = object.__setattr__
 
 
 def _plain_by_stores(
-    name: str, status: Status, duration: dt.timedelta | None, output: str | None, key: str
+    name: str,
+    status: Status,
+    duration: dt.timedelta | None,
+    output: str | None,
+    key: str,
+    steps: tuple[StepResult, ...] = (),
 ) -> RunResult:
     result = cast(_Slots, _new(_Unfrozen))
     result.name = name
     result.status = status
     result.duration = duration
     result.output = output
-    result.steps = ()
+    result.steps = steps
     result.attachments = ()
     result.custom_fields = {}
     result.version = None
@@ -332,7 +341,8 @@ def _stores_work() -> bool:
 
 
 plain_result = _plain_by_stores if _stores_work() else _plain_by_setters
-"""A :class:`RunResult` without steps, attachments, fields or ids, from values in their final
-form (the readers' hot path; only when :data:`FAST`): built as an ``_Unfrozen`` with plain
-stores and then made a RunResult, half the cost of a setter call per slot (0.33 against
-0.65 us), or by the setters where that does not give the constructor's result."""
+"""A :class:`RunResult` without attachments, fields or ids, from values in their final form
+(the readers' hot path; only when :data:`FAST`; ``steps``, when given, must already agree with
+the status as ``RunResult`` checks it, see ``_shape.fit_steps``): built as an ``_Unfrozen``
+with plain stores and then made a RunResult, half the cost of a setter call per slot (0.33
+against 0.65 us), or by the setters where that does not give the constructor's result."""

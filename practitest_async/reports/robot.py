@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser
@@ -47,7 +47,16 @@ import attrs
 from ..batch.results import RunResult, Status, StepResult
 from ..models import StepStatus
 from ._base import Head, ReaderOptions, Report, ReportError, key_path
-from ._common import BIT_MASK, FAST, MAX_SECONDS, NameTemplate, Ordinals, identity
+from ._common import (
+    BIT_MASK,
+    FAST,
+    MAX_SECONDS,
+    NameTemplate,
+    Ordinals,
+    identity,
+    plain_result,
+    slot_setter,
+)
 from ._shape import (
     duration,
     fallback_name,
@@ -527,19 +536,7 @@ class _Reader:
         # What RunResult's converters and checks would make of these values, which are in
         # their final form already: a non-empty stripped name, a checked timedelta, steps that
         # derive the status (fit_steps); see _common.plain_result.
-        result: RunResult = _new(RunResult)
-        _set_name(result, full_name)
-        _set_status(result, status)
-        _set_duration(result, elapsed)
-        _set_output(result, output)
-        _set_steps(result, fitted)
-        _set_attachments(result, ())
-        _set_custom_fields(result, {})
-        _set_version(result, None)
-        _set_test_id(result, None)
-        _set_instance_id(result, None)
-        _set_key(result, key)
-        return result
+        return plain_result(full_name, status, elapsed, output, key, fitted)
 
     def _key(self, suite: _Suite, name: str) -> str:
         """``Keys.key(suite.long_name, "", name)``, with the suite's part joined once."""
@@ -668,34 +665,6 @@ _STEPS_FAST = tuple(f.name for f in attrs.fields(StepResult)) == (
 a StepStatus already, attachments an empty tuple); else with the constructor."""
 
 
-def _slot(cls: type, field: str) -> Callable[[Any, object], None]:
-    """The slot's own setter (a frozen class's ``__setattr__`` refuses), bound once."""
-    descriptor: Any = cls.__dict__.get(field)
-    if not hasattr(descriptor, "__set__"):  # not a slot: FAST/_STEPS_FAST are False then
-        return lambda made, value: object.__setattr__(made, field, value)
-    setter: Callable[[Any, object], None] = descriptor.__set__
-    return setter
-
-
-(
-    _set_name,
-    _set_status,
-    _set_duration,
-    _set_output,
-    _set_steps,
-    _set_attachments,
-    _set_custom_fields,
-    _set_version,
-    _set_test_id,
-    _set_instance_id,
-    _set_key,
-) = (
-    _slot(RunResult, field)
-    for field in (
-        *("name", "status", "duration", "output", "steps", "attachments", "custom_fields"),
-        *("version", "test_id", "instance_id", "key"),
-    )
-)
 (
     _step_name_set,
     _step_status_set,
@@ -704,7 +673,7 @@ def _slot(cls: type, field: str) -> Callable[[Any, object], None]:
     _step_actual_set,
     _step_attachments_set,
 ) = (
-    _slot(StepResult, field)
+    slot_setter(StepResult, field)
     for field in ("name", "status", "description", "expected", "actual", "attachments")
 )
 
