@@ -287,16 +287,27 @@ def practitest_properties(
     test_id: int | None = None
     fields: dict[int | str, str | list[str]] = {}
     for name, value in pairs:
-        if name == "practitest-test-id":
-            test_id = _positive_int(name, value)
-        elif name.startswith("practitest-field-"):
-            number = _positive_int(name, name.removeprefix("practitest-field-"))
-            previous = fields.get(number)
-            if previous is None:
-                fields[number] = value
-            else:
-                fields[number] = [*(previous if isinstance(previous, list) else [previous]), value]
+        test_id = practitest_property(name, value, fields) or test_id
     return test_id, fields
+
+
+def practitest_property(
+    name: str, value: str, fields: dict[int | str, str | list[str]]
+) -> int | None:
+    """One name/value pair of :func:`practitest_properties`: the test id of a
+    ``practitest-test-id``, else None, a ``practitest-field-<N>`` added to ``fields`` (a
+    field named twice becomes a list); :class:`ValueError` for a value that is not a positive
+    whole number where one is needed."""
+    if name == "practitest-test-id":
+        return _positive_int(name, value)
+    if name.startswith("practitest-field-"):
+        number = _positive_int(name, name.removeprefix("practitest-field-"))
+        previous = fields.get(number)
+        if previous is None:
+            fields[number] = value
+        else:
+            fields[number] = [*(previous if isinstance(previous, list) else [previous]), value]
+    return None
 
 
 def _positive_int(what: str, text: str) -> int:

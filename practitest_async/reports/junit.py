@@ -76,6 +76,7 @@ from ._common import (
     plain_result,
     unnamed,
 )
+from ._xmlstream import practitest_property
 from .detect import REFUSED
 
 __all__ = ["NAME", "REFUSED", "JUnitError", "read", "sniff"]
@@ -736,19 +737,18 @@ class _FileReader:
         return duration
 
     def _property(self, case: _Case, name: str, texts: list[str]) -> None:
-        value = "".join(texts)
+        fields = case.fields if case.fields is not None else {}
         try:
-            if name == "practitest-test-id":
-                case.test_id = _positive_int(name, value)
-            elif name.startswith("practitest-field-"):
-                number = _positive_int(name, name.removeprefix("practitest-field-"))
-                fields = case.fields = case.fields or {}
-                previous = fields.get(number)
-                fields[number] = value if previous is None else [*_as_strings(previous), value]
-        except _CaseProblem as problem:
+            test_id = practitest_property(name, "".join(texts), fields)
+        except ValueError as problem:
             self.ready.append(self.error(str(problem), case.place))
             self.problems = True
             case.bad = True
+            return
+        if test_id is not None:
+            case.test_id = test_id
+        if fields:
+            case.fields = fields
 
     def _where(self, case: _Case) -> str:
         return ":".join([str(self.path), *(str(n) for n in case.place)])
@@ -838,17 +838,3 @@ def _block(label: str, text: str | None) -> str:
 def _text(text: str | None) -> str:
     """The text without the blank lines and indentation that pretty-printing puts around it."""
     return text.lstrip("\n").rstrip() if text and not text.isspace() else ""
-
-
-def _positive_int(what: str, text: str) -> int:
-    try:
-        number = int(text.strip())
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise _CaseProblem(f"property {what}: expected a positive whole number, got {text!r}")
-    return number
-
-
-def _as_strings(value: str | list[str]) -> list[str]:
-    return value if isinstance(value, list) else [value]
